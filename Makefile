@@ -1,0 +1,87 @@
+# scxsim — plain Make, pattern rules, out-of-tree builds with O=DIR (default build/).
+#   make            build build/scxsim, the unit tests and the example schedulers
+#   make test       build and run every test, normally and under ASan+UBSan
+#   make demo       install missing packages (as root), build, run the main job
+#   make bench      build and run the benchmarks in bench/
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+O        ?= build
+CC       ?= gcc
+BPF_CC   ?= clang-19
+SAN      ?=
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+XCFLAGS  := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+            -Iinclude -Isrc -MMD -MP $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+LDFLAGS  += $(if $(SAN),-fsanitize=address,undefined)
+LDLIBS   := -lm
+BPFFLAGS := -O2 -g -target bpf -mcpu=v3 -Ischeds/include \
+            -Wno-compare-distinct-pointer-types -Wno-incompatible-function-pointer-types
+
+LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BPF_SRCS  := $(sort $(wildcard scheds/*.bpf.c))
+TBPF_SRCS := $(sort $(wildcard tests/bpf/*.bpf.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/obj/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(O)/obj/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(O)/obj/%.o)
+BPF_OBJS  := $(BPF_SRCS:scheds/%.bpf.c=$(O)/scheds/%.bpf.o)
+TBPF_OBJS := $(TBPF_SRCS:tests/bpf/%.bpf.c=$(O)/tests/bpf/%.bpf.o)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(O)/bench/%)
+
+LIB := $(O)/libscxsim.a
+
+all: $(O)/scxsim $(O)/tests/unit $(BPF_OBJS) $(TBPF_OBJS)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/scxsim: $(CLI_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/unit: $(TEST_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bench/%: $(O)/obj/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/scheds/%.bpf.o: scheds/%.bpf.c $(wildcard scheds/include/*.h scheds/include/*/*.h)
+	@mkdir -p $(@D)
+	$(BPF_CC) $(BPFFLAGS) -c $< -o $@
+
+$(O)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard scheds/include/*.h scheds/include/*/*.h)
+	@mkdir -p $(@D)
+	$(BPF_CC) $(BPFFLAGS) -c $< -o $@
+
+deps:
+	@sh scripts/deps.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) O=$(O)/san SAN=1 OPT=-O1 $(O)/san/tests/unit $(O)/san/scxsim
+	@sh tests/run.sh $(O) $(O)/san
+
+demo: deps
+	$(MAKE) all
+	@sh scripts/demo.sh $(O)
+
+bench: $(BENCH_BINS) $(O)/scxsim
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf $(O)
+
+.PHONY: all deps test demo bench clean
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
