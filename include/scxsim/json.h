@@ -1,0 +1,49 @@
+/*
+ * json.h — a JSON reader that keeps what rt-app files need: every member of an object in file
+ * order, repeated keys included; C comments (/ * * / and //) and trailing commas when asked
+ * (JSON_RELAXED). Every value carries its line and column for error messages.
+ * A tree is owned by its root: json_free(root) frees everything.
+ */
+#ifndef SCXSIM_JSON_H
+#define SCXSIM_JSON_H
+
+#include "scxsim/types.h"
+
+enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+
+struct json_value;
+
+struct json_member {
+	char *key;               /* NUL-terminated, unescaped */
+	struct json_value *val;
+};
+
+struct json_value {
+	enum json_type type;
+	int line, col;           /* 1-based position of the value's first character */
+	union {
+		bool b;                                   /* JSON_BOOL */
+		struct { double d; s64 i; bool is_int; } num; /* JSON_NUMBER: is_int when integral literal in s64 range */
+		struct { char *s; size_t len; } str;      /* JSON_STRING, NUL-terminated */
+		struct { struct json_value **v; int n; } arr;  /* JSON_ARRAY */
+		struct { struct json_member *m; int n; } obj;  /* JSON_OBJECT, file order */
+	};
+};
+
+#define JSON_STRICT  0
+#define JSON_RELAXED 1   /* allow comments and trailing commas */
+
+/*
+ * Parse buf[0..len). Returns the root or NULL with "LINE:COL: reason" in err.
+ * Nesting deeper than 256 levels is an error, not a crash.
+ */
+struct json_value *json_parse(const char *buf, size_t len, int flags, char *err, size_t errlen);
+
+void json_free(struct json_value *v); /* NULL-safe */
+
+/* First member of obj named key, or NULL (also when obj is not an object). */
+struct json_value *json_get(const struct json_value *obj, const char *key);
+
+const char *json_type_name(enum json_type t); /* "null", "boolean", "number", ... */
+
+#endif

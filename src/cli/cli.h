@@ -1,0 +1,14 @@
+/*
+ * cli.h — the scxsim subcommands. main.c dispatches argv[1] to one of these; each returns the
+ * process exit status (0 ok, 1 scheduler could not be loaded / verify failed, 2 bad usage or input).
+ */
+#ifndef SCXSIM_CLI_H
+#define SCXSIM_CLI_H
+
+int cmd_run(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+
+#endif
