@@ -1,5 +1,5 @@
 /*
- * test.h — the unit-test registry. A test is `TEST(name) { ... }` in any tests/unit/*.c file;
+ * test.h — the unit-test registry. A test is `TEST(name) { ... }` in any tests/unit/ source file;
  * it registers itself at load time and tests/unit/main.c runs all of them (or those whose name
  * contains argv[1]) in name order, printing one line per failure and a last line
  * "N passed, N failed". CHECK* record a failure and return from the test.
