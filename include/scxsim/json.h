@@ -30,12 +30,17 @@ struct json_value {
 	};
 };
 
-#define JSON_STRICT  0
-#define JSON_RELAXED 1   /* allow comments and trailing commas */
+#define JSON_STRICT    0
+#define JSON_RELAXED   1 /* allow comments and trailing commas */
+#define JSON_BARE_KEYS 2 /* allow an object member written as a lone string ("suspend",):
+			  * workgen's shorthand; the member's value is JSON_NULL at the key */
+
+#define JSON_MAX_DEPTH 256
 
 /*
- * Parse buf[0..len). Returns the root or NULL with "LINE:COL: reason" in err.
- * Nesting deeper than 256 levels is an error, not a crash.
+ * Parse buf[0..len) (need not be NUL-terminated; may contain any bytes). Returns the root or
+ * NULL with "LINE:COL: reason" in err (LINE and COL 1-based, COL counts bytes).
+ * Nesting deeper than JSON_MAX_DEPTH levels is an error, not a crash.
  */
 struct json_value *json_parse(const char *buf, size_t len, int flags, char *err, size_t errlen);
 
@@ -45,5 +50,11 @@ void json_free(struct json_value *v); /* NULL-safe */
 struct json_value *json_get(const struct json_value *obj, const char *key);
 
 const char *json_type_name(enum json_type t); /* "null", "boolean", "number", ... */
+
+/* Type name for messages: like json_type_name but says "integer" for an integral number. */
+const char *json_value_kind(const struct json_value *v);
+
+/* Number of members of obj named key (0 when obj is not an object). */
+int json_count(const struct json_value *obj, const char *key);
 
 #endif
