@@ -10,11 +10,12 @@ O        ?= build
 CC       ?= gcc
 BPF_CC   ?= clang-19
 SAN      ?=
+SANFLAGS := -fsanitize=address,undefined
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-            -Iinclude -Isrc -MMD -MP $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-LDFLAGS  += $(if $(SAN),-fsanitize=address,undefined)
+            -Iinclude -Isrc -MMD -MP $(if $(SAN),$(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+LDFLAGS  += $(if $(SAN),$(SANFLAGS))
 LDLIBS   := -lm
 BPFFLAGS := -O2 -g -target bpf -mcpu=v3 -Ischeds/include \
             -Wno-compare-distinct-pointer-types -Wno-incompatible-function-pointer-types

@@ -1,0 +1,61 @@
+/*
+ * machine.h — the simulated kernel as seen from outside: build a machine from a topology and a
+ * workload, run it for a span of simulated time, and read what happened.
+ *
+ * Ownership: the machine borrows the topology and the workload (they must outlive it) and owns
+ * everything else. All results are deterministic functions of (topology, workload, params, seed).
+ */
+#ifndef SCXSIM_MACHINE_H
+#define SCXSIM_MACHINE_H
+
+#include <stdio.h>
+#include "scxsim/topo.h"
+#include "scxsim/workload.h"
+
+struct machine;
+struct jw;
+
+/* Model parameters. Defaults (machine_params_default) are documented in docs/model.md. */
+struct machine_params {
+	u32 hz;                  /* tick frequency, 100..10000 (default 1000) */
+	u64 ctx_switch_ns;       /* CPU time lost per context switch (default 2000) */
+	u64 migration_ns;        /* extra cost when a task runs on a new CPU (default 5000) */
+	u64 wakeup_ipi_ns;       /* delay before a remote CPU reacts to a resched (default 1000) */
+	u64 base_slice_ns;       /* fair: sysctl_sched_base_slice before scaling (default 750000) */
+	u64 rr_timeslice_ns;     /* SCHED_RR timeslice (default 100 ms) */
+	u64 check_period_ns;     /* full invariant sweep period (default 10 ms; 0 = off) */
+};
+
+void machine_params_default(struct machine_params *p);
+
+/*
+ * Create a machine running `w` on topology `t`. Validates what the workload asks of the machine
+ * (affinity CPUs exist, ...): returns NULL with a one-line reason in err on bad input.
+ */
+struct machine *machine_create(const struct topo *t, const struct workload *w,
+			       const struct machine_params *params, u64 seed,
+			       char *err, size_t errlen);
+
+/*
+ * Run until `duration_ns` of simulated time has passed or every task has exited.
+ * Returns 0, or a negative errno on an internal failure (out of memory).
+ */
+int machine_run(struct machine *m, u64 duration_ns);
+
+/* Simulated time now, events fired. */
+u64 machine_now(const struct machine *m);
+u64 machine_events(const struct machine *m);
+
+/* Result as JSON (design.md "Result JSON"); `sched_name` fills scheduler.name, `topo_spec`
+ * machine.topo. wall_ns is passed in by the caller: the only non-simulated figure. */
+void machine_write_result(struct machine *m, struct jw *w, const char *sched_name, u64 wall_ns);
+
+/* Readable summary table. */
+void machine_print_summary(struct machine *m, FILE *f);
+
+/* Number of invariant violations so far. */
+int machine_nr_violations(const struct machine *m);
+
+void machine_destroy(struct machine *m); /* NULL-safe */
+
+#endif

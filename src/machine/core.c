@@ -1,0 +1,411 @@
+/*
+ * core.c — the scheduler core of the simulated kernel: per-CPU events (work done, tick,
+ * resched), __schedule() with pick_next_task over the classes, wake-ups with CPU selection and
+ * wake-up preemption, blocking, exit, yield, migration, and CPU time accounting.
+ *
+ * Every CPU has three events: done_ev (its current task reaches the end of its current work
+ * or must execute its next workload step), tick_ev (periodic tick while busy; stopped while idle,
+ * like NO_HZ_IDLE) and resched_ev (the CPU enters the scheduler; delayed by wakeup_ipi_ns when
+ * another CPU asked). A CPU is idle when it runs nothing and has nothing queued.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "machine_int.h"
+
+static const struct sched_class *const classes[] = { &rt_sched_class, &fair_sched_class };
+
+bool cpus_share_llc(struct machine *m, int a, int b)
+{
+	return m->topo->cpus[a].llc == m->topo->cpus[b].llc;
+}
+
+void machine_violation(struct machine *m, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "t=%llu ns: ", (unsigned long long)m->sim.now);
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	if (m->nr_violations >= 1000) /* keep the first thousand; count the rest */
+		return;
+	char **v = realloc(m->violations, (m->nr_violations + 1) * sizeof(*v));
+	if (!v)
+		return;
+	m->violations = v;
+	m->violations[m->nr_violations++] = strdup(buf);
+}
+
+void update_idle_state(struct rq *rq)
+{
+	if (!rq->curr && !rq->nr_running)
+		cpumask_set(&rq->m->idle, rq->cpu);
+	else
+		cpumask_unset(&rq->m->idle, rq->cpu);
+}
+
+void add_nr_running(struct rq *rq, int n)
+{
+	rq->nr_running += n;
+	update_idle_state(rq);
+}
+
+static void resched_fn(struct sim *s, struct sim_event *ev);
+
+void resched_curr(struct rq *rq)
+{
+	struct machine *m = rq->m;
+	u64 delay;
+
+	if (rq->need_resched)
+		return;
+	rq->need_resched = true;
+	delay = rq->cpu == m->cur_cpu ? 0 : m->p.wakeup_ipi_ns;
+	sim_schedule(&m->sim, &rq->resched_ev, m->sim.now + delay, SIM_PRIO_RESCHED);
+}
+
+/* Charge curr's on-CPU time up to now. */
+void update_rq_curr(struct rq *rq)
+{
+	struct task *p = rq->curr;
+	u64 now = rq->m->sim.now, delta;
+
+	if (!p)
+		return;
+	delta = now - rq->exec_start;
+	rq->exec_start = now;
+	p->st.runtime_ns += delta;
+	p->st.runtime_by_class[p->sched_class == &rt_sched_class ? 2 : 1] += delta;
+	if (p->sched_class->update_curr)
+		p->sched_class->update_curr(rq);
+}
+
+void activate_task(struct rq *rq, struct task *p, int flags)
+{
+	p->sched_class->enqueue(rq, p, flags);
+	p->on_rq = true;
+	add_nr_running(rq, 1);
+}
+
+void deactivate_task(struct rq *rq, struct task *p, int flags)
+{
+	p->sched_class->dequeue(rq, p, flags);
+	p->on_rq = false;
+	add_nr_running(rq, -1);
+}
+
+/* Move p's CPU to new_cpu (p not queued). Counts a migration when it changes. */
+static void set_task_cpu(struct task *p, int new_cpu)
+{
+	if (p->cpu != new_cpu) {
+		p->st.nr_migrations++;
+		p->m->nr_migrations++;
+	}
+	p->cpu = new_cpu;
+	fair_attach_cpu(p);
+}
+
+/* Move a queued, not running task to another CPU (load balancing, rt push/pull). */
+void migrate_task(struct task *p, int new_cpu)
+{
+	struct machine *m = p->m;
+	struct rq *src = cpu_rq(m, p->cpu), *dst = cpu_rq(m, new_cpu);
+
+	deactivate_task(src, p, DEQUEUE_SAVE);
+	set_task_cpu(p, new_cpu);
+	activate_task(dst, p, ENQUEUE_MIGRATED);
+	if (!dst->curr)
+		resched_curr(dst);
+	else if (p->sched_class == dst->curr->sched_class)
+		p->sched_class->wakeup_preempt(dst, p, 0);
+	else if (p->sched_class->rank < dst->curr->sched_class->rank)
+		resched_curr(dst);
+}
+
+static void wakeup_preempt(struct rq *rq, struct task *p, int wake_flags)
+{
+	struct task *curr = rq->curr;
+
+	if (!curr)
+		resched_curr(rq);
+	else if (p->sched_class == curr->sched_class)
+		p->sched_class->wakeup_preempt(rq, p, wake_flags);
+	else if (p->sched_class->rank < curr->sched_class->rank)
+		resched_curr(rq);
+}
+
+/* A CPU in p's mask: the class's choice when valid, else the first allowed one. */
+static int select_task_rq(struct task *p, int wake_flags)
+{
+	int cpu = p->sched_class->select_cpu(p, p->cpu, wake_flags);
+
+	if (cpu < 0 || cpu >= p->m->nr_cpus || !cpumask_test(&p->cpus_allowed, cpu) ||
+	    !cpu_rq(p->m, cpu)->online) {
+		struct cpumask ok;
+		cpumask_clear(&ok);
+		for (int c = 0; c < p->m->nr_cpus; c++)
+			if (cpu_rq(p->m, c)->online)
+				cpumask_set(&ok, c);
+		cpumask_and(&ok, &ok, &p->cpus_allowed);
+		cpu = cpumask_first(&ok);
+	}
+	return cpu;
+}
+
+/* try_to_wake_up: p becomes runnable on a CPU its class selects. */
+void wake_up_task(struct task *p, int wake_flags)
+{
+	struct machine *m = p->m;
+	u64 now = m->sim.now;
+	int cpu, flags = ENQUEUE_WAKEUP;
+
+	if (p->state == TASK_RUNNABLE || p->state == TASK_DEAD)
+		return;
+	if (p->state == TASK_NEW) {
+		flags = ENQUEUE_INITIAL;
+		wake_flags |= WF_FORK;
+	} else {
+		p->st.nr_wakeups++;
+		p->st.wake_ts = now;
+		p->st.wake_pending = true;
+	}
+	p->state = TASK_RUNNABLE;
+	cpu = select_task_rq(p, wake_flags);
+	if (cpu < 0) {
+		machine_violation(m, "pid %d: no online CPU in its affinity mask", p->pid);
+		return;
+	}
+	if (cpu != p->cpu) {
+		set_task_cpu(p, cpu);
+		flags |= ENQUEUE_MIGRATED;
+	}
+	activate_task(cpu_rq(m, cpu), p, flags);
+	p->st.last_queued = now;
+	wakeup_preempt(cpu_rq(m, cpu), p, wake_flags);
+}
+
+/* ---- per-CPU scheduling ---------------------------------------------------------------- */
+
+static struct task *pick_next_task(struct rq *rq, struct task *prev)
+{
+	struct task *next = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(classes) && !next; i++)
+		next = classes[i]->pick_task(rq);
+	if (next != prev) {
+		if (prev)
+			prev->sched_class->put_prev(rq, prev);
+		if (next)
+			next->sched_class->set_next(rq, next);
+	}
+	return next;
+}
+
+/* Program done_ev for curr: at the end of its work, or at once (after switch cost) to step. */
+static void program_done(struct rq *rq)
+{
+	struct task *p = rq->curr;
+	u64 t = rq->work_start;
+
+	if (p->x.in_work)
+		t += task_work_remaining(p, rq->work_start > rq->m->sim.now ? rq->work_start : rq->m->sim.now);
+	sim_schedule(&rq->m->sim, &rq->done_ev, t, SIM_PRIO_WORK);
+}
+
+static void start_tick(struct rq *rq)
+{
+	struct machine *m = rq->m;
+
+	if (!sim_event_pending(&rq->tick_ev))
+		sim_schedule(&m->sim, &rq->tick_ev, (m->sim.now / m->tick_ns + 1) * m->tick_ns,
+			     SIM_PRIO_TICK);
+}
+
+static void switch_in(struct rq *rq, struct task *p, bool from_idle)
+{
+	struct machine *m = rq->m;
+	u64 now = m->sim.now, cost = m->p.ctx_switch_ns;
+
+	if (from_idle)
+		rq->idle_ns += now - rq->idle_since;
+	p->on_cpu = true;
+	if (p->st.last_queued) {
+		p->st.wait_ns += now - p->st.last_queued;
+		p->st.last_queued = 0;
+	}
+	if (p->st.wake_pending) {
+		u64 lat = now - p->st.wake_ts;
+		p->st.wake_pending = false;
+		hist_record(&p->st.wake_lat, lat);
+		hist_record(&m->wake_lat, lat);
+	}
+	if (p->last_ran_cpu >= 0 && p->last_ran_cpu != rq->cpu)
+		cost += m->p.migration_ns;
+	p->last_ran_cpu = rq->cpu;
+	if (!cpumask_test(&p->cpus_allowed, rq->cpu))
+		machine_violation(m, "cpu %d runs pid %d outside its affinity", rq->cpu, p->pid);
+	rq->exec_start = now;
+	rq->work_start = now + cost;
+	rq->nr_switches++;
+	p->st.nr_switches++;
+	program_done(rq);
+	start_tick(rq);
+}
+
+static void go_idle(struct rq *rq)
+{
+	rq->idle_since = rq->m->sim.now;
+	sim_cancel(&rq->m->sim, &rq->done_ev);
+	sim_cancel(&rq->m->sim, &rq->tick_ev);
+}
+
+/* __schedule(): account prev, pick next, switch. */
+static void schedule(struct rq *rq)
+{
+	struct machine *m = rq->m;
+	struct task *prev = rq->curr, *next;
+
+	rq->need_resched = false;
+	sim_cancel(&m->sim, &rq->resched_ev);
+	if (prev) {
+		update_rq_curr(rq);
+		task_account_work(rq, prev);
+	}
+	rt_check_pull(rq);
+	next = pick_next_task(rq, prev);
+	if (!next && fair_sched_class.balance(rq))
+		next = pick_next_task(rq, NULL);
+	if (next == prev) {
+		if (next) {
+			rq->work_start = MAX(rq->work_start, m->sim.now);
+			program_done(rq);
+		}
+		return;
+	}
+	if (prev) {
+		prev->on_cpu = false;
+		if (prev->on_rq)
+			prev->st.last_queued = m->sim.now;
+	}
+	rq->curr = next;
+	update_idle_state(rq);
+	if (next)
+		switch_in(rq, next, !prev);
+	else
+		go_idle(rq);
+}
+
+static void resched_fn(struct sim *s, struct sim_event *ev)
+{
+	struct rq *rq = container_of(ev, struct rq, resched_ev);
+
+	rq->m->cur_cpu = rq->cpu;
+	schedule(rq);
+	rq->m->cur_cpu = -1;
+}
+
+void block_current(struct rq *rq, struct task *p)
+{
+	p->state = TASK_BLOCKED;
+	deactivate_task(rq, p, DEQUEUE_SLEEP);
+}
+
+void exit_current(struct rq *rq, struct task *p)
+{
+	struct machine *m = rq->m;
+
+	p->state = TASK_DEAD;
+	deactivate_task(rq, p, DEQUEUE_SLEEP);
+	p->st.finished = true;
+	if (p->st.work_total_ns >= 0 && (s64)p->st.work_done_ns != p->st.work_total_ns)
+		machine_violation(m, "pid %d (%s) exited with work_done %llu != work_total %lld",
+				  p->pid, p->comm, (unsigned long long)p->st.work_done_ns,
+				  (long long)p->st.work_total_ns);
+	if (--m->nr_alive == 0)
+		m->sim.stop = true;
+}
+
+/* Workload step on the CPU: the current task finished its work or must execute events. */
+static void done_fn(struct sim *s, struct sim_event *ev)
+{
+	struct rq *rq = container_of(ev, struct rq, done_ev);
+	struct task *p = rq->curr;
+	struct machine *m = rq->m;
+
+	m->cur_cpu = rq->cpu;
+	update_rq_curr(rq);
+	task_account_work(rq, p);
+	switch (task_step(p)) {
+	case STEP_RUN:
+		program_done(rq);
+		break;
+	case STEP_BLOCK:
+		block_current(rq, p);
+		schedule(rq);
+		break;
+	case STEP_EXIT:
+		exit_current(rq, p);
+		schedule(rq);
+		break;
+	case STEP_YIELD:
+		if (p->sched_class->yield)
+			p->sched_class->yield(rq);
+		schedule(rq);
+		break;
+	}
+	m->cur_cpu = -1;
+}
+
+static void tick_fn(struct sim *s, struct sim_event *ev)
+{
+	struct rq *rq = container_of(ev, struct rq, tick_ev);
+	struct machine *m = rq->m;
+
+	if (!rq->curr)
+		return;
+	m->cur_cpu = rq->cpu;
+	rq->nr_ticks++;
+	update_rq_curr(rq);
+	rq->curr->sched_class->tick(rq, rq->curr);
+	fair_nohz_kick(rq);
+	sim_schedule(&m->sim, &rq->tick_ev, m->sim.now + m->tick_ns, SIM_PRIO_TICK);
+	m->cur_cpu = -1;
+}
+
+void rq_init(struct machine *m, struct rq *rq, int cpu)
+{
+	rq->cpu = cpu;
+	rq->m = m;
+	rq->online = true;
+	sim_event_init(&rq->done_ev, done_fn);
+	sim_event_init(&rq->tick_ev, tick_fn);
+	sim_event_init(&rq->resched_ev, resched_fn);
+	fair_init_rq(m, rq);
+	update_idle_state(rq);
+}
+
+/* End of the run: charge running tasks and idle CPUs up to now. */
+void machine_settle(struct machine *m)
+{
+	for (int c = 0; c < m->nr_cpus; c++) {
+		struct rq *rq = cpu_rq(m, c);
+		if (rq->curr) {
+			update_rq_curr(rq);
+			task_account_work(rq, rq->curr);
+		} else {
+			rq->idle_ns += m->sim.now - rq->idle_since;
+			rq->idle_since = m->sim.now;
+		}
+	}
+	for (int i = 0; i < m->nr_tasks; i++) {
+		struct task *p = m->tasks[i];
+		if (p->on_rq && !p->on_cpu && p->st.last_queued) {
+			p->st.wait_ns += m->sim.now - p->st.last_queued;
+			p->st.last_queued = m->sim.now;
+		}
+	}
+}

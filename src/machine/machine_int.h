@@ -1,0 +1,308 @@
+/*
+ * machine_int.h — the simulated kernel's objects: tasks, per-CPU runqueues, scheduling classes,
+ * task groups (cgroups) and the machine. Private to src/machine (and, later, the ext class).
+ *
+ * Shapes follow kernel/sched: a task has one sched_entity for the fair class and one rt entity;
+ * each CPU has an rq with a cfs_rq and an rt_rq; pick_next_task walks the classes in priority
+ * order stop > rt > fair > ext > idle. Invariants (checked by invariants.c):
+ *   - a CPU runs at most one task (rq->curr), and a running task is rq->curr of exactly one rq;
+ *   - a runnable task is queued on exactly one rq (task->on_rq, counted in rq->nr_running);
+ *   - a task runs only on a CPU in its affinity mask;
+ *   - simulated time never goes backwards.
+ */
+#ifndef SCXSIM_MACHINE_INT_H
+#define SCXSIM_MACHINE_INT_H
+
+#include "scxsim/cpumask.h"
+#include "scxsim/hist.h"
+#include "scxsim/machine.h"
+#include "scxsim/rng.h"
+#include "scxsim/sim.h"
+
+struct rq;
+struct task;
+struct cfs_rq;
+struct machine;
+
+enum task_state {
+	TASK_NEW,        /* not started yet (delay) */
+	TASK_RUNNABLE,   /* queued or running */
+	TASK_BLOCKED,    /* sleeping / waiting on a resource */
+	TASK_DEAD,       /* exited */
+};
+
+/* Flags for enqueue/dequeue (subset of the kernel's). */
+#define ENQUEUE_WAKEUP   0x01
+#define ENQUEUE_INITIAL  0x02 /* new task */
+#define ENQUEUE_MIGRATED 0x04
+#define ENQUEUE_RESTORE  0x08 /* re-enqueue after a property change (nice, class, affinity) */
+#define DEQUEUE_SLEEP    0x01
+#define DEQUEUE_SAVE     0x08
+
+#define NICE_0_SHARES (1024ULL << 10)
+
+#define WF_FORK 0x01
+#define WF_SYNC 0x02
+
+struct sched_entity {
+	u64 vruntime;            /* virtual runtime, ns scaled by NICE_0_LOAD/weight */
+	u64 deadline;            /* virtual deadline: vruntime + vslice */
+	u64 slice;               /* requested slice, ns */
+	s64 vlag;                /* lag at dequeue; == deadline while RUN_TO_PARITY protects */
+	u64 exec_start;          /* when it last started being accounted on its cfs_rq */
+	u64 sum_exec;            /* total runtime */
+	u64 weight;              /* load weight (task: from nice; group: share of tg->shares) */
+	u64 id;                  /* stable tie-break for the tree */
+	bool on_rq;              /* queued (tree or curr) on cfs_rq */
+	int depth;               /* 0 for entities on a root cfs_rq */
+	struct sched_entity *parent; /* group entity one level up, NULL at root */
+	struct cfs_rq *cfs_rq;   /* the cfs_rq this entity is queued on */
+	struct cfs_rq *my_q;     /* group entity: the cfs_rq it represents; task: NULL */
+	/* treap node, ordered by (deadline, id); augmented with the subtree's min vruntime */
+	struct sched_entity *left, *right;
+	u64 tprio;               /* heap priority (hash of id) */
+	u64 min_vruntime;        /* min vruntime in this subtree */
+};
+
+struct cfs_rq {
+	struct sched_entity *root;   /* treap of queued entities, curr excluded */
+	struct sched_entity *curr;   /* entity running on this cfs_rq, or NULL */
+	u64 min_vruntime;            /* zero point for avg_vruntime (monotonic) */
+	s64 avg_vruntime;            /* sum over tree of (v - min_vruntime) * w */
+	u64 avg_load;                /* sum over tree of w */
+	u64 load;                    /* total weight on_rq, curr included */
+	u32 nr_running;              /* entities on_rq, curr included */
+	u32 h_nr_running;            /* tasks in this cfs_rq and below */
+	struct rq *rq;
+	struct task_group *tg;       /* NULL for the root cfs_rq */
+	struct sched_entity *my_se;  /* group entity representing this cfs_rq (NULL at root) */
+};
+
+struct task_group {
+	char path[64];
+	u32 cpu_weight;              /* cgroup cpu.weight 1..10000 */
+	u64 shares;                  /* weight * 1024 / 100 */
+	u64 load_sum;                /* sum over CPUs of cfs_rq[cpu].load */
+	struct task_group *parent;
+	int depth;                   /* root = 0 */
+	int id;                      /* index in machine.tgs */
+	struct cfs_rq *cfs_rq;       /* per CPU (NULL for root: the rq's own cfs) */
+	struct sched_entity *se;     /* per CPU group entities (NULL for root) */
+	u64 nr_tasks;
+};
+
+#define RT_PRIO_LEVELS 100
+
+struct rt_entity {
+	struct task *next, *prev;    /* FIFO list at its priority */
+	u64 time_slice;              /* SCHED_RR remaining, ns */
+	bool on_rq;
+};
+
+struct rt_rq {
+	struct task *head[RT_PRIO_LEVELS], *tail[RT_PRIO_LEVELS]; /* index = 99 - rt_prio */
+	u64 bitmap[2];               /* non-empty levels */
+	u32 nr_running;              /* queued + curr */
+};
+
+/* Scheduling class: the same shape as the kernel's struct sched_class (6.12). */
+struct sched_class {
+	const char *name;
+	int rank;                                        /* lower = higher priority */
+	void (*enqueue)(struct rq *rq, struct task *p, int flags);
+	void (*dequeue)(struct rq *rq, struct task *p, int flags);
+	void (*yield)(struct rq *rq);
+	void (*wakeup_preempt)(struct rq *rq, struct task *p, int wake_flags);
+	struct task *(*pick_task)(struct rq *rq);       /* best task, not removed */
+	void (*put_prev)(struct rq *rq, struct task *prev);
+	void (*set_next)(struct rq *rq, struct task *next);
+	int (*select_cpu)(struct task *p, int prev_cpu, int wake_flags);
+	void (*tick)(struct rq *rq, struct task *curr);
+	void (*update_curr)(struct rq *rq);
+	bool (*balance)(struct rq *rq);                  /* pull work before going idle */
+	void (*prio_changed)(struct rq *rq, struct task *p);
+};
+
+extern const struct sched_class fair_sched_class;
+extern const struct sched_class rt_sched_class;
+
+/* Behaviour state of a task: where it is in its workload program. */
+struct task_exec {
+	const struct wl_task *wt;    /* program */
+	int phase, ev;               /* next event to execute */
+	int loop_phase;              /* iterations of the current phase done */
+	int loop_task;               /* iterations of the whole task done */
+	u64 work_left;               /* ns of CPU work left in the current RUN event */
+	u64 runtime_until;           /* RUNTIME event: busy until this time; 0 = not in one */
+	int relock;                  /* mutex to retake after a cond wait, -1 = none */
+	bool in_work;                /* a RUN/RUNTIME event is in progress */
+	bool spin;                   /* in_work is a zero-time-loop spin, not workload work */
+};
+
+struct task_stats {
+	u64 runtime_ns;              /* on-CPU time, switch cost included */
+	u64 runtime_by_class[3];     /* ext, fair, rt */
+	u64 wait_ns;                 /* runnable but not running */
+	u64 nr_wakeups;
+	u64 nr_migrations;
+	u64 nr_switches;             /* times switched in */
+	u64 work_done_ns;
+	s64 work_total_ns;           /* -1 = open-ended */
+	u64 last_queued;             /* when it became runnable-not-running (0 = n/a) */
+	u64 wake_ts;                 /* time of the last wakeup, pending latency sample */
+	bool wake_pending;
+	bool finished;
+	struct hist *wake_lat;       /* lazily allocated */
+};
+
+struct task {
+	int pid;
+	char comm[16];
+	enum task_state state;
+	bool on_rq;                  /* queued in its class on rq `cpu` (running included) */
+	bool on_cpu;                 /* rq->curr */
+	int cpu;                     /* rq it is on / last ran on */
+	int policy;                  /* enum wl_policy */
+	int nice;
+	int rt_prio;                 /* 1..99 for rt tasks */
+	const struct sched_class *sched_class;
+	struct cpumask cpus_allowed;
+	int nr_cpus_allowed;
+	struct task_group *tg;
+	struct sched_entity se;
+	struct rt_entity rt;
+	struct task_exec x;
+	struct task_stats st;
+	struct sim_event wake_ev;    /* timer: end of sleep / start delay */
+	struct task *wait_next;      /* resource wait list link */
+	struct task *cfs_next, *cfs_prev; /* rq's list of queued fair tasks (load balancing) */
+	int instance;                /* instance index within its workload task */
+	int last_ran_cpu;            /* -1 before the first run */
+	struct res *priv_res;        /* per-instance resources ("unique" timers), or NULL */
+	struct machine *m;
+};
+
+struct rq {
+	int cpu;
+	struct machine *m;
+	struct task *curr;           /* NULL = idle */
+	u32 nr_running;              /* runnable tasks on this CPU, curr included */
+	struct cfs_rq cfs;
+	struct rt_rq rt;
+	struct task *cfs_head;       /* queued fair tasks, most recently enqueued first */
+	u64 exec_start;              /* accounting start of curr */
+	u64 work_start;              /* curr's work progresses from here (after switch cost) */
+	u64 idle_since;              /* when it went idle */
+	u64 idle_ns;
+	u64 nr_switches;
+	u64 nr_ticks;
+	bool need_resched;
+	bool online;
+	struct sim_event done_ev;    /* curr reaches the end of its current work / step */
+	struct sim_event tick_ev;
+	struct sim_event resched_ev;
+	u64 next_balance;            /* tick count of the next periodic balance */
+};
+
+/* A workload resource instance (mutex, cond, barrier, timer, semaphore). */
+struct res {
+	enum wl_res_kind kind;
+	struct task *waiters;        /* FIFO head */
+	struct task *waiters_tail;
+	struct task *owner;          /* MUTEX */
+	u64 tokens;                  /* SEM */
+	int arrived;                 /* BARRIER */
+	int users;
+	u64 next;                    /* TIMER: next expiry, 0 = not started */
+};
+
+struct machine {
+	struct sim sim;
+	const struct topo *topo;
+	const struct workload *wl;
+	struct machine_params p;
+	u64 seed;
+	int nr_cpus;
+	struct rq *rqs;
+	struct task **tasks;         /* by pid order */
+	int nr_tasks;
+	int nr_alive;                /* not DEAD */
+	struct res *res;             /* workload resources; per-instance timers appended */
+	int nr_res;
+	struct task_group **tgs;     /* tgs[0] = root */
+	int nr_tgs;
+	struct cpumask idle;         /* CPUs with nothing to run */
+	struct cpumask overloaded;   /* CPUs with queued fair tasks waiting */
+	struct cpumask rt_overloaded;/* CPUs with queued rt tasks waiting */
+	u64 base_slice;              /* scaled base slice */
+	u64 tick_ns;
+	u64 next_se_id;
+	int fork_rr;                 /* round-robin start for fork placement */
+	/* totals */
+	u64 nr_migrations;
+	struct hist *wake_lat;       /* all tasks */
+	/* invariants */
+	u64 inv_checked;
+	char **violations;
+	int nr_violations;
+	struct sim_event check_ev;
+	u64 end_ns;
+	u64 last_time;
+	int cur_cpu;                 /* CPU whose event is being handled, -1 = none */
+};
+
+static inline struct rq *cpu_rq(struct machine *m, int cpu)
+{
+	return &m->rqs[cpu];
+}
+static inline struct task *task_of(struct sched_entity *se)
+{
+	return container_of(se, struct task, se);
+}
+static inline bool task_is_rt(const struct task *p)
+{
+	return p->policy == WL_POLICY_FIFO || p->policy == WL_POLICY_RR;
+}
+
+/* core.c */
+void resched_curr(struct rq *rq);
+void update_rq_curr(struct rq *rq);
+void wake_up_task(struct task *p, int wake_flags);
+void block_current(struct rq *rq, struct task *p);
+void exit_current(struct rq *rq, struct task *p);
+void yield_current(struct rq *rq, struct task *p);
+void migrate_task(struct task *p, int new_cpu);
+void activate_task(struct rq *rq, struct task *p, int flags);
+void deactivate_task(struct rq *rq, struct task *p, int flags);
+void add_nr_running(struct rq *rq, int n);
+void update_idle_state(struct rq *rq);
+void machine_violation(struct machine *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool cpus_share_llc(struct machine *m, int a, int b);
+
+void rq_init(struct machine *m, struct rq *rq, int cpu);
+void machine_settle(struct machine *m);
+
+/* behave.c: run the workload program of the task on CPU */
+enum step_result { STEP_RUN, STEP_BLOCK, STEP_EXIT, STEP_YIELD };
+enum step_result task_step(struct task *p);
+void task_account_work(struct rq *rq, struct task *p);
+u64 task_work_remaining(const struct task *p, u64 now);
+
+/* fair.c */
+void fair_init_rq(struct machine *m, struct rq *rq);
+void fair_task_init(struct machine *m, struct task *p);
+u64 nice_to_weight(int nice);
+void fair_attach_cpu(struct task *p);
+int fair_select_idle(struct machine *m, struct task *p, int target);
+void fair_nohz_kick(struct rq *rq);
+int tg_setup(struct machine *m);
+
+/* rt.c */
+void rt_check_pull(struct rq *rq);
+
+/* invariants.c */
+void invariants_start(struct machine *m);
+void invariants_final(struct machine *m);
+
+#endif

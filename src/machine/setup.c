@@ -1,0 +1,337 @@
+/*
+ * setup.c — building and running a machine: runqueues from the topology, task groups from the
+ * workload's cgroups, tasks from its thread objects (one per instance, pids from 100 up in
+ * workload order), start timers, and the run loop. Validates what the workload asks of this
+ * machine (affinity CPUs that exist) with messages naming the task.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "machine_int.h"
+
+#define FIRST_PID 100
+
+void machine_params_default(struct machine_params *p)
+{
+	*p = (struct machine_params){
+		.hz = 1000,
+		.ctx_switch_ns = 2000,
+		.migration_ns = 5000,
+		.wakeup_ipi_ns = 1000,
+		.base_slice_ns = 750000,
+		.rr_timeslice_ns = 100 * NSEC_PER_MSEC,
+		.check_period_ns = 10 * NSEC_PER_MSEC,
+	};
+}
+
+/* sysctl_sched_base_slice scaled by 1 + ilog2(min(ncpus, 8)) (SCHED_TUNABLESCALING_LOG). */
+static u64 scaled_slice(u64 base, int ncpus)
+{
+	int n = ncpus < 8 ? ncpus : 8, lg = 0;
+
+	while ((1 << (lg + 1)) <= n)
+		lg++;
+	return base * (1 + lg);
+}
+
+static struct task_group *tg_find(struct machine *m, const char *path)
+{
+	for (int i = 0; i < m->nr_tgs; i++)
+		if (!strcmp(m->tgs[i]->path, path))
+			return m->tgs[i];
+	return NULL;
+}
+
+/* Find or create the group for path, creating parents first. */
+static struct task_group *tg_get(struct machine *m, const char *path, u32 weight)
+{
+	struct task_group *tg = tg_find(m, path), *parent = NULL, **v;
+	char ppath[64];
+
+	if (tg)
+		return tg;
+	snprintf(ppath, sizeof(ppath), "%s", path);
+	char *slash = strrchr(ppath, '/');
+	if (slash && slash != ppath) {
+		*slash = 0;
+		parent = tg_get(m, ppath, 100);
+	} else {
+		parent = m->tgs[0];
+	}
+	if (!parent)
+		return NULL;
+	tg = calloc(1, sizeof(*tg));
+	v = realloc(m->tgs, (m->nr_tgs + 1) * sizeof(*v));
+	if (!tg || !v) {
+		free(tg);
+		if (v)
+			m->tgs = v;
+		return NULL;
+	}
+	m->tgs = v;
+	snprintf(tg->path, sizeof(tg->path), "%s", path);
+	tg->cpu_weight = weight;
+	tg->shares = ((u64)weight * 1024 / 100) << 10;
+	tg->parent = parent;
+	tg->depth = parent->depth + 1;
+	tg->id = m->nr_tgs;
+	m->tgs[m->nr_tgs++] = tg;
+	return tg;
+}
+
+static int groups_create(struct machine *m)
+{
+	const struct workload *w = m->wl;
+
+	m->tgs = calloc(1, sizeof(*m->tgs));
+	if (!m->tgs)
+		return -ENOMEM;
+	m->tgs[0] = calloc(1, sizeof(**m->tgs));
+	if (!m->tgs[0])
+		return -ENOMEM;
+	strcpy(m->tgs[0]->path, "/");
+	m->tgs[0]->cpu_weight = 100;
+	m->tgs[0]->shares = NICE_0_SHARES;
+	m->nr_tgs = 1;
+	for (int i = 0; i < w->nr_cgroups; i++) {
+		if (!strcmp(w->cgroups[i].path, "/"))
+			continue;
+		struct task_group *tg = tg_get(m, w->cgroups[i].path, w->cgroups[i].weight);
+		if (!tg)
+			return -ENOMEM;
+		tg->cpu_weight = w->cgroups[i].weight;
+		tg->shares = ((u64)tg->cpu_weight * 1024 / 100) << 10;
+	}
+	for (int i = 0; i < w->nr_tasks; i++)
+		if (w->tasks[i].cgroup[0] && strcmp(w->tasks[i].cgroup, "/") &&
+		    !tg_get(m, w->tasks[i].cgroup, 100))
+			return -ENOMEM;
+	return tg_setup(m);
+}
+
+static void wake_timer_fn(struct sim *s, struct sim_event *ev)
+{
+	struct task *p = container_of(ev, struct task, wake_ev);
+
+	p->m->cur_cpu = p->state == TASK_NEW ? -1 : p->cpu;
+	wake_up_task(p, 0);
+	p->m->cur_cpu = -1;
+}
+
+static int check_affinity(struct machine *m, const struct wl_task *wt, const int *cpus, int n,
+			  char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		if (cpus[i] < 0 || cpus[i] >= m->nr_cpus) {
+			snprintf(err, errlen, "%s: task '%s': cpus: CPU %d does not exist (machine has %d CPUs)",
+				 m->wl->source, wt->name, cpus[i], m->nr_cpus);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static struct task *task_create(struct machine *m, const struct wl_task *wt, int inst,
+				char *err, size_t errlen)
+{
+	struct task *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->m = m;
+	p->pid = FIRST_PID + m->nr_tasks;
+	if (wt->instances > 1)
+		snprintf(p->comm, sizeof(p->comm), "%.*s-%d", 11, wt->name, inst);
+	else
+		snprintf(p->comm, sizeof(p->comm), "%s", wt->name);
+	p->state = TASK_NEW;
+	p->policy = wt->policy;
+	if (p->policy == WL_POLICY_EXT) /* no ext scheduler loaded: SCHED_EXT runs on fair */
+		p->policy = WL_POLICY_OTHER;
+	p->nice = wt->nice;
+	p->rt_prio = wt->rt_prio;
+	p->sched_class = task_is_rt(p) ? &rt_sched_class : &fair_sched_class;
+	if (wt->cpus) {
+		cpumask_clear(&p->cpus_allowed);
+		for (int i = 0; i < wt->nr_cpus; i++)
+			cpumask_set(&p->cpus_allowed, wt->cpus[i]);
+	} else {
+		p->cpus_allowed = m->topo->all;
+	}
+	p->nr_cpus_allowed = cpumask_weight(&p->cpus_allowed);
+	p->tg = wt->cgroup[0] ? tg_find(m, wt->cgroup) : m->tgs[0];
+	if (!p->tg)
+		p->tg = m->tgs[0];
+	p->tg->nr_tasks++;
+	p->cpu = cpumask_first(&p->cpus_allowed);
+	p->last_ran_cpu = -1;
+	p->instance = inst;
+	p->x.wt = wt;
+	p->x.relock = -1;
+	p->st.work_total_ns = workload_task_work_ns(wt);
+	fair_task_init(m, p);
+	fair_attach_cpu(p);
+	sim_event_init(&p->wake_ev, wake_timer_fn);
+	for (int i = 0; i < m->wl->nr_res; i++) {
+		if (!m->wl->res[i].per_instance)
+			continue;
+		if (!p->priv_res) {
+			p->priv_res = calloc(m->wl->nr_res, sizeof(*p->priv_res));
+			if (!p->priv_res) {
+				free(p);
+				snprintf(err, errlen, "out of memory");
+				return NULL;
+			}
+		}
+		p->priv_res[i].kind = m->wl->res[i].kind;
+	}
+	return p;
+}
+
+static int tasks_create(struct machine *m, char *err, size_t errlen)
+{
+	const struct workload *w = m->wl;
+	int total = 0;
+
+	for (int i = 0; i < w->nr_tasks; i++) {
+		int e = check_affinity(m, &w->tasks[i], w->tasks[i].cpus, w->tasks[i].nr_cpus, err, errlen);
+		for (int ph = 0; !e && ph < w->tasks[i].nr_phases; ph++)
+			e = check_affinity(m, &w->tasks[i], w->tasks[i].phases[ph].cpus,
+					   w->tasks[i].phases[ph].nr_cpus, err, errlen);
+		if (e)
+			return e;
+		total += w->tasks[i].instances;
+	}
+	m->tasks = calloc(total ? total : 1, sizeof(*m->tasks));
+	if (!m->tasks)
+		return -ENOMEM;
+	for (int i = 0; i < w->nr_tasks; i++) {
+		for (int inst = 0; inst < w->tasks[i].instances; inst++) {
+			struct task *p = task_create(m, &w->tasks[i], inst, err, errlen);
+			if (!p)
+				return -ENOMEM;
+			m->tasks[m->nr_tasks++] = p;
+			m->nr_alive++;
+			sim_schedule(&m->sim, &p->wake_ev, w->tasks[i].delay_ns, SIM_PRIO_WAKE);
+		}
+	}
+	return 0;
+}
+
+static int res_create(struct machine *m)
+{
+	const struct workload *w = m->wl;
+
+	m->nr_res = w->nr_res;
+	m->res = calloc(w->nr_res ? w->nr_res : 1, sizeof(*m->res));
+	if (!m->res)
+		return -ENOMEM;
+	for (int i = 0; i < w->nr_res; i++) {
+		m->res[i].kind = w->res[i].kind;
+		m->res[i].users = w->res[i].users;
+		m->res[i].tokens = w->res[i].initial;
+	}
+	return 0;
+}
+
+struct machine *machine_create(const struct topo *t, const struct workload *w,
+			       const struct machine_params *params, u64 seed,
+			       char *err, size_t errlen)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	int e;
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	sim_init(&m->sim);
+	m->topo = t;
+	m->wl = w;
+	m->p = *params;
+	m->seed = seed;
+	m->cur_cpu = -1;
+	m->nr_cpus = t->nr_cpus;
+	m->tick_ns = NSEC_PER_SEC / params->hz;
+	m->base_slice = scaled_slice(params->base_slice_ns, t->nr_cpus);
+	m->rqs = calloc(t->nr_cpus, sizeof(*m->rqs));
+	if (!m->rqs) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (int c = 0; c < t->nr_cpus; c++)
+		rq_init(m, cpu_rq(m, c), c);
+	e = groups_create(m);
+	e = e ?: res_create(m);
+	if (e) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	err[0] = 0;
+	if (tasks_create(m, err, errlen)) {
+		if (!err[0])
+			snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	invariants_start(m);
+	return m;
+fail:
+	machine_destroy(m);
+	return NULL;
+}
+
+int machine_run(struct machine *m, u64 duration_ns)
+{
+	m->end_ns = duration_ns;
+	if (m->nr_alive)
+		sim_run(&m->sim, duration_ns);
+	machine_settle(m);
+	invariants_final(m);
+	return 0;
+}
+
+u64 machine_now(const struct machine *m)
+{
+	return m->sim.now;
+}
+
+u64 machine_events(const struct machine *m)
+{
+	return m->sim.nr_events;
+}
+
+int machine_nr_violations(const struct machine *m)
+{
+	return m->nr_violations;
+}
+
+void machine_destroy(struct machine *m)
+{
+	if (!m)
+		return;
+	sim_fini(&m->sim);
+	for (int i = 0; i < m->nr_tasks; i++) {
+		hist_free(m->tasks[i]->st.wake_lat);
+		free(m->tasks[i]->priv_res);
+		free(m->tasks[i]);
+	}
+	free(m->tasks);
+	for (int i = 0; i < m->nr_tgs; i++) {
+		if (!m->tgs[i])
+			continue;
+		free(m->tgs[i]->cfs_rq);
+		free(m->tgs[i]->se);
+		free(m->tgs[i]);
+	}
+	free(m->tgs);
+	for (int i = 0; i < m->nr_violations; i++)
+		free(m->violations[i]);
+	free(m->violations);
+	hist_free(m->wake_lat);
+	free(m->res);
+	free(m->rqs);
+	free(m);
+}
