@@ -645,11 +645,12 @@ static void sx_group_by_ids(struct sysfs_ctx *x)
 /* Without a cache directory on every CPU, the LLC falls back to one per socket. */
 static void sx_llc_fallback(struct sysfs_ctx *x)
 {
+	bool every_cpu_has_cache = true;
+
 	for (int i = 0; i < x->n; i++)
-		if (!x->cpu[i].has_cache)
-			break;
-		else if (i == x->n - 1)
-			return;
+		every_cpu_has_cache = every_cpu_has_cache && x->cpu[i].has_cache;
+	if (every_cpu_has_cache)
+		return;
 	for (int i = 0; i < x->n; i++)
 		x->grp[SK_LLC][i] = x->grp[SK_SOCKET][i];
 }
