@@ -1,0 +1,282 @@
+/*
+ * test_machine.c — the simulated machine end to end on small rt-app workloads: weight-fair
+ * sharing (nice and cgroup cpu.weight), rt preemption, synchronisation events completing all
+ * their work, determinism, invariants, and bad input.
+ */
+#include <stdlib.h>
+#include "machine/machine_int.h"
+#include "scxsim/json_write.h"
+#include "test.h"
+
+struct run {
+	struct topo *t;
+	struct workload *w;
+	struct machine *m;
+	char err[512];
+};
+
+static int run_json(struct run *r, const char *topo, const char *json, u64 dur_ns, u64 seed)
+{
+	struct machine_params p;
+
+	memset(r, 0, sizeof(*r));
+	if (topo_parse(topo, &r->t, r->err, sizeof(r->err)))
+		return -1;
+	if (workload_load_buf("test.json", json, strlen(json), &r->w, r->err, sizeof(r->err)))
+		return -2;
+	machine_params_default(&p);
+	r->m = machine_create(r->t, r->w, &p, seed, r->err, sizeof(r->err));
+	if (!r->m)
+		return -3;
+	return machine_run(r->m, dur_ns);
+}
+
+static void run_free(struct run *r)
+{
+	machine_destroy(r->m);
+	workload_free(r->w);
+	topo_free(r->t);
+}
+
+static struct task *task_by_comm(struct machine *m, const char *comm)
+{
+	for (int i = 0; i < m->nr_tasks; i++)
+		if (!strcmp(m->tasks[i]->comm, comm))
+			return m->tasks[i];
+	return NULL;
+}
+
+static double ratio(u64 a, u64 b)
+{
+	return b ? (double)a / (double)b : 0;
+}
+
+TEST(machine_nice_weights_share_one_cpu)
+{
+	struct run r;
+	int e = run_json(&r, "2",
+			 "{\"tasks\":{\"n0\":{\"cpus\":[0],\"run\":100000},"
+			 "\"n5\":{\"cpus\":[0],\"priority\":5,\"run\":100000}}}",
+			 4 * NSEC_PER_SEC, 1);
+	CHECK_EQ(e, 0);
+	struct task *a = task_by_comm(r.m, "n0"), *b = task_by_comm(r.m, "n5");
+	CHECK(a && b);
+	double q = ratio(a->st.runtime_ns, b->st.runtime_ns), want = 1024.0 / 335.0;
+	if (q < want * 0.98 || q > want * 1.02)
+		FAIL_("nice 0 : nice 5 runtime ratio %.4f, want %.4f +-2%%", q, want);
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
+
+TEST(machine_cgroup_weights_share_one_cpu)
+{
+	struct run r;
+	int e = run_json(&r, "1",
+			 "{\"cgroups\":{\"/lo\":{\"weight\":100},\"/hi\":{\"weight\":300}},"
+			 "\"tasks\":{\"lo\":{\"taskgroup\":\"/lo\",\"run\":100000},"
+			 "\"hi\":{\"taskgroup\":\"/hi\",\"instance\":3,\"run\":100000}}}",
+			 4 * NSEC_PER_SEC, 7);
+	CHECK_EQ(e, 0);
+	u64 lo = 0, hi = 0;
+	for (int i = 0; i < r.m->nr_tasks; i++) {
+		struct task *p = r.m->tasks[i];
+		if (!strcmp(p->tg->path, "/lo"))
+			lo += p->st.runtime_ns;
+		else if (!strcmp(p->tg->path, "/hi"))
+			hi += p->st.runtime_ns;
+	}
+	double q = ratio(hi, lo);
+	if (q < 3 * 0.98 || q > 3 * 1.02)
+		FAIL_("cgroup 300:100 runtime ratio %.4f, want 3 +-2%%", q);
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
+
+TEST(machine_nested_cgroups_split_parent_share)
+{
+	struct run r;
+	/* /a (100) vs /b (100); inside /a, /a/x (300) vs /a/y (100) */
+	int e = run_json(&r, "1",
+			 "{\"cgroups\":{\"/a\":{\"weight\":100},\"/b\":{\"weight\":100},"
+			 "\"/a/x\":{\"weight\":300},\"/a/y\":{\"weight\":100}},"
+			 "\"tasks\":{\"x\":{\"taskgroup\":\"/a/x\",\"run\":100000},"
+			 "\"y\":{\"taskgroup\":\"/a/y\",\"run\":100000},"
+			 "\"b\":{\"taskgroup\":\"/b\",\"run\":100000}}}",
+			 4 * NSEC_PER_SEC, 3);
+	CHECK_EQ(e, 0);
+	u64 x = task_by_comm(r.m, "x")->st.runtime_ns, y = task_by_comm(r.m, "y")->st.runtime_ns;
+	u64 b = task_by_comm(r.m, "b")->st.runtime_ns;
+	double qb = ratio(b, x + y), qx = ratio(x, y);
+	if (qb < 0.98 || qb > 1.02 || qx < 3 * 0.98 || qx > 3 * 1.02)
+		FAIL_("b/(x+y) = %.3f (want 1), x/y = %.3f (want 3)", qb, qx);
+	run_free(&r);
+}
+
+TEST(machine_rt_fifo_preempts_fair_at_once)
+{
+	struct run r;
+	int e = run_json(&r, "1",
+			 "{\"tasks\":{\"hog\":{\"run\":100000},"
+			 "\"rt\":{\"policy\":\"SCHED_FIFO\",\"priority\":50,\"loop\":20,"
+			 "\"sleep\":7000,\"run\":3000}}}",
+			 NSEC_PER_SEC, 1);
+	CHECK_EQ(e, 0);
+	struct task *rt = task_by_comm(r.m, "rt"), *hog = task_by_comm(r.m, "hog");
+	CHECK(rt->st.finished);
+	CHECK_EQ(rt->st.work_done_ns, 20 * 3000000ULL);
+	CHECK_EQ(rt->st.nr_wakeups, 20);
+	/* the rt task never waits behind the hog: latency is the switch, not a tick or slice */
+	CHECK(hist_max(rt->st.wake_lat) <= 10000);
+	CHECK(rt->st.wait_ns <= 20 * 10000ULL);
+	/* and the hog gets the CPU back whenever the rt task sleeps */
+	CHECK(hog->st.runtime_ns + rt->st.runtime_ns >= NSEC_PER_SEC - 1000000);
+	CHECK_STR(rt->sched_class->name, "rt");
+	run_free(&r);
+}
+
+TEST(machine_rt_priority_order_and_push)
+{
+	struct run r;
+	/* two FIFO tasks wake on the same CPU 0 of 2: the lower one is pushed to CPU 1 */
+	int e = run_json(&r, "2",
+			 "{\"tasks\":{\"hi\":{\"policy\":\"SCHED_FIFO\",\"priority\":60,\"loop\":5,"
+			 "\"run\":2000,\"sleep\":1000},"
+			 "\"lo\":{\"policy\":\"SCHED_FIFO\",\"priority\":40,\"loop\":5,"
+			 "\"run\":2000,\"sleep\":1000},"
+			 "\"hog\":{\"run\":100000}}}",
+			 NSEC_PER_SEC, 1);
+	CHECK_EQ(e, 0);
+	CHECK(task_by_comm(r.m, "hi")->st.finished);
+	CHECK(task_by_comm(r.m, "lo")->st.finished);
+	CHECK(hist_max(task_by_comm(r.m, "lo")->st.wake_lat) <= 20000);
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
+
+TEST(machine_rr_timeslice_rotates)
+{
+	struct run r;
+	int e = run_json(&r, "1",
+			 "{\"tasks\":{\"a\":{\"policy\":\"SCHED_RR\",\"priority\":10,\"run\":1000000},"
+			 "\"b\":{\"policy\":\"SCHED_RR\",\"priority\":10,\"run\":1000000}}}",
+			 NSEC_PER_SEC, 1);
+	CHECK_EQ(e, 0);
+	u64 a = task_by_comm(r.m, "a")->st.runtime_ns, b = task_by_comm(r.m, "b")->st.runtime_ns;
+	CHECK(a > 400 * NSEC_PER_MSEC && b > 400 * NSEC_PER_MSEC);
+	CHECK(r.m->rqs[0].nr_switches >= 9); /* 100 ms timeslices over 1 s */
+	run_free(&r);
+}
+
+static const char *sync_json =
+	"{\"tasks\":{"
+	"\"locker\":{\"instance\":3,\"loop\":50,\"lock\":\"m\",\"run\":200,\"unlock\":\"m\",\"sleep\":300},"
+	"\"waiter\":{\"loop\":20,\"suspend\":\"go\",\"run\":100},"
+	"\"waker\":{\"loop\":20,\"run\":500,\"resume\":\"go\",\"sleep\":2000},"
+	"\"bar\":{\"instance\":2,\"loop\":10,\"run\":300,\"barrier\":\"B\"},"
+	"\"per\":{\"loop\":30,\"run\":500,\"timer\":{\"ref\":\"unique\",\"period\":2000}}"
+	"}}";
+
+TEST(machine_sync_events_finish_all_work)
+{
+	struct run r;
+	int e = run_json(&r, "2", sync_json, 5 * NSEC_PER_SEC, 1);
+	CHECK_EQ(e, 0);
+	for (int i = 0; i < r.m->nr_tasks; i++) {
+		struct task *p = r.m->tasks[i];
+		if (!strcmp(p->comm, "waiter"))
+			continue; /* suspend/resume loses wake-ups that come before the suspend, as rt-app */
+		if (!p->st.finished)
+			FAIL_("%s did not finish: %llu of %lld ns", p->comm,
+			      (unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns);
+		CHECK_EQ(p->st.work_done_ns, p->st.work_total_ns);
+	}
+	CHECK_EQ(r.m->nr_violations, 0);
+	/* periodic task: 30 periods of 2 ms */
+	CHECK(r.m->sim.now >= 60 * NSEC_PER_MSEC);
+	run_free(&r);
+}
+
+static char *result_string(struct machine *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jw w;
+
+	jw_init(&w, f, false);
+	machine_write_result(m, &w, "fair", 0);
+	fclose(f);
+	return buf;
+}
+
+TEST(machine_same_seed_same_result)
+{
+	const char *json = "{\"tasks\":{\"w\":{\"instance\":6,\"loop\":200,\"run\":700,\"sleep\":900},"
+			   "\"h\":{\"instance\":2,\"run\":50000}}}";
+	struct run a, b;
+	CHECK_EQ(run_json(&a, "2s2c2t", json, 2 * NSEC_PER_SEC, 5), 0);
+	CHECK_EQ(run_json(&b, "2s2c2t", json, 2 * NSEC_PER_SEC, 5), 0);
+	char *ja = result_string(a.m), *jb = result_string(b.m);
+	CHECK(ja && jb && !strcmp(ja, jb));
+	CHECK_CONTAINS(ja, "\"violations\": []");
+	free(ja);
+	free(jb);
+	run_free(&a);
+	run_free(&b);
+}
+
+TEST(machine_spreads_hogs_over_cpus)
+{
+	struct run r;
+	CHECK_EQ(run_json(&r, "2s2c2t:llc=2", "{\"tasks\":{\"h\":{\"instance\":8,\"run\":100000}}}",
+			  NSEC_PER_SEC, 1), 0);
+	for (int c = 0; c < 8; c++)
+		CHECK(r.m->rqs[c].idle_ns < 10 * NSEC_PER_MSEC);
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
+
+TEST(machine_idle_cpu_pulls_waiting_task)
+{
+	struct run r;
+	/* 3 hogs start pinned-free on 2 CPUs then two sleepers: no CPU stays idle while work waits */
+	CHECK_EQ(run_json(&r, "4", "{\"tasks\":{\"h\":{\"instance\":4,\"loop\":50,\"run\":3000,\"sleep\":1000}}}",
+			  2 * NSEC_PER_SEC, 1), 0);
+	for (int i = 0; i < r.m->nr_tasks; i++)
+		CHECK(r.m->tasks[i]->st.finished);
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
+
+TEST(machine_rejects_affinity_outside_machine)
+{
+	struct run r;
+	CHECK_EQ(run_json(&r, "2", "{\"tasks\":{\"t\":{\"cpus\":[0,5],\"run\":100}}}", NSEC_PER_SEC, 1), -3);
+	CHECK_CONTAINS(r.err, "task 't'");
+	CHECK_CONTAINS(r.err, "CPU 5 does not exist");
+	run_free(&r);
+}
+
+TEST(machine_ends_when_all_tasks_exit)
+{
+	struct run r;
+	CHECK_EQ(run_json(&r, "2", "{\"tasks\":{\"t\":{\"loop\":3,\"run\":1000,\"sleep\":1000}}}",
+			  10 * NSEC_PER_SEC, 1), 0);
+	struct task *p = task_by_comm(r.m, "t");
+	CHECK(p->st.finished);
+	CHECK(r.m->sim.now < 10 * NSEC_PER_MSEC);
+	CHECK_EQ(p->st.work_done_ns, 3000000);
+	run_free(&r);
+}
+
+TEST(machine_cut_off_tasks_report_unfinished)
+{
+	struct run r;
+	CHECK_EQ(run_json(&r, "1", "{\"tasks\":{\"t\":{\"loop\":1,\"run\":2000000}}}",
+			  NSEC_PER_SEC, 1), 0);
+	struct task *p = task_by_comm(r.m, "t");
+	CHECK(!p->st.finished);
+	CHECK(p->st.work_done_ns < (u64)p->st.work_total_ns);
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
