@@ -129,8 +129,8 @@ int workload_load_buf(const char *name, const char *buf, size_t len, struct work
 		      char *err, size_t errlen);
 
 /*
- * Build a workload from a generator spec: "cpuhog[:n=N,nice=K,run=US]", "pipe[:loops=L]",
- * "hackbench[:groups=G,fds=F,loops=L,datasize=B]", "schbench[:mthreads=M,workers=W,...]".
+ * Build a workload from a generator spec: "cpuhog[:n=N,nice=K,work=MS]", "pipe[:loops=L]",
+ * "hackbench[:groups=G,fds=F,loops=L,datasize=B]", "schbench[:mthreads=M,workers=W,cputime=US,sleeptime=US,loops=L]".
  * Errors name the generator and key.
  */
 int workload_generate(const char *spec, struct workload **out, char *err, size_t errlen);
