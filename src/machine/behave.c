@@ -112,6 +112,31 @@ static void sem_post(struct res *r, u32 n)
 	}
 }
 
+/* Phase-level "cpus" replace the task's affinity while the phase runs (rt-app semantics). */
+static void apply_phase_affinity(struct task *p, const struct wl_phase *ph)
+{
+	const struct wl_task *wt = p->x.wt;
+	struct cpumask mk;
+
+	if (ph->has_cpus) {
+		cpumask_clear(&mk);
+		for (int i = 0; i < ph->nr_cpus; i++)
+			cpumask_set(&mk, ph->cpus[i]);
+	} else if (wt->cpus) {
+		cpumask_clear(&mk);
+		for (int i = 0; i < wt->nr_cpus; i++)
+			cpumask_set(&mk, wt->cpus[i]);
+	} else {
+		mk = p->m->topo->all;
+	}
+	if (cpumask_equal(&mk, &p->cpus_allowed))
+		return;
+	p->cpus_allowed = mk;
+	p->nr_cpus_allowed = cpumask_weight(&mk);
+	if (!cpumask_test(&mk, p->cpu))
+		p->x.must_migrate = true;
+}
+
 /* Advance to the next event, handling phase and task loops. NULL = program finished. */
 static const struct wl_event *next_event(struct task *p)
 {
@@ -126,6 +151,8 @@ static const struct wl_event *next_event(struct task *p)
 			x->phase = x->ev = x->loop_phase = 0;
 		}
 		const struct wl_phase *ph = &wt->phases[x->phase];
+		if (x->ev == 0 && x->loop_phase == 0 && wt->nr_phases > 1)
+			apply_phase_affinity(p, ph);
 		if (x->ev < ph->nr_ev)
 			return &ph->ev[x->ev++];
 		x->ev = 0;
@@ -250,6 +277,11 @@ enum step_result task_step(struct task *p)
 		const struct wl_event *e = next_event(p);
 		if (!e)
 			return STEP_EXIT;
+		if (x->must_migrate) {
+			x->ev--; /* run this event after the move */
+			x->must_migrate = false;
+			return STEP_MIGRATE;
+		}
 		if (exec_event(p, e, &res))
 			return res;
 		if (++n >= STEP_SPIN_LIMIT) {

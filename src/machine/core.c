@@ -240,8 +240,8 @@ static void switch_in(struct rq *rq, struct task *p, bool from_idle)
 	if (p->st.wake_pending) {
 		u64 lat = now - p->st.wake_ts;
 		p->st.wake_pending = false;
-		hist_record(&p->st.wake_lat, lat);
-		hist_record(&m->wake_lat, lat);
+		if (hist_record(&p->st.wake_lat, lat) || hist_record(&m->wake_lat, lat))
+			machine_violation(m, "pid %d: out of memory recording wake-up latency", p->pid);
 	}
 	if (p->last_ran_cpu >= 0 && p->last_ran_cpu != rq->cpu)
 		cost += m->p.migration_ns;
@@ -349,6 +349,15 @@ static void done_fn(struct sim *s, struct sim_event *ev)
 		break;
 	case STEP_EXIT:
 		exit_current(rq, p);
+		schedule(rq);
+		break;
+	case STEP_MIGRATE:
+		/* the running task's affinity no longer includes this CPU: requeue it elsewhere */
+		deactivate_task(rq, p, DEQUEUE_SAVE);
+		p->state = TASK_BLOCKED;
+		wake_up_task(p, 0);
+		p->st.nr_wakeups--;
+		p->st.wake_pending = false;
 		schedule(rq);
 		break;
 	case STEP_YIELD:

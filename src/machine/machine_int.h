@@ -136,6 +136,7 @@ struct task_exec {
 	u64 runtime_until;           /* RUNTIME event: busy until this time; 0 = not in one */
 	int relock;                  /* mutex to retake after a cond wait, -1 = none */
 	bool in_work;                /* a RUN/RUNTIME event is in progress */
+	bool must_migrate;           /* affinity changed away from the current CPU */
 	bool spin;                   /* in_work is a zero-time-loop spin, not workload work */
 };
 
@@ -284,7 +285,7 @@ void rq_init(struct machine *m, struct rq *rq, int cpu);
 void machine_settle(struct machine *m);
 
 /* behave.c: run the workload program of the task on CPU */
-enum step_result { STEP_RUN, STEP_BLOCK, STEP_EXIT, STEP_YIELD };
+enum step_result { STEP_RUN, STEP_BLOCK, STEP_EXIT, STEP_YIELD, STEP_MIGRATE };
 enum step_result task_step(struct task *p);
 void task_account_work(struct rq *rq, struct task *p);
 u64 task_work_remaining(const struct task *p, u64 now);

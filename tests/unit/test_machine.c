@@ -280,3 +280,17 @@ TEST(machine_cut_off_tasks_report_unfinished)
 	CHECK_EQ(r.m->nr_violations, 0);
 	run_free(&r);
 }
+
+TEST(machine_phase_cpus_move_the_task)
+{
+	struct run r;
+	CHECK_EQ(run_json(&r, "2", "{\"tasks\":{\"t\":{\"loop\":3,\"phases\":{"
+			  "\"p0\":{\"cpus\":[0],\"run\":1000},\"p1\":{\"cpus\":[1],\"run\":1000},"
+			  "\"p2\":{\"run\":1000}}}}}", NSEC_PER_SEC, 1), 0);
+	struct task *p = task_by_comm(r.m, "t");
+	CHECK(p->st.finished);
+	CHECK_EQ(p->st.work_done_ns, 9000000);
+	CHECK(p->st.nr_migrations >= 5); /* 0 -> 1 each loop, 1 -> 0 on each new loop */
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
