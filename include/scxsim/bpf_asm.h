@@ -5,7 +5,8 @@
  * (docs/bpf-vm.md lists every form).
  *
  * The assembler also accepts decimal numbers, labels (`lbl:` and `goto lbl`, `if ... goto lbl`,
- * `call lbl` for a bpf-to-bpf call), `call pseudo N` / `call kfunc N`, a trailing `<label>`
+ * `call lbl` for a bpf-to-bpf call, `ld_pseudo rN, 4, lbl` for a callback address),
+ * `call pseudo N` / `call kfunc N`, a trailing `<label>`
  * as objdump prints it, and comments starting with `;`, `#` or `//`.
  *
  * Ownership: bpf_asm() returns a malloc'ed array the caller frees with free().

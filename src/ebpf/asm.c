@@ -492,7 +492,7 @@ static int stmt_store(struct asm_state *st)
 	return err ?: emit(st, BPF_ST | BPF_MEM | size, base, 0, off, imm);
 }
 
-/* ld_pseudo r1, 0x2, 0x0[, upper] */
+/* ld_pseudo r1, 0x2, 0x0[, upper] — or ld_pseudo r1, 4, label (imm = label - pc - 1) */
 static int stmt_ld_pseudo(struct asm_state *st)
 {
 	s64 kind, lo, hi = 0;
@@ -500,9 +500,18 @@ static int stmt_ld_pseudo(struct asm_state *st)
 	bool w;
 	int err;
 
+	char name[ASM_NAME_MAX];
+
 	if (!parse_reg(st, &dst, &w) || w || !accept(st, ",") || !parse_num(st, &kind) ||
-	    !accept(st, ",") || !parse_num(st, &lo))
+	    !accept(st, ","))
 		return asm_fail(st, "expected 'ld_pseudo rN, KIND, IMM'");
+	if (!parse_num(st, &lo)) { /* a label: imm = its offset, as for BPF_PSEUDO_FUNC */
+		if (!parse_ident(st, name))
+			return asm_fail(st, "expected a number or a label");
+		lo = 0;
+		if ((err = add_fixup(st, name, FIX_IMM)))
+			return err;
+	}
 	if (accept(st, ",") && !parse_num(st, &hi))
 		return asm_fail(st, "expected a number");
 	if (kind < 1 || kind > 15 || lo < INT32_MIN || lo > UINT32_MAX || hi < INT32_MIN || hi > UINT32_MAX)
