@@ -73,7 +73,7 @@ static const struct gen_param cpuhog_params[] = {
 	[CPUHOG_N] = { "n", 1, 1, HB_MAX_TASKS },
 	[CPUHOG_NICE] = { "nice", 0, -20, 19 },
 	[CPUHOG_WORK] = { "work", GEN_ABSENT, 1, INT64_MAX / NSEC_PER_MSEC },
-	{ NULL },
+	{ .key = NULL },
 };
 
 static int cpuhog_build(struct workload *w, const s64 *v)
@@ -103,7 +103,7 @@ enum { PIPE_LOOPS };
 
 static const struct gen_param pipe_params[] = {
 	[PIPE_LOOPS] = { "loops", 100000, 1, 1000000000 },
-	{ NULL },
+	{ .key = NULL },
 };
 
 static int pipe_build(struct workload *w, const s64 *v)
@@ -134,7 +134,7 @@ static const struct gen_param hackbench_params[] = {
 	[HB_FDS] = { "fds", 20, 1, 1000 },
 	[HB_LOOPS] = { "loops", 100, 1, 10000000 },
 	[HB_DATASIZE] = { "datasize", 100, 1, 1 << 20 },
-	{ NULL },
+	{ .key = NULL },
 };
 
 /* Messages one receiver's socket holds before senders block. */
@@ -226,7 +226,7 @@ static const struct gen_param schbench_params[] = {
 	[SB_CPUTIME] = { "cputime", 1000, 1, 1000000000 },
 	[SB_SLEEPTIME] = { "sleeptime", 10000, 0, 1000000000 },
 	[SB_LOOPS] = { "loops", 200, 1, 10000000 },
-	{ NULL },
+	{ .key = NULL },
 };
 
 static int schbench_group(struct workload *w, const s64 *v, int m)

@@ -70,7 +70,7 @@ int rt_int(struct rt_ctx *c, const char *key, const struct json_value *v, s64 mi
 
 int rt_usec(struct rt_ctx *c, const char *key, const struct json_value *v, u64 *ns)
 {
-	s64 us;
+	s64 us = 0;
 
 	if (v->type == JSON_NUMBER && v->num.is_int && v->num.i < 0)
 		return rt_fail(c, v, "key '%s': must not be negative (got %lld)", key,
@@ -162,7 +162,7 @@ static const struct {
 static int rt_policy(struct rt_ctx *c, const char *key, const struct json_value *v,
 		     enum wl_policy *out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (rt_string(c, key, v, &s))
 		return -EINVAL;
@@ -278,7 +278,7 @@ static int rt_resources(struct rt_ctx *c, const struct json_value *r)
 		return -EINVAL;
 	for (int i = 0; i < r->obj.n; i++) {
 		const struct json_value *v = r->obj.m[i].val, *t, *tg;
-		const char *name = r->obj.m[i].key, *s;
+		const char *name = r->obj.m[i].key, *s = NULL;
 
 		if (json_count(r, name) > 1)
 			return rt_fail(c, v, "resources: '%s' given twice", name);
@@ -304,7 +304,7 @@ typedef int (*rt_ev_fn)(struct rt_ctx *c, struct wl_phase *p, const char *key,
 static int rt_ev_duration(struct rt_ctx *c, struct wl_phase *p, const char *key,
 			  const struct json_value *v, enum wl_ev_kind kind)
 {
-	u64 ns;
+	u64 ns = 0;
 
 	return rt_usec(c, key, v, &ns) ?: rt_ev(c, p, kind, ns, -1, -1, 0);
 }
@@ -331,7 +331,7 @@ static int rt_ev_sleep(struct rt_ctx *c, struct wl_phase *p, const char *key,
 static int rt_ev_mem(struct rt_ctx *c, struct wl_phase *p, const char *key,
 		     const struct json_value *v)
 {
-	s64 bytes;
+	s64 bytes = 0;
 
 	if (rt_int(c, key, v, 0, INT64_MAX, &bytes))
 		return -EINVAL;
@@ -343,7 +343,7 @@ static int rt_ev_mem(struct rt_ctx *c, struct wl_phase *p, const char *key,
 static int rt_ev_iorun(struct rt_ctx *c, struct wl_phase *p, const char *key,
 		       const struct json_value *v)
 {
-	s64 bytes;
+	s64 bytes = 0;
 
 	if (rt_int(c, key, v, 0, INT64_MAX / WL_IO_NS_PER_BYTE, &bytes))
 		return -EINVAL;
@@ -354,7 +354,7 @@ static int rt_ev_iorun(struct rt_ctx *c, struct wl_phase *p, const char *key,
 static int rt_ev_named(struct rt_ctx *c, struct wl_phase *p, const char *key,
 		       const struct json_value *v, enum wl_ev_kind ev, enum wl_res_kind kind)
 {
-	const char *name;
+	const char *name = NULL;
 	int r;
 
 	if (rt_res_name(c, key, v, &name))
@@ -405,7 +405,7 @@ static int rt_ev_cond_mutex(struct rt_ctx *c, struct wl_phase *p, const char *ke
 {
 	static const char *const fields[] = { "ref", "mutex", NULL };
 	const struct json_value *ref, *mtx;
-	const char *rn, *mn;
+	const char *rn = NULL, *mn = NULL;
 	int r, m;
 
 	if (rt_need_object(c, key, v) || rt_only_fields(c, key, v, fields))
@@ -441,8 +441,8 @@ static int rt_ev_timer(struct rt_ctx *c, struct wl_phase *p, const char *key,
 {
 	static const char *const fields[] = { "ref", "period", "mode", NULL };
 	const struct json_value *ref, *per, *mode;
-	const char *name, *m = "relative";
-	u64 ns;
+	const char *name = NULL, *m = "relative";
+	u64 ns = 0;
 	int r;
 
 	if (rt_need_object(c, key, v) || rt_only_fields(c, key, v, fields))
@@ -612,7 +612,7 @@ static int rt_cpus(struct rt_ctx *c, const struct json_value *v, int **out, int 
 	if (!cpus)
 		return rt_oom(c);
 	for (int i = 0; i < v->arr.n; i++) {
-		s64 cpu;
+		s64 cpu = 0;
 
 		if (rt_int(c, "cpus", v->arr.v[i], 0, SCX_NR_CPUS_MAX - 1, &cpu)) {
 			free(cpus);
@@ -696,7 +696,7 @@ static int rt_task_sched(struct rt_ctx *c, const struct json_value *obj, struct 
 {
 	const struct json_value *pol = json_get(obj, "policy"), *pri = json_get(obj, "priority");
 	const char *dl[] = { "dl-runtime", "dl-period", "dl-deadline" };
-	s64 prio;
+	s64 prio = 0;
 
 	t->policy = c->w->default_policy;
 	if (pol && rt_policy(c, "policy", pol, &t->policy))
@@ -721,7 +721,7 @@ static int rt_task_sched(struct rt_ctx *c, const struct json_value *obj, struct 
 
 static int rt_taskgroup(struct rt_ctx *c, const struct json_value *v, struct wl_task *t)
 {
-	const char *path, *why;
+	const char *path = NULL, *why = NULL;
 
 	if (rt_string(c, "taskgroup", v, &path))
 		return -EINVAL;
@@ -739,7 +739,7 @@ static int rt_taskgroup(struct rt_ctx *c, const struct json_value *v, struct wl_
 static int rt_task_settings(struct rt_ctx *c, const struct json_value *obj, struct wl_task *t)
 {
 	const struct json_value *v;
-	s64 n;
+	s64 n = 0;
 
 	if (rt_task_sched(c, obj, t))
 		return -EINVAL;
@@ -961,8 +961,8 @@ static int rt_read_file(const char *path, char **buf, size_t *len)
 
 int workload_load_file(const char *path, struct workload **out, char *err, size_t errlen)
 {
-	char *buf;
-	size_t len;
+	char *buf = NULL;
+	size_t len = 0;
 	int ret = rt_read_file(path, &buf, &len);
 
 	*out = NULL;

@@ -58,7 +58,7 @@ static int lg_lock_all(struct rt_ctx *c, struct wl_phase *p, const struct lg_use
 
 	for (int k = 0; k < n; k++) {
 		const struct json_value *a = u->access->arr.v[lock ? k : n - 1 - k];
-		const char *name;
+		const char *name = NULL;
 		int m;
 
 		if (rt_res_name(c, "access", a, &name))
@@ -73,7 +73,7 @@ static int lg_lock_all(struct rt_ctx *c, struct wl_phase *p, const struct lg_use
 /* The mutex of a wait/sync step: the first of its access list. */
 static int lg_access_mutex(struct rt_ctx *c, const struct lg_use *u)
 {
-	const char *name;
+	const char *name = NULL;
 
 	if (!u->access || !u->access->arr.n)
 		return rt_fail(c, u->at, "key 'lock_order': resource '%s' of type '%s' needs an "
@@ -208,7 +208,7 @@ static int lg_steps(struct rt_ctx *c, const struct json_value *obj, struct wl_ph
 int rt_legacy_phase(struct rt_ctx *c, const struct json_value *obj, struct wl_phase *p)
 {
 	const struct json_value *v, *per = json_get(obj, "period");
-	u64 exec, period = 0, dl, held;
+	u64 exec = 0, period = 0, dl = 0, held = 0;
 	bool sleep = true;
 	int t;
 
