@@ -14,7 +14,7 @@ SANFLAGS := -fsanitize=address,undefined
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 XCFLAGS  := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-            -Iinclude -Isrc -MMD -MP $(if $(SAN),$(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+            -Iinclude -Isrc -Itests -MMD -MP $(if $(SAN),$(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
 LDFLAGS  += $(if $(SAN),$(SANFLAGS))
 LDLIBS   := -lm
 BPFFLAGS := -O2 -g -target bpf -mcpu=v3 -Ischeds/include \

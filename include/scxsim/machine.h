@@ -53,6 +53,9 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 /* Readable summary table. */
 void machine_print_summary(struct machine *m, FILE *f);
 
+/* Context switches on all CPUs so far. */
+u64 machine_ctx_switches(struct machine *m);
+
 /* Number of invariant violations so far. */
 int machine_nr_violations(const struct machine *m);
 

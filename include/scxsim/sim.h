@@ -33,11 +33,18 @@ enum sim_prio {
 	SIM_PRIO_CHECK = 90,    /* invariant checks */
 };
 
+/* A heap slot keeps the ordering key inline so sifting never dereferences events. */
+struct sim_slot {
+	u64 time;
+	u64 key2;                /* prio << 48 | seq (seq < 2^48) */
+	struct sim_event *ev;
+};
+
 struct sim {
 	u64 now;                 /* current simulated time, ns */
 	u64 seq;                 /* next sequence number */
 	u64 nr_events;           /* events fired so far */
-	struct sim_event **heap; /* binary min-heap, owned (not the events) */
+	struct sim_slot *heap;   /* 4-ary min-heap, owned (not the events) */
 	u32 nr, cap;
 	bool stop;               /* set by a handler to end sim_run early */
 };

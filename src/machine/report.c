@@ -70,6 +70,11 @@ static u64 total_switches(struct machine *m)
 	return n;
 }
 
+u64 machine_ctx_switches(struct machine *m)
+{
+	return total_switches(m);
+}
+
 static u64 total_idle(struct machine *m)
 {
 	u64 n = 0;

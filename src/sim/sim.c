@@ -1,11 +1,15 @@
 /*
- * sim.c — binary min-heap of intrusive events keyed by (time, prio, seq). Each event stores
- * its heap index so cancel and reschedule are O(log n). Invariant: heap[i]->idx == i for every
- * queued event, and every parent orders before its children.
+ * sim.c — a 4-ary min-heap of intrusive events keyed by (time, prio, seq). Heap slots carry
+ * the key inline (cache-friendly sifting); each event stores its slot index so cancel and
+ * reschedule are O(log n). Invariants: heap[i].ev->idx == i for every queued event; every
+ * parent orders before its children; seq is unique, so the order is total and runs are
+ * reproducible.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include "scxsim/sim.h"
+
+#define ARITY 4
 
 void sim_init(struct sim *s)
 {
@@ -15,69 +19,68 @@ void sim_init(struct sim *s)
 void sim_fini(struct sim *s)
 {
 	for (u32 i = 0; i < s->nr; i++)
-		s->heap[i]->idx = -1;
+		s->heap[i].ev->idx = -1;
 	free(s->heap);
 	s->heap = NULL;
 	s->nr = s->cap = 0;
 }
 
-static inline bool ev_before(const struct sim_event *a, const struct sim_event *b)
+/* One 128-bit comparison: branch-free, which matters when keys arrive in random order. */
+static inline bool slot_before(const struct sim_slot *a, const struct sim_slot *b)
 {
-	if (a->time != b->time)
-		return a->time < b->time;
-	if (a->prio != b->prio)
-		return a->prio < b->prio;
-	return a->seq < b->seq;
+	unsigned __int128 ka = (unsigned __int128)a->time << 64 | a->key2;
+	unsigned __int128 kb = (unsigned __int128)b->time << 64 | b->key2;
+	return ka < kb;
 }
 
-static inline void heap_set(struct sim *s, u32 i, struct sim_event *ev)
+static inline void heap_put(struct sim *s, u32 i, struct sim_slot v)
 {
-	s->heap[i] = ev;
-	ev->idx = (s32)i;
+	s->heap[i] = v;
+	v.ev->idx = (s32)i;
 }
 
-static void sift_up(struct sim *s, u32 i)
+static void sift_up(struct sim *s, u32 i, struct sim_slot v)
 {
-	struct sim_event *ev = s->heap[i];
-
 	while (i > 0) {
-		u32 parent = (i - 1) / 2;
-		if (!ev_before(ev, s->heap[parent]))
+		u32 parent = (i - 1) / ARITY;
+		if (!slot_before(&v, &s->heap[parent]))
 			break;
-		heap_set(s, i, s->heap[parent]);
+		heap_put(s, i, s->heap[parent]);
 		i = parent;
 	}
-	heap_set(s, i, ev);
+	heap_put(s, i, v);
 }
 
-static void sift_down(struct sim *s, u32 i)
+static void sift_down(struct sim *s, u32 i, struct sim_slot v)
 {
-	struct sim_event *ev = s->heap[i];
-
 	for (;;) {
-		u32 c = 2 * i + 1;
+		u32 c = ARITY * i + 1, end = c + ARITY, best;
 		if (c >= s->nr)
 			break;
-		if (c + 1 < s->nr && ev_before(s->heap[c + 1], s->heap[c]))
-			c++;
-		if (!ev_before(s->heap[c], ev))
+		if (end > s->nr)
+			end = s->nr;
+		best = c;
+		for (u32 k = c + 1; k < end; k++)
+			best = slot_before(&s->heap[k], &s->heap[best]) ? k : best;
+		if (!slot_before(&s->heap[best], &v))
 			break;
-		heap_set(s, i, s->heap[c]);
-		i = c;
+		heap_put(s, i, s->heap[best]);
+		i = best;
 	}
-	heap_set(s, i, ev);
+	heap_put(s, i, v);
 }
 
 static void heap_remove(struct sim *s, u32 i)
 {
-	struct sim_event *last = s->heap[--s->nr];
+	struct sim_slot last = s->heap[--s->nr];
 
-	s->heap[i]->idx = -1;
+	s->heap[i].ev->idx = -1;
 	if (i == s->nr)
 		return;
-	heap_set(s, i, last);
-	sift_down(s, i);
-	sift_up(s, (u32)last->idx);
+	if (i > 0 && slot_before(&last, &s->heap[(i - 1) / ARITY]))
+		sift_up(s, i, last);
+	else
+		sift_down(s, i, last);
 }
 
 int sim_schedule(struct sim *s, struct sim_event *ev, u64 t, u32 prio)
@@ -88,7 +91,7 @@ int sim_schedule(struct sim *s, struct sim_event *ev, u64 t, u32 prio)
 		heap_remove(s, (u32)ev->idx);
 	if (s->nr == s->cap) {
 		u32 cap = s->cap ? s->cap * 2 : 256;
-		struct sim_event **h = realloc(s->heap, cap * sizeof(*h));
+		struct sim_slot *h = realloc(s->heap, cap * sizeof(*h));
 		if (!h)
 			return -ENOMEM;
 		s->heap = h;
@@ -97,8 +100,7 @@ int sim_schedule(struct sim *s, struct sim_event *ev, u64 t, u32 prio)
 	ev->time = t;
 	ev->prio = prio;
 	ev->seq = s->seq++;
-	heap_set(s, s->nr++, ev);
-	sift_up(s, s->nr - 1);
+	sift_up(s, s->nr++, (struct sim_slot){ t, (u64)prio << 48 | ev->seq, ev });
 	return 0;
 }
 
@@ -111,14 +113,14 @@ void sim_cancel(struct sim *s, struct sim_event *ev)
 void sim_run(struct sim *s, u64 until)
 {
 	while (s->nr && !s->stop) {
-		struct sim_event *ev = s->heap[0];
-		if (ev->time > until)
+		struct sim_event *ev = s->heap[0].ev;
+		if (s->heap[0].time > until)
 			break;
 		heap_remove(s, 0);
 		s->now = ev->time;
 		s->nr_events++;
 		ev->fn(s, ev);
 	}
-	if (!s->stop && until > s->now && (s->nr == 0 || s->heap[0]->time > until))
+	if (!s->stop && until > s->now && (s->nr == 0 || s->heap[0].time > until))
 		s->now = until;
 }

@@ -107,7 +107,7 @@ TEST(sim_heap_random_order)
 		sim_cancel(&s, &e[i].ev);
 	int n = 0;
 	while (s.nr) {
-		struct sim_event *ev = s.heap[0];
+		struct sim_event *ev = s.heap[0].ev;
 		if (ev->time < last)
 			break;
 		last = ev->time;
