@@ -204,7 +204,7 @@ static bool rt_in(const char *const *list, const char *key)
 static int rt_global_key(struct rt_ctx *c, const char *key, const struct json_value *v)
 {
 	struct workload *w = c->w;
-	s64 d;
+	s64 d = 0;
 
 	if (!strcmp(key, "duration")) {
 		if (rt_int(c, "duration", v, -1, (s64)(UINT64_MAX / NSEC_PER_SEC), &d))
