@@ -1,0 +1,75 @@
+# run.sh — `scxsim run` end to end: the contract keys of the result JSON, determinism, the
+# rt-app examples, and every bad-input path (exit status and the message naming the problem).
+. tests/cli/lib.sh
+
+has() { grep -q -- "$1" "$2"; }
+
+# the headline command
+expect_exit 0 run_hackbench $SCXSIM run --sched fair --workload hackbench:groups=2 --topo 4 --duration 1s --seed 1 --json "$TMP/a.json"
+for k in '"scheduler"' '"exit"' '"kind": "none"' '"machine"' '"nr_cpus": 4' '"sim"' '"seed": 1' \
+	'"duration_ns"' '"events"' '"wall_ns"' '"totals"' '"ctx_switches"' '"migrations"' '"idle_ns"' \
+	'"wakeup_lat_ns"' '"p999"' '"tasks"' '"pid"' '"comm"' '"cgroup"' '"class": "fair"' '"runtime_ns"' \
+	'"wait_ns"' '"nr_wakeups"' '"work_done_ns"' '"work_total_ns"' '"finished"' '"invariants"' '"checked"'; do
+	check "json_has_$k" has "$k" "$TMP/a.json"
+done
+check json_no_violations has '"violations": \[\]' "$TMP/a.json"
+check json_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/a.json'"
+
+# determinism: byte-identical apart from wall_ns
+expect_exit 0 run_again $SCXSIM run --sched fair --workload hackbench:groups=2 --topo 4 --duration 1s --seed 1 --json "$TMP/b.json"
+grep -v wall_ns "$TMP/a.json" > "$TMP/a.nowall"; grep -v wall_ns "$TMP/b.json" > "$TMP/b.nowall"
+check same_seed_same_json cmp -s "$TMP/a.nowall" "$TMP/b.nowall"
+expect_exit 0 run_seed2 $SCXSIM run --workload schbench --topo 2s2c2t --duration 200ms --seed 2 --json "$TMP/c.json"
+expect_exit 0 run_seed3 $SCXSIM run --workload schbench --topo 2s2c2t --duration 200ms --seed 2 --json "$TMP/d.json"
+grep -v wall_ns "$TMP/c.json" > "$TMP/c.nowall"; grep -v wall_ns "$TMP/d.json" > "$TMP/d.nowall"
+check same_seed_same_json_smt cmp -s "$TMP/c.nowall" "$TMP/d.nowall"
+
+# every rt-app example Debian ships runs with zero violations
+for f in $(find tests/data/workload/rtapp -name '*.json' | sort); do
+	case "$f" in */merge/*) continue;; esac
+	n=$(echo "$f" | sed 's|tests/data/workload/rtapp/||; s|[/.]|_|g')
+	expect_exit 0 "rtapp_$n" $SCXSIM run --workload "$f" --topo 2s2c1t --duration 2s --json "$TMP/r.json" --quiet
+	check "rtapp_${n}_no_violations" has '"violations": \[\]' "$TMP/r.json"
+done
+
+# generators and topologies
+for w in cpuhog:n=3 pipe:loops=1000 "hackbench:groups=1,loops=10" "schbench:mthreads=1,workers=2"; do
+	expect_exit 0 "gen_$w" $SCXSIM run --workload "$w" --topo 2s4c2t:llc=4:nodes=2 --duration 100ms --quiet
+done
+expect_exit 0 topo_host $SCXSIM run --workload cpuhog --topo host --duration 10ms --quiet
+expect_exit 0 help $SCXSIM run --help
+expect_exit 0 top_help $SCXSIM --help
+
+# bad input: exit 2 and a message naming the problem
+expect_exit 2 bad_topo $SCXSIM run --workload cpuhog --topo 2x3
+check bad_topo_msg has "2x3" "$TMP/stderr"
+expect_exit 2 missing_file $SCXSIM run --workload "$TMP/nope.json"
+check missing_file_msg has "nope.json" "$TMP/stderr"
+printf '{"tasks":{"t0":{"rnu":100}}}' > "$TMP/unk.json"
+expect_exit 2 unknown_key $SCXSIM run --workload "$TMP/unk.json"
+check unknown_key_msg has "rnu" "$TMP/stderr"
+check unknown_key_task has "t0" "$TMP/stderr"
+printf '{"tasks":{"t0":{"run":100,}' > "$TMP/bad.json"
+expect_exit 2 bad_json $SCXSIM run --workload "$TMP/bad.json"
+check bad_json_msg has "bad.json" "$TMP/stderr"
+printf '{"tasks":{"t0":{"run":"x"}}}' > "$TMP/type.json"
+expect_exit 2 wrong_type $SCXSIM run --workload "$TMP/type.json"
+check wrong_type_msg has "run" "$TMP/stderr"
+printf '{"tasks":{"t0":{"run":10,"cpus":[7]}}}' > "$TMP/aff.json"
+expect_exit 2 affinity_outside $SCXSIM run --workload "$TMP/aff.json" --topo 2
+check affinity_msg has "CPU 7 does not exist" "$TMP/stderr"
+expect_exit 2 unknown_gen_key $SCXSIM run --workload cpuhog:bogus=1
+check unknown_gen_key_msg has "bogus" "$TMP/stderr"
+expect_exit 2 bad_duration $SCXSIM run --workload cpuhog --duration 5parsecs
+check bad_duration_msg has "duration" "$TMP/stderr"
+expect_exit 2 bad_seed $SCXSIM run --workload cpuhog --seed -3
+expect_exit 2 bad_hz $SCXSIM run --workload cpuhog --hz 7
+expect_exit 2 unknown_option $SCXSIM run --workload cpuhog --frobnicate
+check unknown_option_msg has "frobnicate" "$TMP/stderr"
+expect_exit 2 no_workload $SCXSIM run
+expect_exit 2 unknown_command $SCXSIM frob
+expect_exit 2 json_unwritable $SCXSIM run --workload cpuhog --duration 1ms --json /nonexistent/dir/o.json --quiet
+check json_unwritable_msg has "/nonexistent/dir/o.json" "$TMP/stderr"
+expect_exit 1 sched_not_loadable $SCXSIM run --workload cpuhog --sched nosuch
+check sched_not_loadable_msg has "nosuch" "$TMP/stderr"
+summary
