@@ -210,6 +210,19 @@ struct bpf_obj_resolver {
 int bpf_obj_load(struct bpf_obj *obj, const struct bpf_obj_resolver *res);
 bool bpf_obj_loaded(const struct bpf_obj *obj);
 
+/* What CO-RE did, one entry per .BTF.ext core_relo record, in file order (after load). */
+struct bpf_core_result {
+	const char *prog;     /* function holding the instruction */
+	u32 insn;             /* instruction index inside that function */
+	const char *kind;     /* libbpf's name: "byte_off", "field_exists", "type_size", ... */
+	char spec[160];       /* local access: "task_struct.se.vruntime", "scx_flags::SCX_B" */
+	u64 local_val;        /* value the compiler put in (local BTF) */
+	u64 target_val;       /* value after relocation (0 when poisoned) */
+	bool poisoned;
+};
+int bpf_obj_core_result_cnt(const struct bpf_obj *obj);
+const struct bpf_core_result *bpf_obj_core_result(const struct bpf_obj *obj, int i);
+
 /* Is the local function prototype `local_proto` (in local btf) compatible with `targ_proto`
  * (in targ btf)? Same argument count; each argument and the return type pairwise of the same
  * kind: integers (and enums) of the same size, pointers (to structs/unions: of the same

@@ -789,7 +789,7 @@ static int poison(const struct core_ctx *c, struct bpf_insn *in, const char *why
 	return obj_add_poison(c->obj, c->sec, c->r->insn, msg);
 }
 
-static int patch_ldx(const struct core_ctx *c, struct bpf_insn *in, const struct core_res *res,
+static int patch_ldx(const struct core_ctx *c, struct bpf_insn *in, struct core_res *res,
 		     const char *why)
 {
 	char m[128];
@@ -801,8 +801,10 @@ static int patch_ldx(const struct core_ctx *c, struct bpf_insn *in, const struct
 	}
 	if (res->val > SHRT_MAX)
 		return core_err(c, -ERANGE, "target offset does not fit an instruction");
-	if (res->bad_memsz)
+	if (res->bad_memsz) {
+		res->poison = true;
 		return poison(c, in, why);
+	}
 	in->off = res->val;
 	if (res->new_sz == res->orig_sz)
 		return 0;
@@ -830,7 +832,7 @@ static int patch_ldimm64(const struct core_ctx *c, struct bpf_insn *in, const st
 	return 0;
 }
 
-static int patch_insn(const struct core_ctx *c, const struct core_res *res, const char *why)
+static int patch_insn(const struct core_ctx *c, struct core_res *res, const char *why)
 {
 	struct bpf_insn *in = &c->obj->secs[c->sec].insns[c->r->insn];
 	char m[128];
@@ -881,6 +883,21 @@ static void why_not_found(const struct core_ctx *c, const struct core_spec *ls, 
 		snprintf(why, len, "type '%s' not found in the target BTF", path);
 }
 
+static int core_record(struct core_ctx *c, const struct core_spec *ls, const struct core_res *res)
+{
+	struct bpf_obj *obj = c->obj;
+	struct bpf_core_result *n = realloc(obj->cores, (obj->nr_cores + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	obj->cores = n;
+	n = &n[obj->nr_cores++];
+	*n = (struct bpf_core_result){ c->prog, c->insn, core_kinds[c->r->kind].name, "",
+				       res->orig, res->poison ? 0 : res->val, res->poison };
+	spec_fmt(ls, n->spec, sizeof(n->spec));
+	return 0;
+}
+
 static int core_one(struct core_ctx *c)
 {
 	struct core_spec *ls = calloc(2, sizeof(*ls));
@@ -901,8 +918,20 @@ static int core_one(struct core_ctx *c)
 		why_not_found(c, ls, &res, why, sizeof(why));
 		err = patch_insn(c, &res, why);
 	}
+	if (!err)
+		err = core_record(c, ls, &res);
 	free(ls);
 	return err;
+}
+
+int bpf_obj_core_result_cnt(const struct bpf_obj *obj)
+{
+	return obj->nr_cores;
+}
+
+const struct bpf_core_result *bpf_obj_core_result(const struct bpf_obj *obj, int i)
+{
+	return i >= 0 && i < (int)obj->nr_cores ? &obj->cores[i] : NULL;
 }
 
 int obj_core_relocate(struct bpf_obj *obj, const struct btf *targ, bool strict)

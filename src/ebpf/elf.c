@@ -955,6 +955,7 @@ void bpf_obj_free(struct bpf_obj *obj)
 		free((char *)obj->exts[i].essential);
 	free(obj->exts);
 	free(obj->knobs);
+	free(obj->cores);
 	free(obj->funcs);
 	free(obj->secs);
 	free(obj->syms);

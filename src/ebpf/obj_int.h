@@ -201,6 +201,9 @@ struct bpf_obj {
 	struct obj_struct_ops *sops;
 	u32 nr_sops;
 
+	struct bpf_core_result *cores;
+	u32 nr_cores;
+
 	bool loaded, load_failed;
 };
 
