@@ -8,12 +8,13 @@
  *
  * Per CPU the analysis keeps who is current. Every event says who was running (its context
  * column), which checks that model: on this machine's kernel the sched_switch events of CPU 1
- * whose prev is swapper/1 are never recorded (shared/facts.md), so when a task shows up on a
- * CPU believed idle, the switch-in is rebuilt. Its time is the latest moment the CPU is known
- * idle or the task is known not yet runnable (its wakeup), plus the median delay between those
- * two and a *recorded* idle->task switch, measured on the CPUs that do record them (pass 1).
- * Rebuilt switches are counted (reconstructed); any other disagreement (a lost event) is
- * repaired the same way and counted as a resync.
+ * whose prev is swapper/1 are never recorded (shared/facts.md), nor, it turned out, those of
+ * some other tasks (tokio-rt-worker threads of pid 1), so when a task shows up on a CPU where
+ * another is believed current, the switch is rebuilt. Its time is the CPU's last recorded event
+ * or the task's wakeup, whichever is later, plus the median delay between that bound and a
+ * *recorded* idle->task switch, measured on the CPUs that do record them (pass 1); never later
+ * than the task's own event. Rebuilt switches are counted: from idle (reconstructed) and from
+ * another task (recon_other).
  *
  * Window: from the root's fork (or first appearance) to the last event involving the tree.
  * Idle and noise CPU time are accumulated from the window start and read at each tree event,
@@ -105,7 +106,7 @@ static void pmap_free(struct pmap *m)
 struct cpu_st {
 	s32 curr;          /* -1 unknown, 0 idle, else pid */
 	u64 since;         /* start of curr's interval */
-	u64 last_idle;     /* last moment the CPU is known to be idle */
+	u64 last_seen;     /* time of the CPU's last recorded (or rebuilt) event */
 	bool idle_known;   /* pass 1: the switch to idle was recorded */
 	u64 idle_acc;      /* idle time inside the window, up to `since` */
 	u64 noise_acc;     /* non-tree CPU time inside the window, up to `since` */
@@ -249,7 +250,8 @@ static void window_extend(struct ana *a, u64 t)
 
 /* ---- task state transitions ----------------------------------------------------------------- */
 
-static void task_start_running(struct rec_task *k, struct ana *a, int cpu, u64 t)
+static void task_start_running(struct rec_task *k, struct ana *a, int cpu, u64 t,
+			       bool is_switch)
 {
 	if (k->st == T_RUNNABLE) {
 		k->wait_ns += t - MIN(k->since_ns, t);
@@ -261,7 +263,7 @@ static void task_start_running(struct rec_task *k, struct ana *a, int cpu, u64 t
 	k->st = T_RUNNING;
 	k->on_cpu = cpu;
 	k->since_ns = k->mark_ns = t;
-	k->nr_switch_in++;
+	k->nr_switch_in += is_switch;
 }
 
 static void task_stop_running(struct rec_task *k, struct ana *a, u64 t, const char *state)
@@ -293,26 +295,25 @@ static void cpu_switch(struct ana *a, int cpu, u64 t, s32 prev, s32 next, const 
 
 	t = MAX(t, c->since);
 	cpu_account(a, c, t);
+	c->last_seen = MAX(c->last_seen, t);
 	if (kp)
 		task_stop_running(kp, a, t, state);
 	if (kn)
-		task_start_running(kn, a, cpu, t);
+		task_start_running(kn, a, cpu, t, true);
 	else if (next > 0 && a->started && !pmap_get(&a->noise, next))
 		ana_nomem(a, pmap_set(&a->noise, next, t + 1));
 	if (kp || kn)
 		a->r->ctx_switches++;
 	c->curr = next;
 	c->since = t;
-	if (next == 0)
-		c->last_idle = t;
 }
 
 /* ---- the CPU-1 quirk ------------------------------------------------------------------------ */
 
-/* Earliest time pid can have been switched in on c: idle evidence, its wakeup. */
+/* Earliest time pid can have been switched in on c: the CPU's last event, pid's wakeup. */
 static u64 recon_lower(const struct ana *a, const struct cpu_st *c, s32 pid)
 {
-	u64 lo = c->last_idle;
+	u64 lo = c->last_seen;
 	u64 w = pmap_get(&a->wake, pid);
 	const struct rec_task *k = task_idx(a, pid) >= 0 ? &a->r->tasks[task_idx(a, pid)] : NULL;
 
@@ -329,28 +330,24 @@ static void cpu_check_ctx(struct ana *a, const struct rec_event *ev)
 	struct cpu_st *c = &a->cpu[ev->cpu];
 	s32 x = ev->ctx_pid;
 	struct rec_task *k;
+	u64 est;
 
-	if (c->curr == x) {
-		if (x == 0)
-			c->last_idle = ev->ts_ns;
+	if (c->curr == x)
 		return;
-	}
 	if (c->curr < 0) {              /* first event of this CPU: take it as it is */
 		c->curr = x;
-		c->since = c->last_idle = ev->ts_ns;
+		c->since = c->last_seen = ev->ts_ns;
 		k = task_of(a, x);
 		if (k && k->st != T_RUNNING)
-			task_start_running(k, a, ev->cpu, ev->ts_ns);
+			task_start_running(k, a, ev->cpu, ev->ts_ns, false);
 		return;
 	}
-	if (c->curr == 0) {
-		u64 est = MIN(recon_lower(a, c, x) + a->r->recon_delay_ns, ev->ts_ns);
+	est = MIN(recon_lower(a, c, x) + a->r->recon_delay_ns, ev->ts_ns);
+	if (c->curr == 0)
 		a->r->reconstructed++;
-		cpu_switch(a, ev->cpu, est, 0, x, "R");
-		return;
-	}
-	a->r->resyncs++;
-	cpu_switch(a, ev->cpu, ev->ts_ns, c->curr, x, x == 0 ? "S" : "R");
+	else
+		a->r->recon_other++;
+	cpu_switch(a, ev->cpu, est, c->curr, x, x == 0 ? "S" : "R");
 }
 
 /* Pass 1: the delay between "last known idle or woken" and a recorded idle->task switch. */
@@ -379,8 +376,7 @@ static int recon_calibrate(struct ana *a)
 			u64 lo = recon_lower(a, c, ev->pid2);
 			s[n++] = ev->ts_ns - MIN(lo, ev->ts_ns);
 		}
-		if (ev->ctx_pid == 0)
-			c->last_idle = ev->ts_ns;
+		c->last_seen = ev->ts_ns;
 		if (ev->type == REC_EV_SWITCH)
 			c->idle_known = ev->pid2 == 0;
 	}
@@ -405,7 +401,7 @@ static void on_switch(struct ana *a, const struct rec_event *ev)
 	struct rec_task *k;
 
 	if (c->curr != ev->pid) {       /* context column and prev_pid disagree */
-		a->r->resyncs++;
+		a->r->recon_other++;
 		cpu_switch(a, ev->cpu, ev->ts_ns, c->curr, ev->pid, "R");
 	}
 	if ((k = task_of(a, ev->pid)))
@@ -535,6 +531,7 @@ static void ana_event(struct ana *a, const struct rec_event *ev)
 	before = ev_mentions(a, ev);
 	cpu_check_ctx(a, ev);
 	on_event(a, ev);
+	a->cpu[ev->cpu].last_seen = MAX(a->cpu[ev->cpu].last_seen, ev->ts_ns);
 	if (before || ev_mentions(a, ev)) {
 		a->r->tree_events++;
 		window_extend(a, ev->ts_ns);

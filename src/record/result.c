@@ -140,7 +140,7 @@ static void write_record(struct jw *w, const struct rec_result *r)
 	jw_kuint(w, "reconstructed_switches", r->reconstructed);
 	jw_kuint(w, "reconstruct_delay_ns", r->recon_delay_ns);
 	jw_kuint(w, "reconstruct_samples", r->recon_samples);
-	jw_kuint(w, "resyncs", r->resyncs);
+	jw_kuint(w, "reconstructed_other", r->recon_other);
 	jw_kuint(w, "malformed_lines", r->malformed_lines);
 	jw_kuint(w, "lost_events", r->lost_events);
 	jw_kuint(w, "overruns", r->overruns);

@@ -3,8 +3,8 @@
  *
  * Uses a private tracefs instance (instances/scxsim-PID), so the global buffer and anyone
  * else's tracing are left alone: size its per-CPU buffer, select the `local` clock, enable the
- * seven sched events, fork the command (held on a pipe until tracing is on, so its fork and
- * exec are in the trace), wait for it, stop tracing, read the per-CPU overrun/dropped counters
+ * seven sched events, turn tracing on, fork the command (so its fork is in the trace; the child
+ * waits on a pipe until the parent is ready, then execs), wait for it, stop tracing, read the per-CPU overrun/dropped counters
  * and the `trace` text, and remove the instance — on every path, errors included.
  * The text returned starts with "# scxsim-record:" lines (root pid, command, overrun, dropped)
  * that rec_trace_parse reads back, so a saved raw trace is self-describing.
@@ -168,21 +168,25 @@ static pid_t live_spawn(char *const *argv, int *go, int *ex)
 	return pid;
 }
 
-/* Start tracing, release the child, wait for it, stop tracing. */
+/* Start tracing, fork the child (so its fork is recorded), release it, wait, stop tracing. */
 static int live_run(struct live *l, char *const *argv, pid_t *root, int *status)
 {
 	int go = -1, ex = -1, e = 0, rc;
-	pid_t pid = live_spawn(argv, &go, &ex);
+	pid_t pid;
 	void (*old_int)(int);
 
+	rc = inst_write(l, "tracing_on", "1");
+	if (rc)
+		return rc;
+	pid = live_spawn(argv, &go, &ex);
 	if (pid < 0) {
+		inst_write(l, "tracing_on", "0");
 		snprintf(l->err, l->errlen, "record: cannot fork: %s", strerror((int)-pid));
 		return (int)pid;
 	}
 	*root = pid;
 	old_int = signal(SIGINT, SIG_IGN);       /* ^C stops the command, not the recorder */
-	rc = inst_write(l, "tracing_on", "1");
-	if (!rc && write(go, "g", 1) != 1)
+	if (write(go, "g", 1) != 1)
 		rc = -errno;
 	close(go);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
