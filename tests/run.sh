@@ -31,6 +31,7 @@ run_suite unit "$B/tests/unit"
 [ -n "$S" ] && run_suite unit-asan "$S/tests/unit"
 for t in tests/cli/*.sh; do
 	[ -f "$t" ] || continue
+	[ "$(basename "$t")" = lib.sh ] && continue
 	run_suite "$(basename "$t" .sh)" env SCXSIM="$B/scxsim" BUILD="$B" sh "$t"
 	[ -n "$S" ] && run_suite "$(basename "$t" .sh)-asan" env SCXSIM="$S/scxsim" BUILD="$B" sh "$t"
 done
