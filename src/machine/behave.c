@@ -14,7 +14,7 @@
 #define STEP_SPIN_LIMIT 1000
 #define SPIN_NS 1000
 
-static struct res *task_res(struct task *p, int idx)
+static struct res *task_res(struct task_struct *p, int idx)
 {
 	struct machine *m = p->m;
 
@@ -23,7 +23,7 @@ static struct res *task_res(struct task *p, int idx)
 	return &m->res[idx];
 }
 
-static void waitq_push(struct res *r, struct task *p)
+static void waitq_push(struct res *r, struct task_struct *p)
 {
 	p->wait_next = NULL;
 	if (r->waiters_tail)
@@ -33,9 +33,9 @@ static void waitq_push(struct res *r, struct task *p)
 	r->waiters_tail = p;
 }
 
-static struct task *waitq_pop(struct res *r)
+static struct task_struct *waitq_pop(struct res *r)
 {
-	struct task *p = r->waiters;
+	struct task_struct *p = r->waiters;
 
 	if (p) {
 		r->waiters = p->wait_next;
@@ -48,16 +48,16 @@ static struct task *waitq_pop(struct res *r)
 
 static void wake_all(struct res *r)
 {
-	struct task *w;
+	struct task_struct *w;
 
 	while ((w = waitq_pop(r)))
 		wake_up_task(w, 0);
 }
 
 /* Release mutex r held by p: hand it to the first waiter. */
-static void mutex_release(struct res *r, struct task *p)
+static void mutex_release(struct res *r, struct task_struct *p)
 {
-	struct task *w;
+	struct task_struct *w;
 
 	if (r->owner != p)
 		return;
@@ -68,7 +68,7 @@ static void mutex_release(struct res *r, struct task *p)
 }
 
 /* Take mutex r or queue behind it. Returns true when taken. */
-static bool mutex_acquire(struct res *r, struct task *p)
+static bool mutex_acquire(struct res *r, struct task_struct *p)
 {
 	if (!r->owner || r->owner == p) {
 		r->owner = p;
@@ -78,13 +78,13 @@ static bool mutex_acquire(struct res *r, struct task *p)
 	return false;
 }
 
-static void sleep_for(struct task *p, u64 ns)
+static void sleep_for(struct task_struct *p, u64 ns)
 {
 	sim_schedule(&p->m->sim, &p->wake_ev, p->m->sim.now + ns, SIM_PRIO_WAKE);
 }
 
 /* rt-app timer: sleep until the timer's next expiry; a missed expiry does not sleep. */
-static bool timer_wait(struct task *p, const struct wl_event *e)
+static bool timer_wait(struct task_struct *p, const struct wl_event *e)
 {
 	struct res *r = task_res(p, e->res);
 	u64 now = p->m->sim.now;
@@ -103,7 +103,7 @@ static bool timer_wait(struct task *p, const struct wl_event *e)
 
 static void sem_post(struct res *r, u32 n)
 {
-	struct task *w;
+	struct task_struct *w;
 
 	r->tokens += n ? n : 1;
 	while (r->tokens && (w = waitq_pop(r))) {
@@ -113,7 +113,7 @@ static void sem_post(struct res *r, u32 n)
 }
 
 /* Phase-level "cpus" replace the task's affinity while the phase runs (rt-app semantics). */
-static void apply_phase_affinity(struct task *p, const struct wl_phase *ph)
+static void apply_phase_affinity(struct task_struct *p, const struct wl_phase *ph)
 {
 	const struct wl_task *wt = p->x.wt;
 	struct cpumask mk;
@@ -138,7 +138,7 @@ static void apply_phase_affinity(struct task *p, const struct wl_phase *ph)
 }
 
 /* Advance to the next event, handling phase and task loops. NULL = program finished. */
-static const struct wl_event *next_event(struct task *p)
+static const struct wl_event *next_event(struct task_struct *p)
 {
 	struct task_exec *x = &p->x;
 	const struct wl_task *wt = x->wt;
@@ -164,7 +164,7 @@ static const struct wl_event *next_event(struct task *p)
 }
 
 /* Execute one event; returns true when the task must stop stepping with *res. */
-static bool exec_event(struct task *p, const struct wl_event *e, enum step_result *res)
+static bool exec_event(struct task_struct *p, const struct wl_event *e, enum step_result *res)
 {
 	struct task_exec *x = &p->x;
 	struct machine *m = p->m;
@@ -202,7 +202,7 @@ static bool exec_event(struct task *p, const struct wl_event *e, enum step_resul
 		wake_all(task_res(p, e->res));
 		return false;
 	case WL_EV_SIGNAL: {
-		struct task *w = waitq_pop(task_res(p, e->res));
+		struct task_struct *w = waitq_pop(task_res(p, e->res));
 		if (w)
 			wake_up_task(w, 0);
 		return false;
@@ -215,7 +215,7 @@ static bool exec_event(struct task *p, const struct wl_event *e, enum step_resul
 	case WL_EV_SYNC:
 	case WL_EV_WAIT:
 		if (e->kind == WL_EV_SYNC) {
-			struct task *w = waitq_pop(task_res(p, e->res));
+			struct task_struct *w = waitq_pop(task_res(p, e->res));
 			if (w)
 				wake_up_task(w, 0);
 		}
@@ -254,7 +254,7 @@ static bool exec_event(struct task *p, const struct wl_event *e, enum step_resul
 	return false;
 }
 
-enum step_result task_step(struct task *p)
+enum step_result task_step(struct task_struct *p)
 {
 	struct task_exec *x = &p->x;
 	enum step_result res;
@@ -294,7 +294,7 @@ enum step_result task_step(struct task *p)
 	}
 }
 
-u64 task_work_remaining(const struct task *p, u64 now)
+u64 task_work_remaining(const struct task_struct *p, u64 now)
 {
 	const struct task_exec *x = &p->x;
 
@@ -306,7 +306,7 @@ u64 task_work_remaining(const struct task *p, u64 now)
 }
 
 /* Credit the work curr did since rq->work_start. */
-void task_account_work(struct rq *rq, struct task *p)
+void task_account_work(struct rq *rq, struct task_struct *p)
 {
 	u64 now = rq->m->sim.now, d;
 	struct task_exec *x = &p->x;

@@ -71,7 +71,7 @@ void resched_curr(struct rq *rq)
 /* Charge curr's on-CPU time up to now. */
 void update_rq_curr(struct rq *rq)
 {
-	struct task *p = rq->curr;
+	struct task_struct *p = rq->curr;
 	u64 now = rq->m->sim.now, delta;
 
 	if (!p)
@@ -84,14 +84,14 @@ void update_rq_curr(struct rq *rq)
 		p->sched_class->update_curr(rq);
 }
 
-void activate_task(struct rq *rq, struct task *p, int flags)
+void activate_task(struct rq *rq, struct task_struct *p, int flags)
 {
 	p->sched_class->enqueue(rq, p, flags);
 	p->on_rq = true;
 	add_nr_running(rq, 1);
 }
 
-void deactivate_task(struct rq *rq, struct task *p, int flags)
+void deactivate_task(struct rq *rq, struct task_struct *p, int flags)
 {
 	p->sched_class->dequeue(rq, p, flags);
 	p->on_rq = false;
@@ -99,7 +99,7 @@ void deactivate_task(struct rq *rq, struct task *p, int flags)
 }
 
 /* Move p's CPU to new_cpu (p not queued). Counts a migration when it changes. */
-static void set_task_cpu(struct task *p, int new_cpu)
+static void set_task_cpu(struct task_struct *p, int new_cpu)
 {
 	if (p->cpu != new_cpu) {
 		p->st.nr_migrations++;
@@ -110,7 +110,7 @@ static void set_task_cpu(struct task *p, int new_cpu)
 }
 
 /* Move a queued, not running task to another CPU (load balancing, rt push/pull). */
-void migrate_task(struct task *p, int new_cpu)
+void migrate_task(struct task_struct *p, int new_cpu)
 {
 	struct machine *m = p->m;
 	struct rq *src = cpu_rq(m, p->cpu), *dst = cpu_rq(m, new_cpu);
@@ -126,9 +126,9 @@ void migrate_task(struct task *p, int new_cpu)
 		resched_curr(dst);
 }
 
-static void wakeup_preempt(struct rq *rq, struct task *p, int wake_flags)
+static void wakeup_preempt(struct rq *rq, struct task_struct *p, int wake_flags)
 {
-	struct task *curr = rq->curr;
+	struct task_struct *curr = rq->curr;
 
 	if (!curr)
 		resched_curr(rq);
@@ -139,7 +139,7 @@ static void wakeup_preempt(struct rq *rq, struct task *p, int wake_flags)
 }
 
 /* A CPU in p's mask: the class's choice when valid, else the first allowed one. */
-static int select_task_rq(struct task *p, int wake_flags)
+static int select_task_rq(struct task_struct *p, int wake_flags)
 {
 	int cpu = p->sched_class->select_cpu(p, p->cpu, wake_flags);
 
@@ -157,7 +157,7 @@ static int select_task_rq(struct task *p, int wake_flags)
 }
 
 /* try_to_wake_up: p becomes runnable on a CPU its class selects. */
-void wake_up_task(struct task *p, int wake_flags)
+void wake_up_task(struct task_struct *p, int wake_flags)
 {
 	struct machine *m = p->m;
 	u64 now = m->sim.now;
@@ -190,9 +190,9 @@ void wake_up_task(struct task *p, int wake_flags)
 
 /* ---- per-CPU scheduling ---------------------------------------------------------------- */
 
-static struct task *pick_next_task(struct rq *rq, struct task *prev)
+static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *prev)
 {
-	struct task *next = NULL;
+	struct task_struct *next = NULL;
 
 	for (size_t i = 0; i < ARRAY_SIZE(classes) && !next; i++)
 		next = classes[i]->pick_task(rq);
@@ -208,7 +208,7 @@ static struct task *pick_next_task(struct rq *rq, struct task *prev)
 /* Program done_ev for curr: at the end of its work, or at once (after switch cost) to step. */
 static void program_done(struct rq *rq)
 {
-	struct task *p = rq->curr;
+	struct task_struct *p = rq->curr;
 	u64 t = rq->work_start;
 
 	if (p->x.in_work)
@@ -225,7 +225,7 @@ static void start_tick(struct rq *rq)
 			     SIM_PRIO_TICK);
 }
 
-static void switch_in(struct rq *rq, struct task *p, bool from_idle)
+static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 {
 	struct machine *m = rq->m;
 	u64 now = m->sim.now, cost = m->p.ctx_switch_ns;
@@ -267,7 +267,7 @@ static void go_idle(struct rq *rq)
 static void schedule(struct rq *rq)
 {
 	struct machine *m = rq->m;
-	struct task *prev = rq->curr, *next;
+	struct task_struct *prev = rq->curr, *next;
 
 	rq->need_resched = false;
 	sim_cancel(&m->sim, &rq->resched_ev);
@@ -308,13 +308,13 @@ static void resched_fn(struct sim *s, struct sim_event *ev)
 	rq->m->cur_cpu = -1;
 }
 
-void block_current(struct rq *rq, struct task *p)
+void block_current(struct rq *rq, struct task_struct *p)
 {
 	p->state = TASK_BLOCKED;
 	deactivate_task(rq, p, DEQUEUE_SLEEP);
 }
 
-void exit_current(struct rq *rq, struct task *p)
+void exit_current(struct rq *rq, struct task_struct *p)
 {
 	struct machine *m = rq->m;
 
@@ -333,7 +333,7 @@ void exit_current(struct rq *rq, struct task *p)
 static void done_fn(struct sim *s, struct sim_event *ev)
 {
 	struct rq *rq = container_of(ev, struct rq, done_ev);
-	struct task *p = rq->curr;
+	struct task_struct *p = rq->curr;
 	struct machine *m = rq->m;
 
 	m->cur_cpu = rq->cpu;
@@ -411,7 +411,7 @@ void machine_settle(struct machine *m)
 		}
 	}
 	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task *p = m->tasks[i];
+		struct task_struct *p = m->tasks[i];
 		if (p->on_rq && !p->on_cpu && p->st.last_queued) {
 			p->st.wait_ns += m->sim.now - p->st.last_queued;
 			p->st.last_queued = m->sim.now;

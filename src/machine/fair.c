@@ -470,7 +470,7 @@ static struct sched_entity *pick_eevdf(struct cfs_rq *cfs_rq)
 
 /* ---- rq bookkeeping: waiting-task list and overload mask ------------------------------- */
 
-static void cfs_list_add(struct rq *rq, struct task *p)
+static void cfs_list_add(struct rq *rq, struct task_struct *p)
 {
 	p->cfs_prev = NULL;
 	p->cfs_next = rq->cfs_head;
@@ -479,7 +479,7 @@ static void cfs_list_add(struct rq *rq, struct task *p)
 	rq->cfs_head = p;
 }
 
-static void cfs_list_del(struct rq *rq, struct task *p)
+static void cfs_list_del(struct rq *rq, struct task_struct *p)
 {
 	if (p->cfs_prev)
 		p->cfs_prev->cfs_next = p->cfs_next;
@@ -510,7 +510,7 @@ static void update_overload(struct rq *rq)
 
 /* ---- class operations ------------------------------------------------------------------ */
 
-static void enqueue_task_fair(struct rq *rq, struct task *p, int flags)
+static void enqueue_task_fair(struct rq *rq, struct task_struct *p, int flags)
 {
 	struct sched_entity *se = &p->se;
 
@@ -530,7 +530,7 @@ static void enqueue_task_fair(struct rq *rq, struct task *p, int flags)
 	update_overload(rq);
 }
 
-static void dequeue_task_fair(struct rq *rq, struct task *p, int flags)
+static void dequeue_task_fair(struct rq *rq, struct task_struct *p, int flags)
 {
 	struct sched_entity *se = &p->se;
 
@@ -553,7 +553,7 @@ static void dequeue_task_fair(struct rq *rq, struct task *p, int flags)
 	update_overload(rq);
 }
 
-static struct task *pick_task_fair(struct rq *rq)
+static struct task_struct *pick_task_fair(struct rq *rq)
 {
 	struct cfs_rq *cfs_rq = &rq->cfs;
 	struct sched_entity *se;
@@ -571,14 +571,14 @@ static struct task *pick_task_fair(struct rq *rq)
 	return task_of(se);
 }
 
-static void put_prev_task_fair(struct rq *rq, struct task *prev)
+static void put_prev_task_fair(struct rq *rq, struct task_struct *prev)
 {
 	for (struct sched_entity *se = &prev->se; se; se = se->parent)
 		put_prev_entity(cfs_rq_of(se), se);
 	update_overload(rq);
 }
 
-static void set_next_task_fair(struct rq *rq, struct task *p)
+static void set_next_task_fair(struct rq *rq, struct task_struct *p)
 {
 	for (struct sched_entity *se = &p->se; se; se = se->parent)
 		set_next_entity(cfs_rq_of(se), se);
@@ -595,7 +595,7 @@ static bool se_is_idle(struct sched_entity *se)
 	return entity_is_task(se) && task_of(se)->policy == WL_POLICY_IDLE;
 }
 
-static void wakeup_preempt_fair(struct rq *rq, struct task *p, int wake_flags)
+static void wakeup_preempt_fair(struct rq *rq, struct task_struct *p, int wake_flags)
 {
 	struct sched_entity *se = &rq->curr->se, *pse = &p->se;
 
@@ -651,7 +651,7 @@ static int mask_next_wrap(const struct cpumask *mk, int start, int nr_cpus)
 }
 
 /* An idle CPU in target's LLC for p: idle core first, then any idle CPU; -1 if none. */
-int fair_select_idle(struct machine *m, struct task *p, int target)
+int fair_select_idle(struct machine *m, struct task_struct *p, int target)
 {
 	const struct topo *t = m->topo;
 	struct cpumask cand;
@@ -672,7 +672,7 @@ int fair_select_idle(struct machine *m, struct task *p, int target)
 	return mask_next_wrap(&cand, target + 1, m->nr_cpus);
 }
 
-static int select_idle_sibling(struct machine *m, struct task *p, int prev, int target)
+static int select_idle_sibling(struct machine *m, struct task_struct *p, int prev, int target)
 {
 	int cpu;
 
@@ -686,7 +686,7 @@ static int select_idle_sibling(struct machine *m, struct task *p, int prev, int 
 }
 
 /* New task: an idle allowed CPU (round robin over the machine), else the least loaded. */
-static int select_fork_cpu(struct machine *m, struct task *p)
+static int select_fork_cpu(struct machine *m, struct task_struct *p)
 {
 	struct cpumask cand;
 	int cpu, best = -1;
@@ -710,7 +710,7 @@ static int select_fork_cpu(struct machine *m, struct task *p)
 	return best;
 }
 
-static int select_task_rq_fair(struct task *p, int prev_cpu, int wake_flags)
+static int select_task_rq_fair(struct task_struct *p, int prev_cpu, int wake_flags)
 {
 	struct machine *m = p->m;
 	int this_cpu = m->cur_cpu, target = prev_cpu;
@@ -735,9 +735,9 @@ static int select_task_rq_fair(struct task *p, int prev_cpu, int wake_flags)
 /* ---- load balancing -------------------------------------------------------------------- */
 
 /* A waiting task on src that may run on dst (least recently queued first). */
-static struct task *detachable_task(struct rq *src, int dst)
+static struct task_struct *detachable_task(struct rq *src, int dst)
 {
-	struct task *p, *last = NULL;
+	struct task_struct *p, *last = NULL;
 
 	for (p = src->cfs_head; p; p = p->cfs_next)
 		last = p;
@@ -796,7 +796,7 @@ static int pull_tasks(struct rq *rq, int n, bool only_if_imbalanced)
 			n = MIN(n, (int)(theirs - mine) / 2);
 		}
 		while (pulled < n) {
-			struct task *p = detachable_task(src, rq->cpu);
+			struct task_struct *p = detachable_task(src, rq->cpu);
 			if (!p)
 				break;
 			migrate_task(p, rq->cpu);
@@ -816,7 +816,7 @@ static bool balance_fair(struct rq *rq)
 void fair_nohz_kick(struct rq *rq)
 {
 	struct machine *m = rq->m;
-	struct task *p;
+	struct task_struct *p;
 	struct cpumask cand;
 
 	if (!cfs_waiting(rq) || cpumask_empty(&m->idle))
@@ -835,7 +835,7 @@ void fair_nohz_kick(struct rq *rq)
 	}
 }
 
-static void task_tick_fair(struct rq *rq, struct task *curr)
+static void task_tick_fair(struct rq *rq, struct task_struct *curr)
 {
 	struct machine *m = rq->m;
 	u64 interval;
@@ -882,7 +882,7 @@ void fair_init_rq(struct machine *m, struct rq *rq)
 }
 
 /* Task entity: weight from nice/policy, placed under its group's cfs_rq on its CPU. */
-void fair_task_init(struct machine *m, struct task *p)
+void fair_task_init(struct machine *m, struct task_struct *p)
 {
 	struct sched_entity *se = &p->se;
 
@@ -892,7 +892,7 @@ void fair_task_init(struct machine *m, struct task *p)
 }
 
 /* Point p's entity at its group's cfs_rq of p->cpu (called whenever p->cpu changes). */
-void fair_attach_cpu(struct task *p)
+void fair_attach_cpu(struct task_struct *p)
 {
 	struct task_group *tg = p->tg;
 	int cpu = p->cpu;

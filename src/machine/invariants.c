@@ -18,7 +18,7 @@ static void check_cpus(struct machine *m, u32 *queued)
 {
 	for (int c = 0; c < m->nr_cpus; c++) {
 		struct rq *rq = cpu_rq(m, c);
-		struct task *p = rq->curr;
+		struct task_struct *p = rq->curr;
 
 		if (p) {
 			CHK(m, p->on_cpu && p->cpu == c && p->on_rq && p->state == TASK_RUNNABLE,
@@ -37,7 +37,7 @@ static void check_cpus(struct machine *m, u32 *queued)
 static void check_tasks(struct machine *m, u32 *queued)
 {
 	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task *p = m->tasks[i];
+		struct task_struct *p = m->tasks[i];
 
 		CHK(m, (p->state == TASK_RUNNABLE) == p->on_rq,
 		    "pid %d: state %d but on_rq %d", p->pid, p->state, p->on_rq);
@@ -83,7 +83,7 @@ void invariants_final(struct machine *m)
 	sim_cancel(&m->sim, &m->check_ev);
 	sweep(m);
 	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task *p = m->tasks[i];
+		struct task_struct *p = m->tasks[i];
 		if (p->st.finished)
 			CHK(m, p->st.work_total_ns < 0 || (s64)p->st.work_done_ns == p->st.work_total_ns,
 			    "pid %d (%s): finished with work_done %llu != work_total %lld", p->pid,

@@ -20,7 +20,7 @@
 #include "scxsim/sim.h"
 
 struct rq;
-struct task;
+struct task_struct;
 struct cfs_rq;
 struct machine;
 
@@ -94,13 +94,13 @@ struct task_group {
 #define RT_PRIO_LEVELS 100
 
 struct rt_entity {
-	struct task *next, *prev;    /* FIFO list at its priority */
+	struct task_struct *next, *prev;    /* FIFO list at its priority */
 	u64 time_slice;              /* SCHED_RR remaining, ns */
 	bool on_rq;
 };
 
 struct rt_rq {
-	struct task *head[RT_PRIO_LEVELS], *tail[RT_PRIO_LEVELS]; /* index = 99 - rt_prio */
+	struct task_struct *head[RT_PRIO_LEVELS], *tail[RT_PRIO_LEVELS]; /* index = 99 - rt_prio */
 	u64 bitmap[2];               /* non-empty levels */
 	u32 nr_running;              /* queued + curr */
 };
@@ -109,18 +109,18 @@ struct rt_rq {
 struct sched_class {
 	const char *name;
 	int rank;                                        /* lower = higher priority */
-	void (*enqueue)(struct rq *rq, struct task *p, int flags);
-	void (*dequeue)(struct rq *rq, struct task *p, int flags);
+	void (*enqueue)(struct rq *rq, struct task_struct *p, int flags);
+	void (*dequeue)(struct rq *rq, struct task_struct *p, int flags);
 	void (*yield)(struct rq *rq);
-	void (*wakeup_preempt)(struct rq *rq, struct task *p, int wake_flags);
-	struct task *(*pick_task)(struct rq *rq);       /* best task, not removed */
-	void (*put_prev)(struct rq *rq, struct task *prev);
-	void (*set_next)(struct rq *rq, struct task *next);
-	int (*select_cpu)(struct task *p, int prev_cpu, int wake_flags);
-	void (*tick)(struct rq *rq, struct task *curr);
+	void (*wakeup_preempt)(struct rq *rq, struct task_struct *p, int wake_flags);
+	struct task_struct *(*pick_task)(struct rq *rq);       /* best task, not removed */
+	void (*put_prev)(struct rq *rq, struct task_struct *prev);
+	void (*set_next)(struct rq *rq, struct task_struct *next);
+	int (*select_cpu)(struct task_struct *p, int prev_cpu, int wake_flags);
+	void (*tick)(struct rq *rq, struct task_struct *curr);
 	void (*update_curr)(struct rq *rq);
 	bool (*balance)(struct rq *rq);                  /* pull work before going idle */
-	void (*prio_changed)(struct rq *rq, struct task *p);
+	void (*prio_changed)(struct rq *rq, struct task_struct *p);
 };
 
 extern const struct sched_class fair_sched_class;
@@ -156,7 +156,7 @@ struct task_stats {
 	struct hist *wake_lat;       /* lazily allocated */
 };
 
-struct task {
+struct task_struct {
 	int pid;
 	char comm[16];
 	enum task_state state;
@@ -175,8 +175,8 @@ struct task {
 	struct task_exec x;
 	struct task_stats st;
 	struct sim_event wake_ev;    /* timer: end of sleep / start delay */
-	struct task *wait_next;      /* resource wait list link */
-	struct task *cfs_next, *cfs_prev; /* rq's list of queued fair tasks (load balancing) */
+	struct task_struct *wait_next;      /* resource wait list link */
+	struct task_struct *cfs_next, *cfs_prev; /* rq's list of queued fair tasks (load balancing) */
 	int instance;                /* instance index within its workload task */
 	int last_ran_cpu;            /* -1 before the first run */
 	struct res *priv_res;        /* per-instance resources ("unique" timers), or NULL */
@@ -186,11 +186,11 @@ struct task {
 struct rq {
 	int cpu;
 	struct machine *m;
-	struct task *curr;           /* NULL = idle */
+	struct task_struct *curr;           /* NULL = idle */
 	u32 nr_running;              /* runnable tasks on this CPU, curr included */
 	struct cfs_rq cfs;
 	struct rt_rq rt;
-	struct task *cfs_head;       /* queued fair tasks, most recently enqueued first */
+	struct task_struct *cfs_head;       /* queued fair tasks, most recently enqueued first */
 	u64 exec_start;              /* accounting start of curr */
 	u64 work_start;              /* curr's work progresses from here (after switch cost) */
 	u64 idle_since;              /* when it went idle */
@@ -208,9 +208,9 @@ struct rq {
 /* A workload resource instance (mutex, cond, barrier, timer, semaphore). */
 struct res {
 	enum wl_res_kind kind;
-	struct task *waiters;        /* FIFO head */
-	struct task *waiters_tail;
-	struct task *owner;          /* MUTEX */
+	struct task_struct *waiters;        /* FIFO head */
+	struct task_struct *waiters_tail;
+	struct task_struct *owner;          /* MUTEX */
 	u64 tokens;                  /* SEM */
 	int arrived;                 /* BARRIER */
 	int users;
@@ -225,7 +225,7 @@ struct machine {
 	u64 seed;
 	int nr_cpus;
 	struct rq *rqs;
-	struct task **tasks;         /* by pid order */
+	struct task_struct **tasks;         /* by pid order */
 	int nr_tasks;
 	int nr_alive;                /* not DEAD */
 	struct res *res;             /* workload resources; per-instance timers appended */
@@ -256,11 +256,11 @@ static inline struct rq *cpu_rq(struct machine *m, int cpu)
 {
 	return &m->rqs[cpu];
 }
-static inline struct task *task_of(struct sched_entity *se)
+static inline struct task_struct *task_of(struct sched_entity *se)
 {
-	return container_of(se, struct task, se);
+	return container_of(se, struct task_struct, se);
 }
-static inline bool task_is_rt(const struct task *p)
+static inline bool task_is_rt(const struct task_struct *p)
 {
 	return p->policy == WL_POLICY_FIFO || p->policy == WL_POLICY_RR;
 }
@@ -268,13 +268,13 @@ static inline bool task_is_rt(const struct task *p)
 /* core.c */
 void resched_curr(struct rq *rq);
 void update_rq_curr(struct rq *rq);
-void wake_up_task(struct task *p, int wake_flags);
-void block_current(struct rq *rq, struct task *p);
-void exit_current(struct rq *rq, struct task *p);
-void yield_current(struct rq *rq, struct task *p);
-void migrate_task(struct task *p, int new_cpu);
-void activate_task(struct rq *rq, struct task *p, int flags);
-void deactivate_task(struct rq *rq, struct task *p, int flags);
+void wake_up_task(struct task_struct *p, int wake_flags);
+void block_current(struct rq *rq, struct task_struct *p);
+void exit_current(struct rq *rq, struct task_struct *p);
+void yield_current(struct rq *rq, struct task_struct *p);
+void migrate_task(struct task_struct *p, int new_cpu);
+void activate_task(struct rq *rq, struct task_struct *p, int flags);
+void deactivate_task(struct rq *rq, struct task_struct *p, int flags);
 void add_nr_running(struct rq *rq, int n);
 void update_idle_state(struct rq *rq);
 void machine_violation(struct machine *m, const char *fmt, ...)
@@ -286,16 +286,16 @@ void machine_settle(struct machine *m);
 
 /* behave.c: run the workload program of the task on CPU */
 enum step_result { STEP_RUN, STEP_BLOCK, STEP_EXIT, STEP_YIELD, STEP_MIGRATE };
-enum step_result task_step(struct task *p);
-void task_account_work(struct rq *rq, struct task *p);
-u64 task_work_remaining(const struct task *p, u64 now);
+enum step_result task_step(struct task_struct *p);
+void task_account_work(struct rq *rq, struct task_struct *p);
+u64 task_work_remaining(const struct task_struct *p, u64 now);
 
 /* fair.c */
 void fair_init_rq(struct machine *m, struct rq *rq);
-void fair_task_init(struct machine *m, struct task *p);
+void fair_task_init(struct machine *m, struct task_struct *p);
 u64 nice_to_weight(int nice);
-void fair_attach_cpu(struct task *p);
-int fair_select_idle(struct machine *m, struct task *p, int target);
+void fair_attach_cpu(struct task_struct *p);
+int fair_select_idle(struct machine *m, struct task_struct *p, int target);
 void fair_nohz_kick(struct rq *rq);
 int tg_setup(struct machine *m);
 

@@ -6,7 +6,7 @@
 #include "machine_int.h"
 #include "scxsim/json_write.h"
 
-static const char *task_class_name(const struct task *p)
+static const char *task_class_name(const struct task_struct *p)
 {
 	return p->sched_class == &rt_sched_class ? "rt" : "fair";
 }
@@ -23,7 +23,7 @@ static void write_lat(struct jw *w, const char *key, const struct hist *h, bool 
 	jw_obj_end(w);
 }
 
-static void write_task(struct jw *w, const struct task *p)
+static void write_task(struct jw *w, const struct task_struct *p)
 {
 	const struct task_stats *st = &p->st;
 	bool changed = (st->runtime_by_class[0] != 0) + (st->runtime_by_class[1] != 0) +
@@ -173,7 +173,7 @@ void machine_print_summary(struct machine *m, FILE *f)
 	fprintf(f, "%-6s %-16s %-5s %11s %11s %8s %10s %10s %10s %8s\n", "pid", "comm", "class",
 		"runtime_ms", "wait_ms", "wakeups", "lat_p50_us", "lat_p99_us", "lat_max_us", "work%");
 	for (int i = 0; i < m->nr_tasks; i++) {
-		const struct task *p = m->tasks[i];
+		const struct task_struct *p = m->tasks[i];
 		const struct task_stats *st = &p->st;
 		done += st->work_done_ns;
 		if (st->work_total_ns >= 0) {

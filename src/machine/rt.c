@@ -11,7 +11,7 @@
  */
 #include "machine_int.h"
 
-static inline int rt_idx(const struct task *p)
+static inline int rt_idx(const struct task_struct *p)
 {
 	return 99 - p->rt_prio; /* 0 = highest priority (99) */
 }
@@ -25,7 +25,7 @@ static int rt_highest(const struct rt_rq *rt)
 	return -1;
 }
 
-static void rt_list_add(struct rt_rq *rt, struct task *p, bool head)
+static void rt_list_add(struct rt_rq *rt, struct task_struct *p, bool head)
 {
 	int i = rt_idx(p);
 
@@ -44,7 +44,7 @@ static void rt_list_add(struct rt_rq *rt, struct task *p, bool head)
 	rt->bitmap[i / 64] |= 1ULL << (i % 64);
 }
 
-static void rt_list_del(struct rt_rq *rt, struct task *p)
+static void rt_list_del(struct rt_rq *rt, struct task_struct *p)
 {
 	int i = rt_idx(p);
 
@@ -75,7 +75,7 @@ static void update_rt_overload(struct rq *rq)
 }
 
 /* The queue holds every runnable rt task, curr included (as in the kernel). */
-static void enqueue_task_rt(struct rq *rq, struct task *p, int flags)
+static void enqueue_task_rt(struct rq *rq, struct task_struct *p, int flags)
 {
 	if (p->policy == WL_POLICY_RR && !p->rt.time_slice)
 		p->rt.time_slice = rq->m->p.rr_timeslice_ns;
@@ -85,7 +85,7 @@ static void enqueue_task_rt(struct rq *rq, struct task *p, int flags)
 	update_rt_overload(rq);
 }
 
-static void dequeue_task_rt(struct rq *rq, struct task *p, int flags)
+static void dequeue_task_rt(struct rq *rq, struct task_struct *p, int flags)
 {
 	rt_list_del(&rq->rt, p);
 	p->rt.on_rq = false;
@@ -93,7 +93,7 @@ static void dequeue_task_rt(struct rq *rq, struct task *p, int flags)
 	update_rt_overload(rq);
 }
 
-static void requeue_task_rt(struct rq *rq, struct task *p)
+static void requeue_task_rt(struct rq *rq, struct task_struct *p)
 {
 	rt_list_del(&rq->rt, p);
 	rt_list_add(&rq->rt, p, false);
@@ -104,25 +104,25 @@ static void yield_task_rt(struct rq *rq)
 	requeue_task_rt(rq, rq->curr);
 }
 
-static void wakeup_preempt_rt(struct rq *rq, struct task *p, int wake_flags)
+static void wakeup_preempt_rt(struct rq *rq, struct task_struct *p, int wake_flags)
 {
 	if (p->rt_prio > rq->curr->rt_prio)
 		resched_curr(rq);
 }
 
-static struct task *pick_task_rt(struct rq *rq)
+static struct task_struct *pick_task_rt(struct rq *rq)
 {
 	int i = rt_highest(&rq->rt);
 
 	return i < 0 ? NULL : rq->rt.head[i];
 }
 
-static void put_prev_task_rt(struct rq *rq, struct task *prev)
+static void put_prev_task_rt(struct rq *rq, struct task_struct *prev)
 {
 	update_rt_overload(rq);
 }
 
-static void set_next_task_rt(struct rq *rq, struct task *p)
+static void set_next_task_rt(struct rq *rq, struct task_struct *p)
 {
 	update_rt_overload(rq);
 }
@@ -138,7 +138,7 @@ static int cpu_prio(struct rq *rq)
 }
 
 /* find_lowest_rq: an allowed CPU running the lowest-priority work below p, LLC first. */
-static int find_lowest_cpu(struct task *p, int prev)
+static int find_lowest_cpu(struct task_struct *p, int prev)
 {
 	struct machine *m = p->m;
 	int best = -1, best_prio = p->rt_prio, cpu;
@@ -158,7 +158,7 @@ static int find_lowest_cpu(struct task *p, int prev)
 	return best;
 }
 
-static int select_task_rq_rt(struct task *p, int prev_cpu, int wake_flags)
+static int select_task_rq_rt(struct task_struct *p, int prev_cpu, int wake_flags)
 {
 	struct machine *m = p->m;
 	struct rq *rq;
@@ -179,7 +179,7 @@ static int select_task_rq_rt(struct task *p, int prev_cpu, int wake_flags)
 	return prev_cpu;
 }
 
-static void task_tick_rt(struct rq *rq, struct task *p)
+static void task_tick_rt(struct rq *rq, struct task_struct *p)
 {
 	u64 tick = rq->m->tick_ns;
 
@@ -208,7 +208,7 @@ void rt_check_pull(struct rq *rq)
 		struct rq *src = cpu_rq(m, cpu);
 		if (cpu == rq->cpu)
 			continue;
-		for (struct task *p = src->rt.head[rt_highest(&src->rt)]; p; p = p->rt.next) {
+		for (struct task_struct *p = src->rt.head[rt_highest(&src->rt)]; p; p = p->rt.next) {
 			if (p->on_cpu || !cpumask_test(&p->cpus_allowed, rq->cpu))
 				continue;
 			if (mine >= 0 && rt_idx(p) >= mine)

@@ -112,7 +112,7 @@ static int groups_create(struct machine *m)
 
 static void wake_timer_fn(struct sim *s, struct sim_event *ev)
 {
-	struct task *p = container_of(ev, struct task, wake_ev);
+	struct task_struct *p = container_of(ev, struct task_struct, wake_ev);
 
 	p->m->cur_cpu = p->state == TASK_NEW ? -1 : p->cpu;
 	wake_up_task(p, 0);
@@ -132,10 +132,10 @@ static int check_affinity(struct machine *m, const struct wl_task *wt, const int
 	return 0;
 }
 
-static struct task *task_create(struct machine *m, const struct wl_task *wt, int inst,
+static struct task_struct *task_create(struct machine *m, const struct wl_task *wt, int inst,
 				char *err, size_t errlen)
 {
-	struct task *p = calloc(1, sizeof(*p));
+	struct task_struct *p = calloc(1, sizeof(*p));
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -210,7 +210,7 @@ static int tasks_create(struct machine *m, char *err, size_t errlen)
 		return -ENOMEM;
 	for (int i = 0; i < w->nr_tasks; i++) {
 		for (int inst = 0; inst < w->tasks[i].instances; inst++) {
-			struct task *p = task_create(m, &w->tasks[i], inst, err, errlen);
+			struct task_struct *p = task_create(m, &w->tasks[i], inst, err, errlen);
 			if (!p)
 				return -ENOMEM;
 			m->tasks[m->nr_tasks++] = p;

@@ -38,7 +38,7 @@ static void run_free(struct run *r)
 	topo_free(r->t);
 }
 
-static struct task *task_by_comm(struct machine *m, const char *comm)
+static struct task_struct *task_by_comm(struct machine *m, const char *comm)
 {
 	for (int i = 0; i < m->nr_tasks; i++)
 		if (!strcmp(m->tasks[i]->comm, comm))
@@ -59,7 +59,7 @@ TEST(machine_nice_weights_share_one_cpu)
 			 "\"n5\":{\"cpus\":[0],\"priority\":5,\"run\":100000}}}",
 			 4 * NSEC_PER_SEC, 1);
 	CHECK_EQ(e, 0);
-	struct task *a = task_by_comm(r.m, "n0"), *b = task_by_comm(r.m, "n5");
+	struct task_struct *a = task_by_comm(r.m, "n0"), *b = task_by_comm(r.m, "n5");
 	CHECK(a && b);
 	double q = ratio(a->st.runtime_ns, b->st.runtime_ns), want = 1024.0 / 335.0;
 	if (q < want * 0.98 || q > want * 1.02)
@@ -79,7 +79,7 @@ TEST(machine_cgroup_weights_share_one_cpu)
 	CHECK_EQ(e, 0);
 	u64 lo = 0, hi = 0;
 	for (int i = 0; i < r.m->nr_tasks; i++) {
-		struct task *p = r.m->tasks[i];
+		struct task_struct *p = r.m->tasks[i];
 		if (!strcmp(p->tg->path, "/lo"))
 			lo += p->st.runtime_ns;
 		else if (!strcmp(p->tg->path, "/hi"))
@@ -121,7 +121,7 @@ TEST(machine_rt_fifo_preempts_fair_at_once)
 			 "\"sleep\":7000,\"run\":3000}}}",
 			 NSEC_PER_SEC, 1);
 	CHECK_EQ(e, 0);
-	struct task *rt = task_by_comm(r.m, "rt"), *hog = task_by_comm(r.m, "hog");
+	struct task_struct *rt = task_by_comm(r.m, "rt"), *hog = task_by_comm(r.m, "hog");
 	CHECK(rt->st.finished);
 	CHECK_EQ(rt->st.work_done_ns, 20 * 3000000ULL);
 	CHECK_EQ(rt->st.nr_wakeups, 20);
@@ -182,7 +182,7 @@ TEST(machine_sync_events_finish_all_work)
 	int e = run_json(&r, "2", sync_json, 5 * NSEC_PER_SEC, 1);
 	CHECK_EQ(e, 0);
 	for (int i = 0; i < r.m->nr_tasks; i++) {
-		struct task *p = r.m->tasks[i];
+		struct task_struct *p = r.m->tasks[i];
 		if (!strcmp(p->comm, "waiter"))
 			continue; /* suspend/resume loses wake-ups that come before the suspend, as rt-app */
 		if (!p->st.finished)
@@ -262,7 +262,7 @@ TEST(machine_ends_when_all_tasks_exit)
 	struct run r;
 	CHECK_EQ(run_json(&r, "2", "{\"tasks\":{\"t\":{\"loop\":3,\"run\":1000,\"sleep\":1000}}}",
 			  10 * NSEC_PER_SEC, 1), 0);
-	struct task *p = task_by_comm(r.m, "t");
+	struct task_struct *p = task_by_comm(r.m, "t");
 	CHECK(p->st.finished);
 	CHECK(r.m->sim.now < 10 * NSEC_PER_MSEC);
 	CHECK_EQ(p->st.work_done_ns, 3000000);
@@ -274,7 +274,7 @@ TEST(machine_cut_off_tasks_report_unfinished)
 	struct run r;
 	CHECK_EQ(run_json(&r, "1", "{\"tasks\":{\"t\":{\"loop\":1,\"run\":2000000}}}",
 			  NSEC_PER_SEC, 1), 0);
-	struct task *p = task_by_comm(r.m, "t");
+	struct task_struct *p = task_by_comm(r.m, "t");
 	CHECK(!p->st.finished);
 	CHECK(p->st.work_done_ns < (u64)p->st.work_total_ns);
 	CHECK_EQ(r.m->nr_violations, 0);
@@ -287,7 +287,7 @@ TEST(machine_phase_cpus_move_the_task)
 	CHECK_EQ(run_json(&r, "2", "{\"tasks\":{\"t\":{\"loop\":3,\"phases\":{"
 			  "\"p0\":{\"cpus\":[0],\"run\":1000},\"p1\":{\"cpus\":[1],\"run\":1000},"
 			  "\"p2\":{\"run\":1000}}}}}", NSEC_PER_SEC, 1), 0);
-	struct task *p = task_by_comm(r.m, "t");
+	struct task_struct *p = task_by_comm(r.m, "t");
 	CHECK(p->st.finished);
 	CHECK_EQ(p->st.work_done_ns, 9000000);
 	CHECK(p->st.nr_migrations >= 5); /* 0 -> 1 each loop, 1 -> 0 on each new loop */
