@@ -30,7 +30,7 @@
 
 /* ---- messages and value checks ------------------------------------------------------------ */
 
-int rt_fail(struct rt_ctx *c, const struct json_value *v, const char *fmt, ...)
+int rtapp_fail(struct rt_ctx *c, const struct json_value *v, const char *fmt, ...)
 {
 	char msg[256], where[160] = "";
 	va_list ap;
@@ -50,32 +50,32 @@ int rt_fail(struct rt_ctx *c, const struct json_value *v, const char *fmt, ...)
 	return -EINVAL;
 }
 
-int rt_oom(struct rt_ctx *c)
+int rtapp_oom(struct rt_ctx *c)
 {
 	snprintf(c->err, c->errlen, "%s: out of memory", c->file);
 	return -ENOMEM;
 }
 
-int rt_int(struct rt_ctx *c, const char *key, const struct json_value *v, s64 min, s64 max,
+int rtapp_int(struct rt_ctx *c, const char *key, const struct json_value *v, s64 min, s64 max,
 	   s64 *out)
 {
 	if (v->type != JSON_NUMBER || !v->num.is_int)
-		return rt_fail(c, v, "key '%s': expected an integer, got %s", key, json_value_kind(v));
+		return rtapp_fail(c, v, "key '%s': expected an integer, got %s", key, json_value_kind(v));
 	if (v->num.i < min || v->num.i > max)
-		return rt_fail(c, v, "key '%s': %lld is out of range [%lld, %lld]", key,
+		return rtapp_fail(c, v, "key '%s': %lld is out of range [%lld, %lld]", key,
 			       (long long)v->num.i, (long long)min, (long long)max);
 	*out = v->num.i;
 	return 0;
 }
 
-int rt_usec(struct rt_ctx *c, const char *key, const struct json_value *v, u64 *ns)
+int rtapp_usec(struct rt_ctx *c, const char *key, const struct json_value *v, u64 *ns)
 {
 	s64 us = 0;
 
 	if (v->type == JSON_NUMBER && v->num.is_int && v->num.i < 0)
-		return rt_fail(c, v, "key '%s': must not be negative (got %lld)", key,
+		return rtapp_fail(c, v, "key '%s': must not be negative (got %lld)", key,
 			       (long long)v->num.i);
-	if (rt_int(c, key, v, 0, WL_USEC_MAX, &us))
+	if (rtapp_int(c, key, v, 0, WL_USEC_MAX, &us))
 		return -EINVAL;
 	*ns = (u64)us * NSEC_PER_USEC;
 	return 0;
@@ -85,41 +85,41 @@ static int rt_string(struct rt_ctx *c, const char *key, const struct json_value 
 		     const char **out)
 {
 	if (v->type != JSON_STRING)
-		return rt_fail(c, v, "key '%s': expected a string, got %s", key, json_value_kind(v));
+		return rtapp_fail(c, v, "key '%s': expected a string, got %s", key, json_value_kind(v));
 	*out = v->str.s;
 	return 0;
 }
 
-int rt_res_name(struct rt_ctx *c, const char *key, const struct json_value *v, const char **out)
+int rtapp_res_name(struct rt_ctx *c, const char *key, const struct json_value *v, const char **out)
 {
 	if (rt_string(c, key, v, out))
 		return -EINVAL;
 	if (!**out)
-		return rt_fail(c, v, "key '%s': empty resource name", key);
+		return rtapp_fail(c, v, "key '%s': empty resource name", key);
 	if (strlen(*out) >= sizeof(((struct wl_res *)0)->name))
-		return rt_fail(c, v, "key '%s': resource name '%s' longer than %zu characters", key,
+		return rtapp_fail(c, v, "key '%s': resource name '%s' longer than %zu characters", key,
 			       *out, sizeof(((struct wl_res *)0)->name) - 1);
 	return 0;
 }
 
-int rt_res(struct rt_ctx *c, const char *key, const struct json_value *at, const char *name,
+int rtapp_res(struct rt_ctx *c, const char *key, const struct json_value *at, const char *name,
 	   enum wl_res_kind kind)
 {
 	enum wl_res_kind other = kind;
 	int i = wl_res_use(c->w, name, kind, &other);
 
 	if (i == -ENOMEM)
-		return rt_oom(c);
+		return rtapp_oom(c);
 	if (i == -EEXIST)
-		return rt_fail(c, at, "key '%s': resource '%s' used as a %s here but as a %s elsewhere",
+		return rtapp_fail(c, at, "key '%s': resource '%s' used as a %s here but as a %s elsewhere",
 			       key, name, wl_res_kind_name(kind), wl_res_kind_name(other));
 	return i;
 }
 
-int rt_ev(struct rt_ctx *c, struct wl_phase *p, enum wl_ev_kind kind, u64 ns, int res, int res2,
+int rtapp_ev(struct rt_ctx *c, struct wl_phase *p, enum wl_ev_kind kind, u64 ns, int res, int res2,
 	  u32 arg)
 {
-	return wl_ev_add(p, kind, ns, res, res2, arg) ? rt_oom(c) : 0;
+	return wl_ev_add(p, kind, ns, res, res2, arg) ? rtapp_oom(c) : 0;
 }
 
 /* Object members other than the known ones are errors: fields[] is NULL-terminated. */
@@ -133,9 +133,9 @@ static int rt_only_fields(struct rt_ctx *c, const char *key, const struct json_v
 		while (fields[f] && strcmp(fields[f], k))
 			f++;
 		if (!fields[f])
-			return rt_fail(c, obj->obj.m[i].val, "key '%s': unknown field '%s'", key, k);
+			return rtapp_fail(c, obj->obj.m[i].val, "key '%s': unknown field '%s'", key, k);
 		if (json_count(obj, k) > 1)
-			return rt_fail(c, obj->obj.m[i].val, "key '%s': field '%s' given twice", key, k);
+			return rtapp_fail(c, obj->obj.m[i].val, "key '%s': field '%s' given twice", key, k);
 	}
 	return 0;
 }
@@ -143,7 +143,7 @@ static int rt_only_fields(struct rt_ctx *c, const char *key, const struct json_v
 static int rt_need_object(struct rt_ctx *c, const char *key, const struct json_value *v)
 {
 	if (v->type != JSON_OBJECT)
-		return rt_fail(c, v, "key '%s': expected an object, got %s", key, json_value_kind(v));
+		return rtapp_fail(c, v, "key '%s': expected an object, got %s", key, json_value_kind(v));
 	return 0;
 }
 
@@ -170,11 +170,11 @@ static int rt_policy(struct rt_ctx *c, const char *key, const struct json_value 
 		if (strcmp(rt_policies[i].name, s))
 			continue;
 		if (rt_policies[i].policy < 0)
-			return rt_fail(c, v, "key '%s': %s is not modelled by scxsim", key, s);
+			return rtapp_fail(c, v, "key '%s': %s is not modelled by scxsim", key, s);
 		*out = rt_policies[i].policy;
 		return 0;
 	}
-	return rt_fail(c, v, "key '%s': unknown policy '%s' (known: SCHED_OTHER, SCHED_NORMAL, "
+	return rtapp_fail(c, v, "key '%s': unknown policy '%s' (known: SCHED_OTHER, SCHED_NORMAL, "
 		       "SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR, SCHED_EXT)", key, s);
 }
 
@@ -207,7 +207,7 @@ static int rt_global_key(struct rt_ctx *c, const char *key, const struct json_va
 	s64 d = 0;
 
 	if (!strcmp(key, "duration")) {
-		if (rt_int(c, "duration", v, -1, (s64)(UINT64_MAX / NSEC_PER_SEC), &d))
+		if (rtapp_int(c, "duration", v, -1, (s64)(UINT64_MAX / NSEC_PER_SEC), &d))
 			return -EINVAL;
 		w->duration_ns = d > 0 ? (u64)d * NSEC_PER_SEC : 0;
 		return 0;
@@ -215,8 +215,8 @@ static int rt_global_key(struct rt_ctx *c, const char *key, const struct json_va
 	if (!strcmp(key, "default_policy"))
 		return rt_policy(c, key, v, &w->default_policy);
 	if (rt_in(rt_global_ignored, key))
-		return wl_ignore(w, key) ? rt_oom(c) : 0;
-	return rt_fail(c, v, "global: unknown key '%s'", key);
+		return wl_ignore(w, key) ? rtapp_oom(c) : 0;
+	return rtapp_fail(c, v, "global: unknown key '%s'", key);
 }
 
 static int rt_global(struct rt_ctx *c, const struct json_value *g)
@@ -227,7 +227,7 @@ static int rt_global(struct rt_ctx *c, const struct json_value *g)
 		const char *key = g->obj.m[i].key;
 
 		if (json_count(g, key) > 1)
-			return rt_fail(c, g->obj.m[i].val, "global: key '%s' given twice", key);
+			return rtapp_fail(c, g->obj.m[i].val, "global: key '%s' given twice", key);
 		if (rt_global_key(c, key, g->obj.m[i].val))
 			return -EINVAL;
 	}
@@ -248,18 +248,18 @@ static int rt_cgroups(struct rt_ctx *c, const struct json_value *cg)
 		s64 weight = 100;
 
 		if (wl_cgroup_check(path, &why))
-			return rt_fail(c, v, "cgroups: path '%s' %s", path, why);
+			return rtapp_fail(c, v, "cgroups: path '%s' %s", path, why);
 		if (!strcmp(path, "/"))
-			return rt_fail(c, v, "cgroups: the root cgroup '/' has no weight");
+			return rtapp_fail(c, v, "cgroups: the root cgroup '/' has no weight");
 		if (json_count(cg, path) > 1)
-			return rt_fail(c, v, "cgroups: '%s' given twice", path);
+			return rtapp_fail(c, v, "cgroups: '%s' given twice", path);
 		if (rt_need_object(c, path, v) || rt_only_fields(c, path, v, fields))
 			return -EINVAL;
 		wt = json_get(v, "weight");
-		if (wt && rt_int(c, "weight", wt, 1, 10000, &weight))
+		if (wt && rtapp_int(c, "weight", wt, 1, 10000, &weight))
 			return -EINVAL;
 		if (wl_cgroup_set(c->w, path, (u32)weight))
-			return rt_oom(c);
+			return rtapp_oom(c);
 	}
 	return 0;
 }
@@ -281,15 +281,15 @@ static int rt_resources(struct rt_ctx *c, const struct json_value *r)
 		const char *name = r->obj.m[i].key, *s = NULL;
 
 		if (json_count(r, name) > 1)
-			return rt_fail(c, v, "resources: '%s' given twice", name);
+			return rtapp_fail(c, v, "resources: '%s' given twice", name);
 		if (rt_need_object(c, name, v) || rt_only_fields(c, name, v, fields))
 			return -EINVAL;
 		t = json_get(v, "type");
 		if (t && (rt_string(c, "type", t, &s) || !rt_in(rt_res_types, s)))
 			return t->type == JSON_STRING ?
-			       rt_fail(c, t, "resources: '%s': unknown type '%s'", name, s) : -EINVAL;
+			       rtapp_fail(c, t, "resources: '%s': unknown type '%s'", name, s) : -EINVAL;
 		tg = json_get(v, "target");
-		if (tg && rt_res_name(c, "target", tg, &s))
+		if (tg && rtapp_res_name(c, "target", tg, &s))
 			return -EINVAL;
 	}
 	c->resources = r;
@@ -306,7 +306,7 @@ static int rt_ev_duration(struct rt_ctx *c, struct wl_phase *p, const char *key,
 {
 	u64 ns = 0;
 
-	return rt_usec(c, key, v, &ns) ?: rt_ev(c, p, kind, ns, -1, -1, 0);
+	return rtapp_usec(c, key, v, &ns) ?: rtapp_ev(c, p, kind, ns, -1, -1, 0);
 }
 
 static int rt_ev_run(struct rt_ctx *c, struct wl_phase *p, const char *key,
@@ -333,9 +333,9 @@ static int rt_ev_mem(struct rt_ctx *c, struct wl_phase *p, const char *key,
 {
 	s64 bytes = 0;
 
-	if (rt_int(c, key, v, 0, INT64_MAX, &bytes))
+	if (rtapp_int(c, key, v, 0, INT64_MAX, &bytes))
 		return -EINVAL;
-	return rt_ev(c, p, WL_EV_RUN, (u64)(bytes + WL_MEM_BYTES_PER_NS - 1) / WL_MEM_BYTES_PER_NS,
+	return rtapp_ev(c, p, WL_EV_RUN, (u64)(bytes + WL_MEM_BYTES_PER_NS - 1) / WL_MEM_BYTES_PER_NS,
 		     -1, -1, 0);
 }
 
@@ -345,9 +345,9 @@ static int rt_ev_iorun(struct rt_ctx *c, struct wl_phase *p, const char *key,
 {
 	s64 bytes = 0;
 
-	if (rt_int(c, key, v, 0, INT64_MAX / WL_IO_NS_PER_BYTE, &bytes))
+	if (rtapp_int(c, key, v, 0, INT64_MAX / WL_IO_NS_PER_BYTE, &bytes))
 		return -EINVAL;
-	return rt_ev(c, p, WL_EV_IORUN, (u64)bytes * WL_IO_NS_PER_BYTE, -1, -1, 0);
+	return rtapp_ev(c, p, WL_EV_IORUN, (u64)bytes * WL_IO_NS_PER_BYTE, -1, -1, 0);
 }
 
 /* An event whose value names one resource of kind. */
@@ -357,10 +357,10 @@ static int rt_ev_named(struct rt_ctx *c, struct wl_phase *p, const char *key,
 	const char *name = NULL;
 	int r;
 
-	if (rt_res_name(c, key, v, &name))
+	if (rtapp_res_name(c, key, v, &name))
 		return -EINVAL;
-	r = rt_res(c, key, v, name, kind);
-	return r < 0 ? r : rt_ev(c, p, ev, 0, r, -1, 0);
+	r = rtapp_res(c, key, v, name, kind);
+	return r < 0 ? r : rtapp_ev(c, p, ev, 0, r, -1, 0);
 }
 
 static int rt_ev_lock(struct rt_ctx *c, struct wl_phase *p, const char *key,
@@ -413,14 +413,14 @@ static int rt_ev_cond_mutex(struct rt_ctx *c, struct wl_phase *p, const char *ke
 	ref = json_get(v, "ref");
 	mtx = json_get(v, "mutex");
 	if (!ref || !mtx)
-		return rt_fail(c, v, "key '%s': missing field '%s'", key, ref ? "mutex" : "ref");
-	if (rt_res_name(c, key, ref, &rn) || rt_res_name(c, key, mtx, &mn))
+		return rtapp_fail(c, v, "key '%s': missing field '%s'", key, ref ? "mutex" : "ref");
+	if (rtapp_res_name(c, key, ref, &rn) || rtapp_res_name(c, key, mtx, &mn))
 		return -EINVAL;
-	r = rt_res(c, key, ref, rn, WL_RES_COND);
+	r = rtapp_res(c, key, ref, rn, WL_RES_COND);
 	if (r < 0)
 		return r;
-	m = rt_res(c, key, mtx, mn, WL_RES_MUTEX);
-	return m < 0 ? m : rt_ev(c, p, ev, 0, r, m, 0);
+	m = rtapp_res(c, key, mtx, mn, WL_RES_MUTEX);
+	return m < 0 ? m : rtapp_ev(c, p, ev, 0, r, m, 0);
 }
 
 static int rt_ev_wait(struct rt_ctx *c, struct wl_phase *p, const char *key,
@@ -451,21 +451,21 @@ static int rt_ev_timer(struct rt_ctx *c, struct wl_phase *p, const char *key,
 	per = json_get(v, "period");
 	mode = json_get(v, "mode");
 	if (!ref || !per)
-		return rt_fail(c, v, "key '%s': missing field '%s'", key, ref ? "period" : "ref");
-	if (rt_res_name(c, key, ref, &name) || rt_usec(c, key, per, &ns))
+		return rtapp_fail(c, v, "key '%s': missing field '%s'", key, ref ? "period" : "ref");
+	if (rtapp_res_name(c, key, ref, &name) || rtapp_usec(c, key, per, &ns))
 		return -EINVAL;
 	if (!ns)
-		return rt_fail(c, per, "key '%s': timer period must be > 0", key);
+		return rtapp_fail(c, per, "key '%s': timer period must be > 0", key);
 	if (mode && rt_string(c, key, mode, &m))
 		return -EINVAL;
 	if (strcmp(m, "relative") && strcmp(m, "absolute"))
-		return rt_fail(c, mode, "key '%s': mode must be \"relative\" or \"absolute\", got '%s'",
+		return rtapp_fail(c, mode, "key '%s': mode must be \"relative\" or \"absolute\", got '%s'",
 			       key, m);
-	r = rt_res(c, key, ref, name, WL_RES_TIMER);
+	r = rtapp_res(c, key, ref, name, WL_RES_TIMER);
 	if (r < 0)
 		return r;
 	c->w->res[r].per_instance = !strncmp(name, "unique", 6);
-	return rt_ev(c, p, WL_EV_TIMER, ns, r, -1, !strcmp(m, "absolute"));
+	return rtapp_ev(c, p, WL_EV_TIMER, ns, r, -1, !strcmp(m, "absolute"));
 }
 
 /* "suspend": a condition name; "" or a bare key (workgen's shorthand) = this task's name. */
@@ -476,13 +476,13 @@ static int rt_ev_suspend(struct rt_ctx *c, struct wl_phase *p, const char *key,
 	int r;
 
 	if (v->type == JSON_STRING && v->str.s[0]) {
-		if (rt_res_name(c, key, v, &name))
+		if (rtapp_res_name(c, key, v, &name))
 			return -EINVAL;
 	} else if (v->type != JSON_NULL && v->type != JSON_STRING) {
-		return rt_fail(c, v, "key '%s': expected a string, got %s", key, json_value_kind(v));
+		return rtapp_fail(c, v, "key '%s': expected a string, got %s", key, json_value_kind(v));
 	}
-	r = rt_res(c, key, v, name, WL_RES_COND);
-	return r < 0 ? r : rt_ev(c, p, WL_EV_SUSPEND, 0, r, -1, 0);
+	r = rtapp_res(c, key, v, name, WL_RES_COND);
+	return r < 0 ? r : rtapp_ev(c, p, WL_EV_SUSPEND, 0, r, -1, 0);
 }
 
 /* "yield": the string is unused and may be empty. */
@@ -490,14 +490,14 @@ static int rt_ev_yield(struct rt_ctx *c, struct wl_phase *p, const char *key,
 		       const struct json_value *v)
 {
 	if (v->type != JSON_NULL && v->type != JSON_STRING)
-		return rt_fail(c, v, "key '%s': expected a string, got %s", key, json_value_kind(v));
-	return rt_ev(c, p, WL_EV_YIELD, 0, -1, -1, 0);
+		return rtapp_fail(c, v, "key '%s': expected a string, got %s", key, json_value_kind(v));
+	return rtapp_ev(c, p, WL_EV_YIELD, 0, -1, -1, 0);
 }
 
 static int rt_ev_fork(struct rt_ctx *c, struct wl_phase *p, const char *key,
 		      const struct json_value *v)
 {
-	return rt_fail(c, v, "key '%s': the fork event is not modelled by scxsim", key);
+	return rtapp_fail(c, v, "key '%s': the fork event is not modelled by scxsim", key);
 }
 
 /* Events by key prefix, as rt-app matches them ("runtime" before "run"). */
@@ -557,7 +557,7 @@ static enum rt_key_class rt_classify(const char *key, const struct json_value *v
 		*misplaced = !(rt_keys[i].where & at);
 		return rt_keys[i].cls;
 	}
-	if (rt_legacy_key(key, v))
+	if (rtapp_legacy_key(key, v))
 		return K_LEGACY;
 	return rt_event_fn(key) ? K_EVENT : K_UNKNOWN;
 }
@@ -565,7 +565,7 @@ static enum rt_key_class rt_classify(const char *key, const struct json_value *v
 /* Check every key of obj (a thread object when at has AT_TASK, else a phase). */
 static int rt_check_keys(struct rt_ctx *c, const struct json_value *obj, int at, bool phases)
 {
-	bool legacy = rt_is_legacy(obj);
+	bool legacy = rtapp_is_legacy(obj);
 
 	for (int i = 0; i < obj->obj.n; i++) {
 		const char *key = obj->obj.m[i].key;
@@ -574,22 +574,22 @@ static int rt_check_keys(struct rt_ctx *c, const struct json_value *obj, int at,
 		enum rt_key_class k = rt_classify(key, v, at, &misplaced);
 
 		if (k == K_UNKNOWN)
-			return rt_fail(c, v, "unknown key '%s'", key);
+			return rtapp_fail(c, v, "unknown key '%s'", key);
 		if (misplaced)
-			return rt_fail(c, v, "key '%s' is not modelled inside a phase (give it at "
+			return rtapp_fail(c, v, "key '%s' is not modelled inside a phase (give it at "
 				       "task level)", key);
 		if (k != K_EVENT && json_count(obj, key) > 1)
-			return rt_fail(c, v, "key '%s' given twice", key);
+			return rtapp_fail(c, v, "key '%s' given twice", key);
 		if (k == K_EVENT && phases)
-			return rt_fail(c, v, "event key '%s' outside 'phases' (rt-app ignores it)", key);
+			return rtapp_fail(c, v, "event key '%s' outside 'phases' (rt-app ignores it)", key);
 		if (k == K_EVENT && legacy)
-			return rt_fail(c, v, "event key '%s' mixed with the legacy 'exec' grammar", key);
+			return rtapp_fail(c, v, "event key '%s' mixed with the legacy 'exec' grammar", key);
 		if (k == K_LEGACY && phases)
-			return rt_fail(c, v, "legacy key '%s' outside 'phases'", key);
+			return rtapp_fail(c, v, "legacy key '%s' outside 'phases'", key);
 		if (k == K_LEGACY && !legacy)
-			return rt_fail(c, v, "legacy key '%s' needs 'exec' in the same object", key);
+			return rtapp_fail(c, v, "legacy key '%s' needs 'exec' in the same object", key);
 		if (k == K_IGNORED && wl_ignore(c->w, key))
-			return rt_oom(c);
+			return rtapp_oom(c);
 	}
 	return 0;
 }
@@ -605,16 +605,16 @@ static int rt_cpus(struct rt_ctx *c, const struct json_value *v, int **out, int 
 	int n = 0, *cpus;
 
 	if (v->type != JSON_ARRAY)
-		return rt_fail(c, v, "key 'cpus': expected an array, got %s", json_value_kind(v));
+		return rtapp_fail(c, v, "key 'cpus': expected an array, got %s", json_value_kind(v));
 	if (!v->arr.n)
-		return rt_fail(c, v, "key 'cpus': empty CPU list");
+		return rtapp_fail(c, v, "key 'cpus': empty CPU list");
 	cpus = calloc(v->arr.n, sizeof(*cpus));
 	if (!cpus)
-		return rt_oom(c);
+		return rtapp_oom(c);
 	for (int i = 0; i < v->arr.n; i++) {
 		s64 cpu = 0;
 
-		if (rt_int(c, "cpus", v->arr.v[i], 0, SCX_NR_CPUS_MAX - 1, &cpu)) {
+		if (rtapp_int(c, "cpus", v->arr.v[i], 0, SCX_NR_CPUS_MAX - 1, &cpu)) {
 			free(cpus);
 			return -EINVAL;
 		}
@@ -632,9 +632,9 @@ static int rt_cpus(struct rt_ctx *c, const struct json_value *v, int **out, int 
 /* The events of obj (a phase, or a thread without "phases") into p. */
 static int rt_events_of(struct rt_ctx *c, const struct json_value *obj, struct wl_phase *p)
 {
-	if (rt_is_legacy(obj)) {
+	if (rtapp_is_legacy(obj)) {
 		c->legacy_used = true;
-		return rt_legacy_phase(c, obj, p);
+		return rtapp_legacy_phase(c, obj, p);
 	}
 	for (int i = 0; i < obj->obj.n; i++) {
 		const char *key = obj->obj.m[i].key;
@@ -647,7 +647,7 @@ static int rt_events_of(struct rt_ctx *c, const struct json_value *obj, struct w
 			return -EINVAL;
 	}
 	if (!p->nr_ev)
-		return rt_fail(c, obj, "no events (a task must run, sleep or wait on something)");
+		return rtapp_fail(c, obj, "no events (a task must run, sleep or wait on something)");
 	return 0;
 }
 
@@ -660,13 +660,13 @@ static int rt_phase(struct rt_ctx *c, const char *name, const struct json_value 
 
 	c->phase = name;
 	if (strlen(name) >= sizeof(p->name))
-		return rt_fail(c, obj, "phase name longer than %zu characters", sizeof(p->name) - 1);
+		return rtapp_fail(c, obj, "phase name longer than %zu characters", sizeof(p->name) - 1);
 	if (rt_need_object(c, name, obj) || rt_check_keys(c, obj, AT_PHASE, false))
 		return -EINVAL;
 	if (wl_phase_add(t, name, &p))
-		return rt_oom(c);
+		return rtapp_oom(c);
 	v = json_get(obj, "loop");
-	if (v && rt_int(c, "loop", v, 1, INT32_MAX, &loop))
+	if (v && rtapp_int(c, "loop", v, 1, INT32_MAX, &loop))
 		return -EINVAL;
 	p->loop = (int)loop;
 	v = json_get(obj, "cpus");
@@ -683,7 +683,7 @@ static int rt_phases(struct rt_ctx *c, const struct json_value *ph, struct wl_ta
 	if (rt_need_object(c, "phases", ph))
 		return -EINVAL;
 	if (!ph->obj.n)
-		return rt_fail(c, ph, "key 'phases': no phases");
+		return rtapp_fail(c, ph, "key 'phases': no phases");
 	for (int i = 0; i < ph->obj.n; i++)
 		if (rt_phase(c, ph->obj.m[i].key, ph->obj.m[i].val, t))
 			return -EINVAL;
@@ -703,16 +703,16 @@ static int rt_task_sched(struct rt_ctx *c, const struct json_value *obj, struct 
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(dl); i++)
 		if (json_get(obj, dl[i]))
-			return rt_fail(c, json_get(obj, dl[i]), "key '%s' is only valid with "
+			return rtapp_fail(c, json_get(obj, dl[i]), "key '%s' is only valid with "
 				       "SCHED_DEADLINE", dl[i]);
 	if (rt_policy_is_rt(t->policy)) {
 		prio = 10;
-		if (pri && rt_int(c, "priority", pri, 1, 99, &prio))
+		if (pri && rtapp_int(c, "priority", pri, 1, 99, &prio))
 			return -EINVAL;
 		t->rt_prio = (int)prio;
 	} else {
 		prio = 0;
-		if (pri && rt_int(c, "priority", pri, -20, 19, &prio))
+		if (pri && rtapp_int(c, "priority", pri, -20, 19, &prio))
 			return -EINVAL;
 		t->nice = (int)prio;
 	}
@@ -728,12 +728,12 @@ static int rt_taskgroup(struct rt_ctx *c, const struct json_value *v, struct wl_
 	if (!path[0])
 		return 0; /* rt-app: empty = no taskgroup */
 	if (wl_cgroup_check(path, &why))
-		return rt_fail(c, v, "key 'taskgroup': path '%s' %s", path, why);
+		return rtapp_fail(c, v, "key 'taskgroup': path '%s' %s", path, why);
 	if (rt_policy_is_rt(t->policy))
-		return rt_fail(c, v, "key 'taskgroup': no taskgroup support for policy %s (as in "
+		return rtapp_fail(c, v, "key 'taskgroup': no taskgroup support for policy %s (as in "
 			       "rt-app)", wl_policy_name(t->policy));
 	strcpy(t->cgroup, path);
-	return wl_cgroup_set(c->w, path, 0) ? rt_oom(c) : 0;
+	return wl_cgroup_set(c->w, path, 0) ? rtapp_oom(c) : 0;
 }
 
 static int rt_task_settings(struct rt_ctx *c, const struct json_value *obj, struct wl_task *t)
@@ -744,18 +744,18 @@ static int rt_task_settings(struct rt_ctx *c, const struct json_value *obj, stru
 	if (rt_task_sched(c, obj, t))
 		return -EINVAL;
 	if ((v = json_get(obj, "instance"))) {
-		if (rt_int(c, "instance", v, 1, RT_MAX_INSTANCES, &n))
+		if (rtapp_int(c, "instance", v, 1, RT_MAX_INSTANCES, &n))
 			return -EINVAL;
 		t->instances = (int)n;
 	}
 	if ((v = json_get(obj, "loop"))) {
 		if (v->type == JSON_NUMBER && v->num.is_int && v->num.i == 0)
-			return rt_fail(c, v, "key 'loop': 0 (must be -1 for forever, or >= 1)");
-		if (rt_int(c, "loop", v, -1, INT32_MAX, &n))
+			return rtapp_fail(c, v, "key 'loop': 0 (must be -1 for forever, or >= 1)");
+		if (rtapp_int(c, "loop", v, -1, INT32_MAX, &n))
 			return -EINVAL;
 		t->loop = (int)n;
 	}
-	if ((v = json_get(obj, "delay")) && rt_usec(c, "delay", v, &t->delay_ns))
+	if ((v = json_get(obj, "delay")) && rtapp_usec(c, "delay", v, &t->delay_ns))
 		return -EINVAL;
 	if ((v = json_get(obj, "cpus")) && rt_cpus(c, v, &t->cpus, &t->nr_cpus))
 		return -EINVAL;
@@ -770,7 +770,7 @@ static int rt_count_barriers(struct rt_ctx *c, const struct wl_task *t)
 	bool *seen = calloc(c->w->nr_res + 1, sizeof(*seen));
 
 	if (!seen)
-		return rt_oom(c);
+		return rtapp_oom(c);
 	for (int p = 0; p < t->nr_phases; p++) {
 		for (int e = 0; e < t->phases[p].nr_ev; e++) {
 			const struct wl_event *ev = &t->phases[p].ev[e];
@@ -795,16 +795,16 @@ static int rt_task(struct rt_ctx *c, const char *name, const struct json_value *
 	c->task = name;
 	c->phase = NULL;
 	if (!name[0])
-		return rt_fail(c, obj, "empty task name");
+		return rtapp_fail(c, obj, "empty task name");
 	if (strlen(name) >= sizeof(t->name))
-		return rt_fail(c, obj, "task name longer than %zu characters", sizeof(t->name) - 1);
+		return rtapp_fail(c, obj, "task name longer than %zu characters", sizeof(t->name) - 1);
 	if (rt_need_object(c, name, obj))
 		return -EINVAL;
 	ph = json_get(obj, "phases");
 	if (rt_check_keys(c, obj, AT_TASK, ph != NULL))
 		return -EINVAL;
 	if (wl_task_add(c->w, name, &idx))
-		return rt_oom(c);
+		return rtapp_oom(c);
 	t = &c->w->tasks[idx];
 	if (rt_task_settings(c, obj, t))
 		return -EINVAL;
@@ -814,7 +814,7 @@ static int rt_task(struct rt_ctx *c, const char *name, const struct json_value *
 	} else {
 		/* One phase from the thread object itself; its "loop" is the task's. */
 		if (wl_phase_add(t, "main", &p))
-			return rt_oom(c);
+			return rtapp_oom(c);
 		if (rt_events_of(c, obj, p))
 			return -EINVAL;
 	}
@@ -826,12 +826,12 @@ static int rt_tasks(struct rt_ctx *c, const struct json_value *tasks)
 	if (rt_need_object(c, "tasks", tasks))
 		return -EINVAL;
 	if (!tasks->obj.n)
-		return rt_fail(c, tasks, "no tasks");
+		return rtapp_fail(c, tasks, "no tasks");
 	for (int i = 0; i < tasks->obj.n; i++) {
 		const char *name = tasks->obj.m[i].key;
 
 		if (json_count(tasks, name) > 1)
-			return rt_fail(c, tasks->obj.m[i].val, "task '%s' given twice", name);
+			return rtapp_fail(c, tasks->obj.m[i].val, "task '%s' given twice", name);
 		if (rt_task(c, name, tasks->obj.m[i].val))
 			return -EINVAL;
 	}
@@ -867,15 +867,15 @@ static int rt_root(struct rt_ctx *c, const struct json_value *root)
 	const struct json_value *v;
 
 	if (root->type != JSON_OBJECT)
-		return rt_fail(c, root, "expected an object at the top level, got %s",
+		return rtapp_fail(c, root, "expected an object at the top level, got %s",
 			       json_value_kind(root));
 	for (int i = 0; i < root->obj.n; i++) {
 		const char *key = root->obj.m[i].key;
 
 		if (!rt_in(rt_top_keys, key))
-			return rt_fail(c, root->obj.m[i].val, "unknown top-level key '%s'", key);
+			return rtapp_fail(c, root->obj.m[i].val, "unknown top-level key '%s'", key);
 		if (json_count(root, key) > 1)
-			return rt_fail(c, root->obj.m[i].val, "top-level key '%s' given twice", key);
+			return rtapp_fail(c, root->obj.m[i].val, "top-level key '%s' given twice", key);
 	}
 	if ((v = json_get(root, "global")) && rt_global(c, v))
 		return -EINVAL;
@@ -885,13 +885,13 @@ static int rt_root(struct rt_ctx *c, const struct json_value *root)
 		return -EINVAL;
 	v = json_get(root, "tasks");
 	if (!v)
-		return rt_fail(c, NULL, "no tasks (missing top-level key 'tasks')");
+		return rtapp_fail(c, NULL, "no tasks (missing top-level key 'tasks')");
 	if (rt_tasks(c, v))
 		return -EINVAL;
 	if (c->resources && !c->legacy_used && wl_ignore(c->w, "resources"))
-		return rt_oom(c);
+		return rtapp_oom(c);
 	rt_timer_modes(c->w);
-	return wl_cgroups_finish(c->w) ? rt_oom(c) : 0;
+	return wl_cgroups_finish(c->w) ? rtapp_oom(c) : 0;
 }
 
 int workload_load_buf(const char *name, const char *buf, size_t len, struct workload **out,
@@ -909,7 +909,7 @@ int workload_load_buf(const char *name, const char *buf, size_t len, struct work
 		return -EINVAL;
 	}
 	c.w = wl_new(name);
-	ret = c.w ? rt_root(&c, root) : rt_oom(&c);
+	ret = c.w ? rt_root(&c, root) : rtapp_oom(&c);
 	json_free(root);
 	if (ret) {
 		workload_free(c.w);

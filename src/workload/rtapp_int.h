@@ -25,27 +25,27 @@ struct rt_ctx {
  * the position is v's). Returns -EINVAL.
  */
 __attribute__((format(printf, 3, 4)))
-int rt_fail(struct rt_ctx *c, const struct json_value *v, const char *fmt, ...);
-int rt_oom(struct rt_ctx *c);
+int rtapp_fail(struct rt_ctx *c, const struct json_value *v, const char *fmt, ...);
+int rtapp_oom(struct rt_ctx *c);
 
 /* v must be an integer in [min, max]; messages name key. */
-int rt_int(struct rt_ctx *c, const char *key, const struct json_value *v, s64 min, s64 max,
+int rtapp_int(struct rt_ctx *c, const char *key, const struct json_value *v, s64 min, s64 max,
 	   s64 *out);
 /* v must be a non-negative integer count of microseconds; *ns = v * 1000. */
-int rt_usec(struct rt_ctx *c, const char *key, const struct json_value *v, u64 *ns);
+int rtapp_usec(struct rt_ctx *c, const char *key, const struct json_value *v, u64 *ns);
 /* v must be a non-empty string that fits a resource name. */
-int rt_res_name(struct rt_ctx *c, const char *key, const struct json_value *v, const char **out);
+int rtapp_res_name(struct rt_ctx *c, const char *key, const struct json_value *v, const char **out);
 /* Resource index of name as kind (created on first use), or a reported error. */
-int rt_res(struct rt_ctx *c, const char *key, const struct json_value *at, const char *name,
+int rtapp_res(struct rt_ctx *c, const char *key, const struct json_value *at, const char *name,
 	   enum wl_res_kind kind);
-int rt_ev(struct rt_ctx *c, struct wl_phase *p, enum wl_ev_kind kind, u64 ns, int res, int res2,
+int rtapp_ev(struct rt_ctx *c, struct wl_phase *p, enum wl_ev_kind kind, u64 ns, int res, int res2,
 	  u32 arg);
 
 /* Legacy grammar (exec/period/lock_order/resources): is obj written in it? */
-bool rt_is_legacy(const struct json_value *obj);
+bool rtapp_is_legacy(const struct json_value *obj);
 /* Is key one of the legacy grammar's keys? */
-bool rt_legacy_key(const char *key, const struct json_value *v);
+bool rtapp_legacy_key(const char *key, const struct json_value *v);
 /* Translate legacy obj into events of p (see docs/workload.md). */
-int rt_legacy_phase(struct rt_ctx *c, const struct json_value *obj, struct wl_phase *p);
+int rtapp_legacy_phase(struct rt_ctx *c, const struct json_value *obj, struct wl_phase *p);
 
 #endif

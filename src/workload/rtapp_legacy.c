@@ -28,7 +28,7 @@ static const char *const lg_keys[] = {
 	"exec", "period", "deadline", "lock_order", "resources", NULL,
 };
 
-bool rt_legacy_key(const char *key, const struct json_value *v)
+bool rtapp_legacy_key(const char *key, const struct json_value *v)
 {
 	if (!strcmp(key, "sleep"))
 		return v->type == JSON_BOOL;
@@ -38,7 +38,7 @@ bool rt_legacy_key(const char *key, const struct json_value *v)
 	return false;
 }
 
-bool rt_is_legacy(const struct json_value *obj)
+bool rtapp_is_legacy(const struct json_value *obj)
 {
 	return json_get(obj, "exec") != NULL;
 }
@@ -61,10 +61,10 @@ static int lg_lock_all(struct rt_ctx *c, struct wl_phase *p, const struct lg_use
 		const char *name = NULL;
 		int m;
 
-		if (rt_res_name(c, "access", a, &name))
+		if (rtapp_res_name(c, "access", a, &name))
 			return -EINVAL;
-		m = rt_res(c, "access", a, name, WL_RES_MUTEX);
-		if (m < 0 || rt_ev(c, p, lock ? WL_EV_LOCK : WL_EV_UNLOCK, 0, m, -1, 0))
+		m = rtapp_res(c, "access", a, name, WL_RES_MUTEX);
+		if (m < 0 || rtapp_ev(c, p, lock ? WL_EV_LOCK : WL_EV_UNLOCK, 0, m, -1, 0))
 			return -EINVAL;
 	}
 	return 0;
@@ -76,19 +76,19 @@ static int lg_access_mutex(struct rt_ctx *c, const struct lg_use *u)
 	const char *name = NULL;
 
 	if (!u->access || !u->access->arr.n)
-		return rt_fail(c, u->at, "key 'lock_order': resource '%s' of type '%s' needs an "
+		return rtapp_fail(c, u->at, "key 'lock_order': resource '%s' of type '%s' needs an "
 			       "'access' mutex", u->name, u->type);
-	if (rt_res_name(c, "access", u->access->arr.v[0], &name))
+	if (rtapp_res_name(c, "access", u->access->arr.v[0], &name))
 		return -EINVAL;
-	return rt_res(c, "access", u->access->arr.v[0], name, WL_RES_MUTEX);
+	return rtapp_res(c, "access", u->access->arr.v[0], name, WL_RES_MUTEX);
 }
 
 static int lg_target(struct rt_ctx *c, const struct lg_use *u)
 {
 	if (!u->target)
-		return rt_fail(c, u->at, "key 'lock_order': resource '%s' of type '%s' needs a "
+		return rtapp_fail(c, u->at, "key 'lock_order': resource '%s' of type '%s' needs a "
 			       "'target' in the top-level resources", u->name, u->type);
-	return rt_res(c, "lock_order", u->at, u->target, WL_RES_COND);
+	return rtapp_res(c, "lock_order", u->at, u->target, WL_RES_COND);
 }
 
 /* The primitive of one step, between the access locks. */
@@ -100,22 +100,22 @@ static int lg_primitive(struct rt_ctx *c, struct wl_phase *p, const struct lg_us
 	if (!strcmp(t, "run"))
 		return 0;
 	if (!strcmp(t, "mutex")) {
-		r = rt_res(c, "lock_order", u->at, u->name, WL_RES_MUTEX);
-		return r < 0 ? r : rt_ev(c, p, WL_EV_LOCK, 0, r, -1, 0);
+		r = rtapp_res(c, "lock_order", u->at, u->name, WL_RES_MUTEX);
+		return r < 0 ? r : rtapp_ev(c, p, WL_EV_LOCK, 0, r, -1, 0);
 	}
 	if (!strcmp(t, "wait") || !strcmp(t, "sync")) {
 		bool wait = !strcmp(t, "wait");
 
-		r = wait ? rt_res(c, "lock_order", u->at, u->name, WL_RES_COND) : lg_target(c, u);
+		r = wait ? rtapp_res(c, "lock_order", u->at, u->name, WL_RES_COND) : lg_target(c, u);
 		m = r < 0 ? r : lg_access_mutex(c, u);
-		return m < 0 ? m : rt_ev(c, p, wait ? WL_EV_WAIT : WL_EV_SYNC, 0, r, m, 0);
+		return m < 0 ? m : rtapp_ev(c, p, wait ? WL_EV_WAIT : WL_EV_SYNC, 0, r, m, 0);
 	}
 	if (!strcmp(t, "signal") || !strcmp(t, "broadcast")) {
 		r = lg_target(c, u);
-		return r < 0 ? r : rt_ev(c, p, !strcmp(t, "signal") ? WL_EV_SIGNAL : WL_EV_BROADCAST,
+		return r < 0 ? r : rtapp_ev(c, p, !strcmp(t, "signal") ? WL_EV_SIGNAL : WL_EV_BROADCAST,
 					 0, r, -1, 0);
 	}
-	return rt_fail(c, u->at, "key 'lock_order': resource '%s' has type '%s', which the legacy "
+	return rtapp_fail(c, u->at, "key 'lock_order': resource '%s' has type '%s', which the legacy "
 		       "grammar does not use", u->name, t);
 }
 
@@ -125,11 +125,11 @@ static int lg_step(struct rt_ctx *c, struct wl_phase *p, const struct lg_use *u)
 
 	if (lg_lock_all(c, p, u, true) || lg_primitive(c, p, u))
 		return -EINVAL;
-	if (u->hold_ns && rt_ev(c, p, WL_EV_RUN, u->hold_ns, -1, -1, 0))
+	if (u->hold_ns && rtapp_ev(c, p, WL_EV_RUN, u->hold_ns, -1, -1, 0))
 		return -ENOMEM;
 	if (!strcmp(u->type, "mutex")) {
-		r = rt_res(c, "lock_order", u->at, u->name, WL_RES_MUTEX);
-		if (r < 0 || rt_ev(c, p, WL_EV_UNLOCK, 0, r, -1, 0))
+		r = rtapp_res(c, "lock_order", u->at, u->name, WL_RES_MUTEX);
+		if (r < 0 || rtapp_ev(c, p, WL_EV_UNLOCK, 0, r, -1, 0))
 			return -EINVAL;
 	}
 	return lg_lock_all(c, p, u, false);
@@ -145,7 +145,7 @@ static int lg_resolve(struct rt_ctx *c, const struct json_value *v, const struct
 	memset(u, 0, sizeof(*u));
 	u->at = v;
 	u->type = "mutex";
-	if (rt_res_name(c, "lock_order", v, &u->name))
+	if (rtapp_res_name(c, "lock_order", v, &u->name))
 		return -EINVAL;
 	decl = json_get(c->resources, u->name);
 	if ((x = json_get(decl, "type")))
@@ -156,7 +156,7 @@ static int lg_resolve(struct rt_ctx *c, const struct json_value *v, const struct
 	if (!use)
 		return 0;
 	if (use->type != JSON_OBJECT)
-		return rt_fail(c, use, "key 'resources': '%s': expected an object, got %s", u->name,
+		return rtapp_fail(c, use, "key 'resources': '%s': expected an object, got %s", u->name,
 			       json_value_kind(use));
 	for (int i = 0; i < use->obj.n; i++) {
 		const char *k = use->obj.m[i].key;
@@ -165,14 +165,14 @@ static int lg_resolve(struct rt_ctx *c, const struct json_value *v, const struct
 		while (fields[f] && strcmp(fields[f], k))
 			f++;
 		if (!fields[f] || json_count(use, k) > 1)
-			return rt_fail(c, use->obj.m[i].val, "key 'resources': '%s': %s field '%s'",
+			return rtapp_fail(c, use->obj.m[i].val, "key 'resources': '%s': %s field '%s'",
 				       u->name, fields[f] ? "repeated" : "unknown", k);
 	}
-	if ((x = json_get(use, "duration")) && rt_usec(c, "duration", x, &u->hold_ns))
+	if ((x = json_get(use, "duration")) && rtapp_usec(c, "duration", x, &u->hold_ns))
 		return -EINVAL;
 	if ((x = json_get(use, "access"))) {
 		if (x->type != JSON_ARRAY)
-			return rt_fail(c, x, "key 'access': expected an array, got %s",
+			return rtapp_fail(c, x, "key 'access': expected an array, got %s",
 				       json_value_kind(x));
 		u->access = x;
 	}
@@ -187,63 +187,63 @@ static int lg_steps(struct rt_ctx *c, const struct json_value *obj, struct wl_ph
 
 	*held = 0;
 	if (mine && mine->type != JSON_OBJECT)
-		return rt_fail(c, mine, "key 'resources': expected an object, got %s",
+		return rtapp_fail(c, mine, "key 'resources': expected an object, got %s",
 			       json_value_kind(mine));
 	if (!order)
 		return 0;
 	if (order->type != JSON_ARRAY)
-		return rt_fail(c, order, "key 'lock_order': expected an array, got %s",
+		return rtapp_fail(c, order, "key 'lock_order': expected an array, got %s",
 			       json_value_kind(order));
 	for (int i = 0; i < order->arr.n; i++) {
 		if (lg_resolve(c, order->arr.v[i], mine, &u) || lg_step(c, p, &u))
 			return -EINVAL;
 		*held += u.hold_ns;
 		if (*held > exec)
-			return rt_fail(c, order->arr.v[i], "key 'lock_order': resource durations "
+			return rtapp_fail(c, order->arr.v[i], "key 'lock_order': resource durations "
 				       "exceed 'exec'");
 	}
 	return 0;
 }
 
-int rt_legacy_phase(struct rt_ctx *c, const struct json_value *obj, struct wl_phase *p)
+int rtapp_legacy_phase(struct rt_ctx *c, const struct json_value *obj, struct wl_phase *p)
 {
 	const struct json_value *v, *per = json_get(obj, "period");
 	u64 exec = 0, period = 0, dl = 0, held = 0;
 	bool sleep = true;
 	int t;
 
-	if (rt_usec(c, "exec", json_get(obj, "exec"), &exec))
+	if (rtapp_usec(c, "exec", json_get(obj, "exec"), &exec))
 		return -EINVAL;
-	if (per && rt_usec(c, "period", per, &period))
+	if (per && rtapp_usec(c, "period", per, &period))
 		return -EINVAL;
 	if (per && !period)
-		return rt_fail(c, per, "key 'period': must be > 0");
+		return rtapp_fail(c, per, "key 'period': must be > 0");
 	if (per && exec > period)
-		return rt_fail(c, json_get(obj, "exec"), "key 'exec': larger than 'period'");
+		return rtapp_fail(c, json_get(obj, "exec"), "key 'exec': larger than 'period'");
 	if ((v = json_get(obj, "deadline"))) {
-		if (rt_usec(c, "deadline", v, &dl))
+		if (rtapp_usec(c, "deadline", v, &dl))
 			return -EINVAL;
 		if (wl_ignore(c->w, "deadline"))
-			return rt_oom(c);
+			return rtapp_oom(c);
 	}
 	if ((v = json_get(obj, "sleep")))
 		sleep = v->b;
 	if (sleep && !per)
-		return rt_fail(c, json_get(obj, "exec"), "key 'exec': a periodic legacy task needs "
+		return rtapp_fail(c, json_get(obj, "exec"), "key 'exec': a periodic legacy task needs "
 			       "'period' (or \"sleep\": false)");
 	if (lg_steps(c, obj, p, exec, &held))
 		return -EINVAL;
-	if (exec > held && rt_ev(c, p, WL_EV_RUN, exec - held, -1, -1, 0))
+	if (exec > held && rtapp_ev(c, p, WL_EV_RUN, exec - held, -1, -1, 0))
 		return -ENOMEM;
 	if (sleep) {
-		t = rt_res(c, "period", per, LG_TIMER, WL_RES_TIMER);
+		t = rtapp_res(c, "period", per, LG_TIMER, WL_RES_TIMER);
 		if (t < 0)
 			return t;
 		c->w->res[t].per_instance = true;
-		if (rt_ev(c, p, WL_EV_TIMER, period, t, -1, 0))
+		if (rtapp_ev(c, p, WL_EV_TIMER, period, t, -1, 0))
 			return -ENOMEM;
 	}
 	if (!p->nr_ev)
-		return rt_fail(c, obj, "no events (exec is 0 and nothing else happens)");
+		return rtapp_fail(c, obj, "no events (exec is 0 and nothing else happens)");
 	return 0;
 }
