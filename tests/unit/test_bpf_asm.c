@@ -299,7 +299,8 @@ static int asm1(const char *text, struct bpf_insn *out, u32 max, char *err)
 
 	if (!ret) {
 		ret = (int)n;
-		memcpy(out, insns, MIN(n, max) * sizeof(*out));
+		if (n)
+			memcpy(out, insns, MIN(n, max) * sizeof(*out));
 	}
 	free(insns);
 	return ret;
@@ -376,7 +377,7 @@ static const struct { const char *text, *err; } asm_errors[] = {
 	{ "r1 = be16 r2", "expected the same r register" },
 	{ "r1 = -r2", "negation is 'rN = -rN'" },
 	{ "w1 = (s32)w2", "w = (s32)w is not an instruction" },
-	{ "r1 = (u8)r2", "expected a type such as u32" },
+	{ "r1 = (u8)r2", "expected '(s8|s16|s32)reg' of the same width" },
 	{ "ld_pseudo r1, 0x20, 0", "ld_pseudo operand out of range" },
 	{ "ld_pseudo r1 0x2", "expected 'ld_pseudo rN, KIND, IMM'" },
 	{ "*(u32 *)(r1 + 0) r2", "expected '='" },
