@@ -304,7 +304,7 @@ static void reweight_entity(struct cfs_rq *cfs_rq, struct sched_entity *se, u64 
 static void update_cfs_group(struct sched_entity *se)
 {
 	struct cfs_rq *gcfs = se->my_q;
-	struct task_group *tg;
+	struct cgroup *tg;
 	u64 load, tg_weight, shares;
 
 	if (!gcfs)
@@ -894,7 +894,7 @@ void fair_task_init(struct machine *m, struct task_struct *p)
 /* Point p's entity at its group's cfs_rq of p->cpu (called whenever p->cpu changes). */
 void fair_attach_cpu(struct task_struct *p)
 {
-	struct task_group *tg = p->tg;
+	struct cgroup *tg = p->tg;
 	int cpu = p->cpu;
 
 	if (!tg || !tg->cfs_rq) {
@@ -912,7 +912,7 @@ void fair_attach_cpu(struct task_struct *p)
 int tg_setup(struct machine *m)
 {
 	for (int i = 1; i < m->nr_tgs; i++) {
-		struct task_group *tg = m->tgs[i];
+		struct cgroup *tg = m->tgs[i];
 
 		tg->cfs_rq = calloc(m->nr_cpus, sizeof(*tg->cfs_rq));
 		tg->se = calloc(m->nr_cpus, sizeof(*tg->se));
@@ -921,7 +921,7 @@ int tg_setup(struct machine *m)
 		for (int c = 0; c < m->nr_cpus; c++) {
 			struct cfs_rq *cfs = &tg->cfs_rq[c];
 			struct sched_entity *se = &tg->se[c];
-			struct task_group *parent = tg->parent;
+			struct cgroup *parent = tg->parent;
 
 			cfs->rq = cpu_rq(m, c);
 			cfs->tg = tg;

@@ -74,16 +74,16 @@ struct cfs_rq {
 	u32 nr_running;              /* entities on_rq, curr included */
 	u32 h_nr_running;            /* tasks in this cfs_rq and below */
 	struct rq *rq;
-	struct task_group *tg;       /* NULL for the root cfs_rq */
+	struct cgroup *tg;       /* NULL for the root cfs_rq */
 	struct sched_entity *my_se;  /* group entity representing this cfs_rq (NULL at root) */
 };
 
-struct task_group {
+struct cgroup {
 	char path[64];
 	u32 cpu_weight;              /* cgroup cpu.weight 1..10000 */
 	u64 shares;                  /* weight * 1024 / 100 */
 	u64 load_sum;                /* sum over CPUs of cfs_rq[cpu].load */
-	struct task_group *parent;
+	struct cgroup *parent;
 	int depth;                   /* root = 0 */
 	int id;                      /* index in machine.tgs */
 	struct cfs_rq *cfs_rq;       /* per CPU (NULL for root: the rq's own cfs) */
@@ -169,7 +169,7 @@ struct task_struct {
 	const struct sched_class *sched_class;
 	struct cpumask cpus_allowed;
 	int nr_cpus_allowed;
-	struct task_group *tg;
+	struct cgroup *tg;
 	struct sched_entity se;
 	struct rt_entity rt;
 	struct task_exec x;
@@ -230,7 +230,7 @@ struct machine {
 	int nr_alive;                /* not DEAD */
 	struct res *res;             /* workload resources; per-instance timers appended */
 	int nr_res;
-	struct task_group **tgs;     /* tgs[0] = root */
+	struct cgroup **tgs;     /* tgs[0] = root */
 	int nr_tgs;
 	struct cpumask idle;         /* CPUs with nothing to run */
 	struct cpumask overloaded;   /* CPUs with queued fair tasks waiting */

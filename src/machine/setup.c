@@ -35,7 +35,7 @@ static u64 scaled_slice(u64 base, int ncpus)
 	return base * (1 + lg);
 }
 
-static struct task_group *tg_find(struct machine *m, const char *path)
+static struct cgroup *tg_find(struct machine *m, const char *path)
 {
 	for (int i = 0; i < m->nr_tgs; i++)
 		if (!strcmp(m->tgs[i]->path, path))
@@ -44,9 +44,9 @@ static struct task_group *tg_find(struct machine *m, const char *path)
 }
 
 /* Find or create the group for path, creating parents first. */
-static struct task_group *tg_get(struct machine *m, const char *path, u32 weight)
+static struct cgroup *tg_get(struct machine *m, const char *path, u32 weight)
 {
-	struct task_group *tg = tg_find(m, path), *parent = NULL, **v;
+	struct cgroup *tg = tg_find(m, path), *parent = NULL, **v;
 	char ppath[64];
 
 	if (tg)
@@ -97,7 +97,7 @@ static int groups_create(struct machine *m)
 	for (int i = 0; i < w->nr_cgroups; i++) {
 		if (!strcmp(w->cgroups[i].path, "/"))
 			continue;
-		struct task_group *tg = tg_get(m, w->cgroups[i].path, w->cgroups[i].weight);
+		struct cgroup *tg = tg_get(m, w->cgroups[i].path, w->cgroups[i].weight);
 		if (!tg)
 			return -ENOMEM;
 		tg->cpu_weight = w->cgroups[i].weight;
