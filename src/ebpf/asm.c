@@ -616,9 +616,9 @@ static int parse_addr_args(struct asm_state *st, u8 *base, s16 *off)
 /* rS = xchg_64(r1 + 0x0, rS) / r0 = cmpxchg_64(r1 + 0x0, r0, rS) and the 32-bit forms. */
 static int rhs_xchg(struct asm_state *st, u8 dst, bool w, bool cmp)
 {
-	u8 base, src, r0;
+	u8 base = 0, src = 0, r0 = 0;
 	bool w2, w3;
-	s16 off;
+	s16 off = 0;
 	int err = parse_addr_args(st, &base, &off);
 
 	if (err)

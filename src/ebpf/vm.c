@@ -927,9 +927,10 @@ int bpf_vm_exec(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry_pc, const
 	bool top = !vm->running;
 	int ret;
 
-	if (top) {
+	if (top) { /* cheap reset: a run that succeeds leaves code 0 and an empty message */
 		vm->have_err = false;
-		memset(&vm->err, 0, sizeof(vm->err));
+		vm->err.code = 0;
+		vm->err.msg[0] = '\0';
 		vm->budget_left = vm->budget;
 	}
 	if (!prog || !prog->validated) {
