@@ -113,22 +113,33 @@ static s64 region_floor(const struct bpf_vm *vm, u64 addr)
 	return found;
 }
 
-/* The region containing addr (cached), or NULL. */
-static const struct vm_region *region_find(struct bpf_vm *vm, u64 addr)
+/* The region containing addr by binary search, or NULL; remembers it in last_hit[]. */
+static const struct vm_region *region_search(struct bpf_vm *vm, u64 addr)
 {
-	const struct vm_region *r;
-	s64 i;
+	s64 i = region_floor(vm, addr);
 
-	if (vm->last_hit < vm->nr_regions) {
-		r = &vm->regions[vm->last_hit];
-		if (addr >= r->start && addr < r->end)
-			return r;
-	}
-	i = region_floor(vm, addr);
 	if (i < 0 || addr >= vm->regions[i].end)
 		return NULL;
-	vm->last_hit = (u32)i;
+	vm->last_hit[1] = vm->last_hit[0];
+	vm->last_hit[0] = (u32)i;
 	return &vm->regions[i];
+}
+
+/*
+ * The region containing addr, or NULL. Two cached indices catch the usual pattern of a
+ * callback alternating between two objects (a task and a map value); any index below
+ * nr_regions names a real region, so a stale index only costs a miss. Inlined into every
+ * memory instruction: the hit path is two compares per entry.
+ */
+static inline __attribute__((always_inline)) const struct vm_region *region_find(struct bpf_vm *vm, u64 addr)
+{
+	for (int k = 0; k < 2; k++) {
+		u32 h = vm->last_hit[k];
+
+		if (h < vm->nr_regions && addr - vm->regions[h].start < vm->regions[h].end - vm->regions[h].start)
+			return &vm->regions[h];
+	}
+	return region_search(vm, addr);
 }
 
 int bpf_vm_region_add(struct bpf_vm *vm, void *ptr, size_t len, unsigned flags, const char *name)
@@ -156,7 +167,6 @@ int bpf_vm_region_add(struct bpf_vm *vm, void *ptr, size_t len, unsigned flags, 
 	*r = (struct vm_region){ .start = start, .end = end, .flags = flags };
 	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
 	vm->nr_regions++;
-	vm->last_hit = 0;
 	return 0;
 }
 
@@ -169,7 +179,6 @@ int bpf_vm_region_remove(struct bpf_vm *vm, const void *ptr)
 		return -ENOENT;
 	memmove(&vm->regions[i], &vm->regions[i + 1], (vm->nr_regions - i - 1) * sizeof(vm->regions[0]));
 	vm->nr_regions--;
-	vm->last_hit = 0;
 	return 0;
 }
 
@@ -185,7 +194,7 @@ static u64 stack_live_lo(const struct bpf_vm *vm)
 }
 
 /* The slow path of every access: a registered region that holds the whole access. */
-static bool region_access_ok(struct bpf_vm *vm, u64 addr, u64 size, unsigned flags)
+static inline __attribute__((always_inline)) bool region_access_ok(struct bpf_vm *vm, u64 addr, u64 size, unsigned flags)
 {
 	const struct vm_region *r = region_find(vm, addr);
 
@@ -766,7 +775,7 @@ static int vm_run(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry, const 
 	u32 prev_pc = vm->cur_pc, base = vm->depth, nf = 0, loops = VM_MAX_LOOPS, fsz = 0;
 	struct vm_frame frames[BPF_VM_MAX_FRAMES];
 	const struct bpf_vm_func *fn;
-	u64 reg[16] = { 0 }, left = vm->budget_left, addr = 0, stk_lo, stk_span;
+	u64 reg[16], left = vm->budget_left, addr = 0, stk_lo, stk_span;
 	unsigned facc = 0;
 	int ret = 0;
 
@@ -777,8 +786,14 @@ static int vm_run(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry, const 
 	reg[10] = vm->stack_top - (u64)base * BPF_STACK_SIZE;
 	stk_lo = reg[10] - BPF_STACK_SIZE;
 	stk_span = vm->stack_top - stk_lo;
-	if (args)
-		memcpy(&reg[1], args, 5 * sizeof(u64));
+	/* explicit stores: cheaper than zeroing the array per call; r11..r15 are never named by
+	 * a validated program */
+	reg[0] = reg[6] = reg[7] = reg[8] = reg[9] = 0;
+	reg[1] = args ? args[0] : 0;
+	reg[2] = args ? args[1] : 0;
+	reg[3] = args ? args[2] : 0;
+	reg[4] = args ? args[3] : 0;
+	reg[5] = args ? args[4] : 0;
 	DISPATCH();
 
 	ALU_OPS(add, a + b, a + b)
@@ -792,7 +807,8 @@ static int vm_run(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry, const 
 	ALU_OPS(lsh, a << (b & 63), a << (b & 31))
 	ALU_OPS(rsh, a >> (b & 63), a >> (b & 31))
 	ALU_OPS(arsh, (u64)((s64)a >> (b & 63)), (u32)((s32)a >> (b & 31)))
-	ALU_OPS(mov, ((void)a, mov_sx64(b, ip->off)), ((void)a, mov_sx32(b, ip->off)))
+	ALU_OPS(mov, ((void)a, likely(!ip->off) ? b : mov_sx64(b, ip->off)),
+		((void)a, likely(!ip->off) ? b : mov_sx32(b, ip->off)))
 neg64:
 	DST = 0 - DST;
 	NEXT();

@@ -3,7 +3,8 @@
  * later, by the JIT which must honour the same memory model, budget and error reporting.
  *
  * Invariants:
- *  - regions[] is sorted by start and no two regions overlap; last_hit < nr_regions or 0.
+ *  - regions[] is sorted by start and no two regions overlap; last_hit[] are only hints
+ *    (an index >= nr_regions is ignored, any other index names a real region).
  *  - The BPF stack is one block of BPF_VM_MAX_FRAMES frames of BPF_STACK_SIZE bytes; frame k
  *    (k = 0 is the outermost) spans [stack_top - (k+1)*512, stack_top - k*512) and its r10 is
  *    stack_top - k*512. Frames 0..depth-1 are live: a program may access any live frame
@@ -30,7 +31,7 @@ struct vm_region {
 struct bpf_vm {
 	struct vm_region *regions;        /* sorted by start, disjoint */
 	u32 nr_regions, cap_regions;
-	u32 last_hit;                     /* index of the region that matched last */
+	u32 last_hit[2];                  /* indices of the two regions that matched last */
 	const struct bpf_vm_func *helpers; /* borrowed, indexed by helper id */
 	u32 nr_helpers;
 	const struct bpf_vm_func *kfuncs; /* borrowed, indexed by kfunc index */
