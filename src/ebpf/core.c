@@ -93,10 +93,15 @@ struct core_ctx {
 	bool strict;
 };
 
+static const char *kind_name(u32 kind)
+{
+	return kind < NR_CORE_KINDS ? core_kinds[kind].name : "unknown";
+}
+
 static int core_err(const struct core_ctx *c, int err, const char *why)
 {
-	return obj_err(c->obj, err, "prog '%s': insn %u: CO-RE %s: %s", c->prog, c->insn,
-		       core_kinds[c->r->kind].name, why);
+	return obj_err(c->obj, err, "prog '%s': insn %u: CO-RE %s (%u): %s", c->prog, c->insn,
+		       kind_name(c->r->kind), c->r->kind, why);
 }
 
 /* ---- access strings ---------------------------------------------------------------------------- */
