@@ -54,7 +54,24 @@ const char *json_type_name(enum json_type t); /* "null", "boolean", "number", ..
 /* Type name for messages: like json_type_name but says "integer" for an integral number. */
 const char *json_value_kind(const struct json_value *v);
 
-/* Number of members of obj named key (0 when obj is not an object). */
+/* Number of members of obj named key (0 when obj is not an object). O(members). */
 int json_count(const struct json_value *obj, const char *key);
+
+/*
+ * Index of the first member of obj whose key repeats an earlier member's, or -1.
+ * O(n log n), so large objects cannot make a reader quadratic.
+ */
+int json_first_dup(const struct json_value *obj);
+
+/* Members of an object sorted by key (ties in file order), for O(log n) lookups. */
+struct json_index {
+	const struct json_member **m;  /* owned array of pointers into the object */
+	int n;
+};
+/* Build the index of obj (empty when obj is NULL or not an object). 0 or -ENOMEM. */
+int json_index_init(struct json_index *ix, const struct json_value *obj);
+/* First member named key in file order, or NULL. */
+const struct json_value *json_index_get(const struct json_index *ix, const char *key);
+void json_index_free(struct json_index *ix); /* NULL-safe; leaves an empty index */
 
 #endif

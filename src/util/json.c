@@ -17,6 +17,7 @@
  * JSON_MAX_DEPTH so recursion is bounded; on any error everything allocated so far is freed and
  * exactly one "LINE:COL: reason" message is written (the first error wins).
  */
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -779,6 +780,86 @@ int json_count(const struct json_value *obj, const char *key)
 	for (int i = 0; i < obj->obj.n; i++)
 		n += !strcmp(obj->obj.m[i].key, key);
 	return n;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct json_member *x = *(const struct json_member *const *)a;
+	const struct json_member *y = *(const struct json_member *const *)b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x > y) - (x < y); /* members are contiguous: address = file order */
+}
+
+int json_index_init(struct json_index *ix, const struct json_value *obj)
+{
+	ix->m = NULL;
+	ix->n = 0;
+	if (!obj || obj->type != JSON_OBJECT || !obj->obj.n)
+		return 0;
+	ix->m = malloc(obj->obj.n * sizeof(*ix->m));
+	if (!ix->m)
+		return -ENOMEM;
+	for (int i = 0; i < obj->obj.n; i++)
+		ix->m[i] = &obj->obj.m[i];
+	ix->n = obj->obj.n;
+	qsort(ix->m, ix->n, sizeof(*ix->m), member_cmp);
+	return 0;
+}
+
+const struct json_value *json_index_get(const struct json_index *ix, const char *key)
+{
+	int lo = 0, hi = ix->n; /* first position whose key is >= key */
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ix->m[mid]->key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ix->n && !strcmp(ix->m[lo]->key, key) ? ix->m[lo]->val : NULL;
+}
+
+void json_index_free(struct json_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->m);
+	ix->m = NULL;
+	ix->n = 0;
+}
+
+static int json_first_dup_slow(const struct json_value *obj)
+{
+	for (int i = 1; i < obj->obj.n; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(obj->obj.m[i].key, obj->obj.m[j].key))
+				return i;
+	return -1;
+}
+
+int json_first_dup(const struct json_value *obj)
+{
+	struct json_index ix;
+	int first = -1;
+
+	if (!obj || obj->type != JSON_OBJECT || obj->obj.n < 2)
+		return -1;
+	if (json_index_init(&ix, obj))
+		return json_first_dup_slow(obj);
+	/* Within a run of equal keys members are in file order: the run's second member is the
+	 * key's first repeat; the answer is the earliest of those. */
+	for (int i = 1; i < ix.n; i++) {
+		int idx = (int)(ix.m[i] - obj->obj.m);
+
+		if (!strcmp(ix.m[i]->key, ix.m[i - 1]->key) &&
+		    (i < 2 || strcmp(ix.m[i]->key, ix.m[i - 2]->key)) && (first < 0 || idx < first))
+			first = idx;
+	}
+	json_index_free(&ix);
+	return first;
 }
 
 static const char *const json_type_names[] = {

@@ -58,7 +58,7 @@ static int gen_task(struct workload *w, const char *name, int loop, struct wl_ta
 
 static int gen_sem(struct workload *w, const char *name, u32 initial)
 {
-	int r = wl_res_use(w, name, WL_RES_SEM, NULL);
+	int r = wl_res_add(w, name, WL_RES_SEM); /* generated names are unique */
 
 	if (r >= 0)
 		w->res[r].initial = initial;

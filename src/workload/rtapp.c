@@ -25,7 +25,11 @@
 #include "scxsim/cpumask.h"
 #include "rtapp_int.h"
 
-#define RT_MAX_INSTANCES 65536
+/* Limits that keep a huge or hostile file from exhausting memory or time (docs/workload.md). */
+#define RT_MAX_INSTANCES 65536       /* "instance" of one thread object */
+#define RT_MAX_TASKS     65536       /* thread objects */
+#define RT_MAX_THREADS   (1 << 20)   /* thread instances in total */
+#define RT_MAX_CGROUPS   4096
 #define RT_MAX_FILE      (64 << 20)
 
 /* ---- messages and value checks ------------------------------------------------------------ */
@@ -106,7 +110,7 @@ int rtapp_res(struct rt_ctx *c, const char *key, const struct json_value *at, co
 	   enum wl_res_kind kind)
 {
 	enum wl_res_kind other = kind;
-	int i = wl_res_use(c->w, name, kind, &other);
+	int i = wl_res_use(c->w, &c->rix, name, kind, &other);
 
 	if (i == -ENOMEM)
 		return rtapp_oom(c);
@@ -240,8 +244,16 @@ static int rt_cgroups(struct rt_ctx *c, const struct json_value *cg)
 {
 	static const char *const fields[] = { "weight", NULL };
 
+	int dup;
+
 	if (rt_need_object(c, "cgroups", cg))
 		return -EINVAL;
+	dup = json_first_dup(cg);
+	if (dup >= 0)
+		return rtapp_fail(c, cg->obj.m[dup].val, "cgroups: '%s' given twice",
+				  cg->obj.m[dup].key);
+	if (cg->obj.n > RT_MAX_CGROUPS)
+		return rtapp_fail(c, cg, "cgroups: more than %d cgroups", RT_MAX_CGROUPS);
 	for (int i = 0; i < cg->obj.n; i++) {
 		const char *path = cg->obj.m[i].key, *why;
 		const struct json_value *v = cg->obj.m[i].val, *wt;
@@ -251,8 +263,6 @@ static int rt_cgroups(struct rt_ctx *c, const struct json_value *cg)
 			return rtapp_fail(c, v, "cgroups: path '%s' %s", path, why);
 		if (!strcmp(path, "/"))
 			return rtapp_fail(c, v, "cgroups: the root cgroup '/' has no weight");
-		if (json_count(cg, path) > 1)
-			return rtapp_fail(c, v, "cgroups: '%s' given twice", path);
 		if (rt_need_object(c, path, v) || rt_only_fields(c, path, v, fields))
 			return -EINVAL;
 		wt = json_get(v, "weight");
@@ -274,14 +284,18 @@ static int rt_resources(struct rt_ctx *c, const struct json_value *r)
 {
 	static const char *const fields[] = { "type", "target", NULL };
 
+	int dup;
+
 	if (rt_need_object(c, "resources", r))
 		return -EINVAL;
+	dup = json_first_dup(r);
+	if (dup >= 0)
+		return rtapp_fail(c, r->obj.m[dup].val, "resources: '%s' given twice",
+				  r->obj.m[dup].key);
 	for (int i = 0; i < r->obj.n; i++) {
 		const struct json_value *v = r->obj.m[i].val, *t, *tg;
 		const char *name = r->obj.m[i].key, *s = NULL;
 
-		if (json_count(r, name) > 1)
-			return rtapp_fail(c, v, "resources: '%s' given twice", name);
 		if (rt_need_object(c, name, v) || rt_only_fields(c, name, v, fields))
 			return -EINVAL;
 		t = json_get(v, "type");
@@ -293,7 +307,7 @@ static int rt_resources(struct rt_ctx *c, const struct json_value *r)
 			return -EINVAL;
 	}
 	c->resources = r;
-	return 0;
+	return json_index_init(&c->decl, r) ? rtapp_oom(c) : 0;
 }
 
 /* ---- events ------------------------------------------------------------------------------- */
@@ -733,6 +747,8 @@ static int rt_taskgroup(struct rt_ctx *c, const struct json_value *v, struct wl_
 		return rtapp_fail(c, v, "key 'taskgroup': no taskgroup support for policy %s (as in "
 			       "rt-app)", wl_policy_name(t->policy));
 	strcpy(t->cgroup, path);
+	if (c->w->nr_cgroups >= RT_MAX_CGROUPS)
+		return rtapp_fail(c, v, "key 'taskgroup': more than %d cgroups", RT_MAX_CGROUPS);
 	return wl_cgroup_set(c->w, path, 0) ? rtapp_oom(c) : 0;
 }
 
@@ -748,6 +764,9 @@ static int rt_task_settings(struct rt_ctx *c, const struct json_value *obj, stru
 			return -EINVAL;
 		t->instances = (int)n;
 	}
+	c->threads += t->instances;
+	if (c->threads > RT_MAX_THREADS)
+		return rtapp_fail(c, obj, "more than %d threads in total", RT_MAX_THREADS);
 	if ((v = json_get(obj, "loop"))) {
 		if (v->type == JSON_NUMBER && v->num.is_int && v->num.i == 0)
 			return rtapp_fail(c, v, "key 'loop': 0 (must be -1 for forever, or >= 1)");
@@ -767,21 +786,27 @@ static int rt_task_settings(struct rt_ctx *c, const struct json_value *obj, stru
 /* Barrier users: each thread instance whose events use the barrier counts once. */
 static int rt_count_barriers(struct rt_ctx *c, const struct wl_task *t)
 {
-	bool *seen = calloc(c->w->nr_res + 1, sizeof(*seen));
+	int *bar = NULL, n = 0;
 
-	if (!seen)
-		return rtapp_oom(c);
 	for (int p = 0; p < t->nr_phases; p++) {
 		for (int e = 0; e < t->phases[p].nr_ev; e++) {
 			const struct wl_event *ev = &t->phases[p].ev[e];
 
-			if (ev->kind != WL_EV_BARRIER || seen[ev->res])
+			if (ev->kind != WL_EV_BARRIER)
 				continue;
-			seen[ev->res] = true;
-			c->w->res[ev->res].users += t->instances;
+			if (wl_grow(&bar, n, sizeof(*bar))) {
+				free(bar);
+				return rtapp_oom(c);
+			}
+			bar[n++] = ev->res;
 		}
 	}
-	free(seen);
+	if (n)
+		qsort(bar, n, sizeof(*bar), rt_cmp_int);
+	for (int i = 0; i < n; i++)
+		if (!i || bar[i] != bar[i - 1])
+			c->w->res[bar[i]].users += t->instances;
+	free(bar);
 	return 0;
 }
 
@@ -825,13 +850,19 @@ static int rt_tasks(struct rt_ctx *c, const struct json_value *tasks)
 {
 	if (rt_need_object(c, "tasks", tasks))
 		return -EINVAL;
+	int dup;
+
 	if (!tasks->obj.n)
 		return rtapp_fail(c, tasks, "no tasks");
+	if (tasks->obj.n > RT_MAX_TASKS)
+		return rtapp_fail(c, tasks, "more than %d tasks", RT_MAX_TASKS);
+	dup = json_first_dup(tasks);
+	if (dup >= 0)
+		return rtapp_fail(c, tasks->obj.m[dup].val, "task '%s' given twice",
+				  tasks->obj.m[dup].key);
 	for (int i = 0; i < tasks->obj.n; i++) {
 		const char *name = tasks->obj.m[i].key;
 
-		if (json_count(tasks, name) > 1)
-			return rtapp_fail(c, tasks->obj.m[i].val, "task '%s' given twice", name);
 		if (rt_task(c, name, tasks->obj.m[i].val))
 			return -EINVAL;
 	}
@@ -910,6 +941,8 @@ int workload_load_buf(const char *name, const char *buf, size_t len, struct work
 	}
 	c.w = wl_new(name);
 	ret = c.w ? rt_root(&c, root) : rtapp_oom(&c);
+	json_index_free(&c.decl);
+	wl_res_index_free(&c.rix);
 	json_free(root);
 	if (ret) {
 		workload_free(c.w);

@@ -17,6 +17,9 @@ struct rt_ctx {
 	const char *task;                 /* task being read, or NULL */
 	const char *phase;                /* phase being read, or NULL */
 	const struct json_value *resources; /* top-level "resources" (legacy declarations) */
+	struct json_index decl;           /* index of resources, for legacy lookups */
+	struct wl_res_index rix;          /* resources of w by name */
+	long threads;                     /* thread instances so far */
 	bool legacy_used;                 /* some object used the legacy grammar */
 };
 

@@ -135,8 +135,8 @@ static int lg_step(struct rt_ctx *c, struct wl_phase *p, const struct lg_use *u)
 	return lg_lock_all(c, p, u, false);
 }
 
-/* Resolve lock_order entry v against the thread's and the top-level resources. */
-static int lg_resolve(struct rt_ctx *c, const struct json_value *v, const struct json_value *mine,
+/* Resolve lock_order entry v against the thread's (mine) and the top-level resources. */
+static int lg_resolve(struct rt_ctx *c, const struct json_value *v, const struct json_index *mine,
 		      struct lg_use *u)
 {
 	static const char *const fields[] = { "duration", "access", NULL };
@@ -147,12 +147,12 @@ static int lg_resolve(struct rt_ctx *c, const struct json_value *v, const struct
 	u->type = "mutex";
 	if (rtapp_res_name(c, "lock_order", v, &u->name))
 		return -EINVAL;
-	decl = json_get(c->resources, u->name);
+	decl = json_index_get(&c->decl, u->name);
 	if ((x = json_get(decl, "type")))
 		u->type = x->str.s;          /* checked by the top-level reader */
 	if ((x = json_get(decl, "target")))
 		u->target = x->str.s;
-	use = json_get(mine, u->name);
+	use = json_index_get(mine, u->name);
 	if (!use)
 		return 0;
 	if (use->type != JSON_OBJECT)
@@ -183,7 +183,9 @@ static int lg_steps(struct rt_ctx *c, const struct json_value *obj, struct wl_ph
 		    u64 exec, u64 *held)
 {
 	const struct json_value *order = json_get(obj, "lock_order"), *mine = json_get(obj, "resources");
+	struct json_index ix;
 	struct lg_use u;
+	int ret = 0;
 
 	*held = 0;
 	if (mine && mine->type != JSON_OBJECT)
@@ -194,15 +196,17 @@ static int lg_steps(struct rt_ctx *c, const struct json_value *obj, struct wl_ph
 	if (order->type != JSON_ARRAY)
 		return rtapp_fail(c, order, "key 'lock_order': expected an array, got %s",
 			       json_value_kind(order));
-	for (int i = 0; i < order->arr.n; i++) {
-		if (lg_resolve(c, order->arr.v[i], mine, &u) || lg_step(c, p, &u))
-			return -EINVAL;
+	if (json_index_init(&ix, mine))
+		return rtapp_oom(c);
+	for (int i = 0; !ret && i < order->arr.n; i++) {
+		ret = lg_resolve(c, order->arr.v[i], &ix, &u) ?: lg_step(c, p, &u);
 		*held += u.hold_ns;
-		if (*held > exec)
-			return rtapp_fail(c, order->arr.v[i], "key 'lock_order': resource durations "
-				       "exceed 'exec'");
+		if (!ret && *held > exec)
+			ret = rtapp_fail(c, order->arr.v[i], "key 'lock_order': resource durations "
+					 "exceed 'exec'");
 	}
-	return 0;
+	json_index_free(&ix);
+	return ret;
 }
 
 int rtapp_legacy_phase(struct rt_ctx *c, const struct json_value *obj, struct wl_phase *p)

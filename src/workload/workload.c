@@ -97,35 +97,105 @@ const char *wl_res_kind_name(enum wl_res_kind k)
 	return (unsigned)k < ARRAY_SIZE(wl_res_kind_names) ? wl_res_kind_names[k] : "?";
 }
 
-int wl_res_find(const struct workload *w, const char *name, enum wl_res_kind kind)
-{
-	for (int i = 0; i < w->nr_res; i++)
-		if (w->res[i].kind == kind && !strcmp(w->res[i].name, name))
-			return i;
-	return -1;
-}
-
 /* Mutex and condition may share a name (pthread pairs in rt-app files); nothing else may. */
 static bool wl_kinds_may_share(enum wl_res_kind a, enum wl_res_kind b)
 {
 	return (a == WL_RES_MUTEX && b == WL_RES_COND) || (a == WL_RES_COND && b == WL_RES_MUTEX);
 }
 
-int wl_res_use(struct workload *w, const char *name, enum wl_res_kind kind,
-	       enum wl_res_kind *other)
+static u32 wl_hash(const char *s)
 {
-	int i = wl_res_find(w, name, kind);
+	u32 h = 2166136261u; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (u8)*s++) * 16777619u;
+	return h;
+}
+
+static void wl_index_put(int *slot, u32 cap, const struct workload *w, int r)
+{
+	u32 i = wl_hash(w->res[r].name) & (cap - 1);
+
+	while (slot[i])
+		i = (i + 1) & (cap - 1);
+	slot[i] = r + 1;
+}
+
+static int wl_index_reserve(struct wl_res_index *ix, const struct workload *w)
+{
+	u32 cap = ix->cap ? ix->cap : 64;
+	int *slot;
+
+	while ((u64)(w->nr_res + 1) * 2 > cap)
+		cap *= 2;
+	if (cap == ix->cap)
+		return 0;
+	slot = calloc(cap, sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	for (int r = 0; r < w->nr_res; r++)
+		wl_index_put(slot, cap, w, r);
+	free(ix->slot);
+	ix->slot = slot;
+	ix->cap = cap;
+	return 0;
+}
+
+void wl_res_index_free(struct wl_res_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->slot);
+	ix->slot = NULL;
+	ix->cap = 0;
+}
+
+/*
+ * Look name up: the index of (name, kind) or -1; *clash = a resource of that name whose kind
+ * may not share it, or -1.
+ */
+static int wl_res_lookup(const struct workload *w, const struct wl_res_index *ix,
+			 const char *name, enum wl_res_kind kind, int *clash)
+{
+	int found = -1;
+
+	*clash = -1;
+	if (!ix || !ix->cap) {
+		for (int r = 0; r < w->nr_res; r++) {
+			if (strcmp(w->res[r].name, name))
+				continue;
+			if (w->res[r].kind == kind)
+				found = r;
+			else if (!wl_kinds_may_share(w->res[r].kind, kind))
+				*clash = r;
+		}
+		return found;
+	}
+	for (u32 i = wl_hash(name) & (ix->cap - 1); ix->slot[i]; i = (i + 1) & (ix->cap - 1)) {
+		int r = ix->slot[i] - 1;
+
+		if (strcmp(w->res[r].name, name))
+			continue;
+		if (w->res[r].kind == kind)
+			found = r;
+		else if (!wl_kinds_may_share(w->res[r].kind, kind))
+			*clash = r;
+	}
+	return found;
+}
+
+int wl_res_find(const struct workload *w, const struct wl_res_index *ix, const char *name,
+		enum wl_res_kind kind)
+{
+	int clash;
+
+	return wl_res_lookup(w, ix, name, kind, &clash);
+}
+
+int wl_res_add(struct workload *w, const char *name, enum wl_res_kind kind)
+{
 	struct wl_res *r;
 
-	if (i >= 0)
-		return i;
-	for (int j = 0; j < w->nr_res; j++) {
-		if (strcmp(w->res[j].name, name) || wl_kinds_may_share(w->res[j].kind, kind))
-			continue;
-		if (other)
-			*other = w->res[j].kind;
-		return -EEXIST;
-	}
 	if (wl_grow(&w->res, w->nr_res, sizeof(*w->res)))
 		return -ENOMEM;
 	r = &w->res[w->nr_res];
@@ -133,6 +203,26 @@ int wl_res_use(struct workload *w, const char *name, enum wl_res_kind kind,
 	wl_copy_name(r->name, sizeof(r->name), name);
 	r->kind = kind;
 	return w->nr_res++;
+}
+
+int wl_res_use(struct workload *w, struct wl_res_index *ix, const char *name,
+	       enum wl_res_kind kind, enum wl_res_kind *other)
+{
+	int clash, r = wl_res_lookup(w, ix, name, kind, &clash);
+
+	if (r >= 0)
+		return r;
+	if (clash >= 0) {
+		if (other)
+			*other = w->res[clash].kind;
+		return -EEXIST;
+	}
+	if (ix && wl_index_reserve(ix, w))
+		return -ENOMEM;
+	r = wl_res_add(w, name, kind);
+	if (r >= 0 && ix)
+		wl_index_put(ix->slot, ix->cap, w, r);
+	return r;
 }
 
 int wl_ignore(struct workload *w, const char *key)

@@ -28,15 +28,28 @@ int wl_task_add(struct workload *w, const char *name, int *out);
 int wl_phase_add(struct wl_task *t, const char *name, struct wl_phase **out);
 int wl_ev_add(struct wl_phase *p, enum wl_ev_kind kind, u64 ns, int res, int res2, u32 arg);
 
+/*
+ * Hash index over workload.res by name, so that resolving names stays O(1) on huge inputs.
+ * Optional (NULL = linear search); when used, every resource must be created through it.
+ */
+struct wl_res_index {
+	int *slot;                /* open addressing: resource index + 1, 0 = empty */
+	u32 cap;                  /* power of two, kept > 2 x nr_res */
+};
+void wl_res_index_free(struct wl_res_index *ix);
+
 /* Index of the resource (name, kind), or -1. */
-int wl_res_find(const struct workload *w, const char *name, enum wl_res_kind kind);
+int wl_res_find(const struct workload *w, const struct wl_res_index *ix, const char *name,
+		enum wl_res_kind kind);
 /*
  * Index of resource name used as kind, created on first use. A name may be both a mutex and a
  * condition (rt-app keys resources by name and type, and its examples rely on it); any other
  * use of one name as two kinds is -EEXIST with *other set to the kind it already has.
  */
-int wl_res_use(struct workload *w, const char *name, enum wl_res_kind kind,
-	       enum wl_res_kind *other);
+int wl_res_use(struct workload *w, struct wl_res_index *ix, const char *name,
+	       enum wl_res_kind kind, enum wl_res_kind *other);
+/* Append a resource whose name is known to be new (generators). Index or -ENOMEM. */
+int wl_res_add(struct workload *w, const char *name, enum wl_res_kind kind);
 const char *wl_res_kind_name(enum wl_res_kind k);
 
 /* Record key as ignored (once). */

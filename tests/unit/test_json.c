@@ -268,3 +268,42 @@ TEST(json_survives_garbage)
 		json_free(v);
 	}
 }
+
+TEST(json_first_dup)
+{
+	char err[256];
+	struct json_value *v = parse("{\"a\": 1, \"b\": 2, \"c\": 3, \"b\": 4, \"a\": 5, \"b\": 6}", 0,
+				     err);
+	struct json_value *u = parse("{\"a\": 1, \"b\": 2}", 0, err);
+
+	CHECK(v && u);
+	CHECK_EQ(json_first_dup(v), 3); /* the second "b" comes before the second "a" */
+	CHECK_EQ(json_first_dup(u), -1);
+	CHECK_EQ(json_first_dup(u->obj.m[0].val), -1);
+	CHECK_EQ(json_first_dup(NULL), -1);
+	json_free(v);
+	json_free(u);
+}
+
+TEST(json_index_lookups)
+{
+	char err[256];
+	struct json_value *v = parse("{\"m\": 1, \"b\": 2, \"z\": 3, \"b\": 4, \"a\": 5}", 0, err);
+	struct json_index ix;
+
+	CHECK(v);
+	CHECK_EQ(json_index_init(&ix, v), 0);
+	CHECK_EQ(ix.n, 5);
+	CHECK_EQ(json_index_get(&ix, "b")->num.i, 2); /* first in file order */
+	CHECK_EQ(json_index_get(&ix, "a")->num.i, 5);
+	CHECK_EQ(json_index_get(&ix, "z")->num.i, 3);
+	CHECK(!json_index_get(&ix, "c"));
+	CHECK(!json_index_get(&ix, "zz"));
+	json_index_free(&ix);
+	CHECK(!ix.m && !ix.n);
+	CHECK_EQ(json_index_init(&ix, v->obj.m[0].val), 0); /* not an object: empty */
+	CHECK(!json_index_get(&ix, "m"));
+	json_index_free(&ix);
+	json_index_free(NULL);
+	json_free(v);
+}

@@ -879,3 +879,77 @@ TEST(workload_gen_errors)
 	CHECK_STR(gen_err("hackbench:groups=1000,fds=1000"),
 		  "hackbench: groups x fds x 2 exceeds 65536 tasks");
 }
+
+/* ---- size limits and large inputs (no quadratic work, no hang) ----------------------------- */
+
+/* Append printf output to a growing buffer. */
+static void sb_printf(char **buf, size_t *len, size_t *cap, const char *fmt, long a, long b)
+{
+	int n = snprintf(NULL, 0, fmt, a, b);
+
+	while (*len + n + 1 > *cap) {
+		*cap = *cap ? *cap * 2 : 4096;
+		*buf = realloc(*buf, *cap);
+		if (!*buf)
+			abort();
+	}
+	snprintf(*buf + *len, *cap - *len, fmt, a, b);
+	*len += n;
+}
+
+TEST(workload_large_inputs_stay_fast)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	struct workload *w;
+
+	/* 200000 distinct mutexes in one task and 60000 tasks: quadratic lookups would take
+	 * minutes here. */
+	sb_printf(&buf, &len, &cap, "{\"tasks\": {\"big\": {\"run\": 1", 0, 0);
+	for (long i = 0; i < 200000; i++)
+		sb_printf(&buf, &len, &cap, ", \"lock%ld\": \"m%ld\"", i, i);
+	sb_printf(&buf, &len, &cap, "}", 0, 0);
+	for (long i = 0; i < 60000; i++)
+		sb_printf(&buf, &len, &cap, ", \"t%ld\": {\"run\": %ld}", i, 1 + i % 7);
+	sb_printf(&buf, &len, &cap, "}}", 0, 0);
+	w = load(buf);
+	free(buf);
+	if (!w)
+		FAIL_("%s", wl_err);
+	CHECK_EQ(w->nr_tasks, 60001);
+	CHECK_EQ(w->nr_res, 200000);
+	CHECK_STR(w->res[199999].name, "m199999");
+	CHECK_EQ(ev(w, 0, 0, 200000)->res, 199999);
+	workload_free(w);
+}
+
+TEST(workload_error_limits)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	sb_printf(&buf, &len, &cap, "{\"tasks\": {\"t\": {\"run\": 1}", 0, 0);
+	for (long i = 0; i < 65536; i++)
+		sb_printf(&buf, &len, &cap, ", \"t%ld\": {\"run\": %ld}", i, 1);
+	sb_printf(&buf, &len, &cap, "}}", 0, 0);
+	CHECK_CONTAINS(load_err(buf), "w.json: more than 65536 tasks");
+	len = 0;
+	sb_printf(&buf, &len, &cap, "{\"tasks\": {\"t\": {\"run\": 1}", 0, 0);
+	for (long i = 0; i < 17; i++)
+		sb_printf(&buf, &len, &cap, ", \"t%ld\": {\"instance\": %ld, \"run\": 1}", i, 65536);
+	sb_printf(&buf, &len, &cap, "}}", 0, 0);
+	CHECK_CONTAINS(load_err(buf), "task 't15': more than 1048576 threads in total");
+	len = 0;
+	sb_printf(&buf, &len, &cap, "{\"cgroups\": {\"/c\": {}", 0, 0);
+	for (long i = 0; i < 4096; i++)
+		sb_printf(&buf, &len, &cap, ", \"/c%ld\": {\"weight\": %ld}", i, 1 + i % 100);
+	sb_printf(&buf, &len, &cap, "}, \"tasks\": {\"t\": {\"run\": 1}}}", 0, 0);
+	CHECK_CONTAINS(load_err(buf), "cgroups: more than 4096 cgroups");
+	len = 0;
+	sb_printf(&buf, &len, &cap, "{\"cgroups\": {\"/c\": {}", 0, 0);
+	for (long i = 0; i < 4095; i++)
+		sb_printf(&buf, &len, &cap, ", \"/c%ld\": {\"weight\": %ld}", i, 1 + i % 100);
+	sb_printf(&buf, &len, &cap, "}, \"tasks\": {\"t\": {\"taskgroup\": \"/x\", \"run\": 1}}}", 0, 0);
+	CHECK_CONTAINS(load_err(buf), "key 'taskgroup': more than 4096 cgroups");
+	free(buf);
+}
