@@ -514,7 +514,7 @@ static void root_appear(struct ana *a, const struct rec_event *ev)
 {
 	s32 root = a->r->root_pid;
 
-	if (a->started || ev->type == REC_EV_FORK)
+	if (a->started || (ev->type == REC_EV_FORK && ev->pid2 == root))
 		return;
 	if (ev->ctx_pid != root && ev->pid != root && !(ev->type == REC_EV_SWITCH && ev->pid2 == root))
 		return;
@@ -581,7 +581,8 @@ static int totals_finish(struct ana *a)
 	n = 0;
 	for (int i = 0; i < r->nr_tasks; i++) {
 		struct rec_task *k = &r->tasks[i];
-		memcpy(all + n, k->lat, (size_t)k->nr_lat * sizeof(*all));
+		if (k->nr_lat)
+			memcpy(all + n, k->lat, (size_t)k->nr_lat * sizeof(*all));
 		n += (size_t)k->nr_lat;
 	}
 	qsort(all, n, sizeof(*all), cmp_u64);

@@ -35,14 +35,14 @@ static void write_task_lat(struct jw *w, const struct rec_task *k)
 	u64 *s = malloc(((size_t)k->nr_lat + 1) * sizeof(*s));
 	u64 p50 = 0, p99 = 0, max = 0;
 
-	if (s) {
+	if (s && k->nr_lat) {
 		memcpy(s, k->lat, (size_t)k->nr_lat * sizeof(*s));
 		qsort(s, (size_t)k->nr_lat, sizeof(*s), cmp_u64);
 		p50 = rec_percentile(s, k->nr_lat, 500);
 		p99 = rec_percentile(s, k->nr_lat, 990);
-		max = k->nr_lat ? s[k->nr_lat - 1] : 0;
-		free(s);
+		max = s[k->nr_lat - 1];
 	}
+	free(s);
 	jw_key(w, "wakeup_lat_ns");
 	jw_obj_begin(w);
 	jw_kuint(w, "p50", p50);

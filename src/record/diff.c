@@ -1,0 +1,402 @@
+/*
+ * diff.c — side by side: a real-kernel result (scxsim record) and a simulated one (scxsim run
+ * --json), same keys, with the relative error of each figure.
+ *
+ * What is compared is two tables of figures (key path, label, unit), one for the totals and one
+ * per task; a figure missing on either side is shown as "-" and has no error. Tasks are matched
+ * by name, in order, in three passes over the real tasks (each pass only over still unmatched
+ * tasks): the sim task whose comm is the real task's replay_name (the name `record` gave it in
+ * the replay workload), then the one with the same comm, then the one whose comm minus a
+ * trailing "-N" is the real comm (rt-app instance names). Whatever is left is listed as
+ * unmatched. Relative error = (sim - real) / real; 0 when both are 0; none when only real is 0.
+ * A SIM file holding {"runs": [...]} (--compare) is read through its first run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "scxsim/json.h"
+#include "scxsim/json_write.h"
+#include "scxsim/record.h"
+
+enum unit { U_NS, U_COUNT };
+
+struct figure {
+	const char *label;
+	const char *path;   /* dotted key path inside the totals / the task */
+	enum unit unit;
+};
+
+static const struct figure total_figs[] = {
+	{ "duration", "sim.duration_ns", U_NS },
+	{ "ctx_switches", "totals.ctx_switches", U_COUNT },
+	{ "migrations", "totals.migrations", U_COUNT },
+	{ "idle", "totals.idle_ns", U_NS },
+	{ "wakeup_lat p50", "totals.wakeup_lat_ns.p50", U_NS },
+	{ "wakeup_lat p99", "totals.wakeup_lat_ns.p99", U_NS },
+	{ "wakeup_lat p999", "totals.wakeup_lat_ns.p999", U_NS },
+	{ "wakeup_lat max", "totals.wakeup_lat_ns.max", U_NS },
+};
+
+static const struct figure task_figs[] = {
+	{ "runtime", "runtime_ns", U_NS },
+	{ "wait", "wait_ns", U_NS },
+	{ "wakeups", "nr_wakeups", U_COUNT },
+	{ "wakeup_lat p50", "wakeup_lat_ns.p50", U_NS },
+	{ "wakeup_lat p99", "wakeup_lat_ns.p99", U_NS },
+	{ "wakeup_lat max", "wakeup_lat_ns.max", U_NS },
+	{ "migrations", "migrations", U_COUNT },
+	{ "ctx_switches", "ctx_switches", U_COUNT },
+};
+
+struct side {
+	const char *path;
+	char *text;
+	struct json_value *root;   /* owned */
+	const struct json_value *res;   /* the result inside root (root or runs[0]) */
+	const struct json_value *tasks;
+};
+
+/* Value at a dotted path, as an integer; false when absent or not a number. */
+static bool json_path_int(const struct json_value *v, const char *path, s64 *out)
+{
+	char key[64];
+
+	while (v && *path) {
+		size_t n = strcspn(path, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)MIN(n, sizeof(key) - 1), path);
+		v = json_get(v, key);
+		path += n + (path[n] == '.');
+	}
+	if (!v || v->type != JSON_NUMBER)
+		return false;
+	*out = v->num.is_int ? v->num.i : (s64)v->num.d;
+	return true;
+}
+
+static const char *json_str_of(const struct json_value *obj, const char *key)
+{
+	const struct json_value *v = json_get(obj, key);
+
+	return v && v->type == JSON_STRING ? v->str.s : NULL;
+}
+
+static int side_load(struct side *s, const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char perr[160];
+	int rc;
+
+	s->path = path;
+	rc = rec_read_file(path, &s->text, &len, err, errlen);
+	if (rc)
+		return rc;
+	s->root = json_parse(s->text, len, JSON_RELAXED, perr, sizeof(perr));
+	if (!s->root) {
+		snprintf(err, errlen, "%s:%s", path, perr);
+		return -EINVAL;
+	}
+	const struct json_value *runs = json_get(s->root, "runs");
+	s->res = runs && runs->type == JSON_ARRAY && runs->arr.n > 0 ? runs->arr.v[0] : s->root;
+	if (s->res->type != JSON_OBJECT || !json_get(s->res, "totals")) {
+		snprintf(err, errlen, "%s: not a result JSON: no 'totals' object", path);
+		return -EINVAL;
+	}
+	s->tasks = json_get(s->res, "tasks");
+	if (!s->tasks || s->tasks->type != JSON_ARRAY) {
+		snprintf(err, errlen, "%s: not a result JSON: no 'tasks' array", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void side_free(struct side *s)
+{
+	json_free(s->root);
+	free(s->text);
+}
+
+/* ---- task matching -------------------------------------------------------------------------- */
+
+/* comm without a trailing "-digits" into buf. */
+static const char *comm_base(const char *comm, char *buf, size_t n)
+{
+	size_t len = strlen(comm), i = len;
+
+	while (i > 0 && comm[i - 1] >= '0' && comm[i - 1] <= '9')
+		i--;
+	if (i > 1 && i < len && comm[i - 1] == '-')
+		len = i - 1;
+	snprintf(buf, n, "%.*s", (int)len, comm);
+	return buf;
+}
+
+static bool task_name_match(const struct json_value *rt, const struct json_value *st, int pass)
+{
+	const char *sc = json_str_of(st, "comm");
+	const char *key = pass == 0 ? json_str_of(rt, "replay_name") : json_str_of(rt, "comm");
+	char base[64];
+
+	if (!sc || !key)
+		return false;
+	return !strcmp(pass == 2 ? comm_base(sc, base, sizeof(base)) : sc, key);
+}
+
+/* match[i] = sim index for real task i, or -1. */
+static int tasks_match(const struct side *real, const struct side *sim, int **out)
+{
+	int nr = real->tasks->arr.n, ns = sim->tasks->arr.n;
+	int *match = malloc(((size_t)nr + 1) * sizeof(*match));
+	bool *used = calloc((size_t)ns + 1, sizeof(*used));
+
+	if (!match || !used) {
+		free(match);
+		free(used);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < nr; i++)
+		match[i] = -1;
+	for (int pass = 0; pass < 3; pass++)
+		for (int i = 0; i < nr; i++)
+			for (int j = 0; j < ns && match[i] < 0; j++)
+				if (!used[j] && task_name_match(real->tasks->arr.v[i],
+								 sim->tasks->arr.v[j], pass)) {
+					match[i] = j;
+					used[j] = true;
+				}
+	free(used);
+	*out = match;
+	return 0;
+}
+
+/* ---- text output ---------------------------------------------------------------------------- */
+
+static void fmt_value(char *buf, size_t n, bool have, s64 v, enum unit u)
+{
+	static const struct { double div; const char *name; } units[] = {
+		{ 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" },
+	};
+
+	if (!have) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	if (u == U_COUNT) {
+		snprintf(buf, n, "%lld", (long long)v);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (v >= units[i].div || v <= -units[i].div) {
+			snprintf(buf, n, "%.3f %s", (double)v / units[i].div, units[i].name);
+			return;
+		}
+	snprintf(buf, n, "%lld ns", (long long)v);
+}
+
+/* Relative error in percent; false when undefined (real 0, sim not). */
+static bool rel_err(s64 real, s64 sim, double *pct)
+{
+	if (real == 0) {
+		*pct = 0;
+		return sim == 0;
+	}
+	*pct = 100.0 * (double)(sim - real) / (double)real;
+	return true;
+}
+
+static void text_row(FILE *f, const struct figure *fg, const struct json_value *rv,
+		     const struct json_value *sv)
+{
+	s64 a = 0, b = 0;
+	bool ha = rv && json_path_int(rv, fg->path, &a), hb = sv && json_path_int(sv, fg->path, &b);
+	char ra[32], sb[32], e[16] = "-";
+	double pct;
+
+	fmt_value(ra, sizeof(ra), ha, a, fg->unit);
+	fmt_value(sb, sizeof(sb), hb, b, fg->unit);
+	if (ha && hb) {
+		bool defined = rel_err(a, b, &pct);
+		snprintf(e, sizeof(e), defined ? "%+.1f%%" : "n/a", pct);
+	}
+	fprintf(f, "  %-18s %16s %16s %9s\n", fg->label, ra, sb, e);
+}
+
+static void text_task_head(FILE *f, const struct json_value *rt, const struct json_value *st)
+{
+	s64 rp = 0, sp = 0;
+	const char *comm = json_str_of(rt, "comm");
+
+	json_path_int(rt, "pid", &rp);
+	json_path_int(st, "pid", &sp);
+	fprintf(f, "task %s (real pid %lld, sim pid %lld)\n", comm ? comm : "?", (long long)rp,
+		(long long)sp);
+}
+
+static void text_unmatched(FILE *f, const char *what, const struct json_value *tasks,
+			   const bool *matched)
+{
+	bool any = false;
+
+	for (int i = 0; i < tasks->arr.n; i++) {
+		if (matched[i])
+			continue;
+		s64 pid = 0;
+		const char *comm = json_str_of(tasks->arr.v[i], "comm");
+		json_path_int(tasks->arr.v[i], "pid", &pid);
+		fprintf(f, "%s %s(%lld)", any ? "," : what, comm ? comm : "?", (long long)pid);
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
+static const char *sched_name(const struct side *s)
+{
+	const char *n = json_str_of(json_get(s->res, "scheduler"), "name");
+
+	return n ? n : "?";
+}
+
+static void diff_text(FILE *f, const struct side *real, const struct side *sim, const int *match,
+		      bool *sim_used, bool *real_used)
+{
+	fprintf(f, "real: %s (%s)   sim: %s (%s)\n", real->path, sched_name(real), sim->path,
+		sched_name(sim));
+	fprintf(f, "  %-18s %16s %16s %9s\n", "figure", "real", "sim", "rel.err");
+	fprintf(f, "totals\n");
+	for (size_t k = 0; k < ARRAY_SIZE(total_figs); k++)
+		text_row(f, &total_figs[k], real->res, sim->res);
+	for (int i = 0; i < real->tasks->arr.n; i++) {
+		if (match[i] < 0)
+			continue;
+		const struct json_value *rt = real->tasks->arr.v[i], *st = sim->tasks->arr.v[match[i]];
+		real_used[i] = sim_used[match[i]] = true;
+		text_task_head(f, rt, st);
+		for (size_t k = 0; k < ARRAY_SIZE(task_figs); k++)
+			text_row(f, &task_figs[k], rt, st);
+	}
+	text_unmatched(f, "unmatched real tasks:", real->tasks, real_used);
+	text_unmatched(f, "unmatched sim tasks:", sim->tasks, sim_used);
+}
+
+/* ---- JSON output ---------------------------------------------------------------------------- */
+
+static void json_fig(struct jw *w, const struct figure *fg, const struct json_value *rv,
+		     const struct json_value *sv)
+{
+	s64 a = 0, b = 0;
+	bool ha = json_path_int(rv, fg->path, &a), hb = json_path_int(sv, fg->path, &b);
+	double pct;
+
+	jw_obj_begin(w);
+	jw_kstr(w, "figure", fg->label);
+	jw_kstr(w, "unit", fg->unit == U_NS ? "ns" : "count");
+	jw_key(w, "real");
+	ha ? jw_int(w, a) : jw_null(w);
+	jw_key(w, "sim");
+	hb ? jw_int(w, b) : jw_null(w);
+	jw_key(w, "rel_err");
+	if (ha && hb && rel_err(a, b, &pct))
+		jw_double(w, pct / 100.0);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
+static void json_task_list(struct jw *w, const char *key, const struct json_value *tasks,
+			   const bool *used)
+{
+	jw_key(w, key);
+	jw_arr_begin(w);
+	for (int i = 0; i < tasks->arr.n; i++) {
+		if (used[i])
+			continue;
+		s64 pid = 0;
+		const char *comm = json_str_of(tasks->arr.v[i], "comm");
+		json_path_int(tasks->arr.v[i], "pid", &pid);
+		jw_obj_begin(w);
+		jw_kint(w, "pid", pid);
+		jw_kstr(w, "comm", comm ? comm : "");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void json_task(struct jw *w, const struct json_value *rt, const struct json_value *st)
+{
+	s64 rp = 0, sp = 0;
+	const char *comm = json_str_of(rt, "comm");
+
+	json_path_int(rt, "pid", &rp);
+	json_path_int(st, "pid", &sp);
+	jw_obj_begin(w);
+	jw_kstr(w, "comm", comm ? comm : "");
+	jw_kint(w, "real_pid", rp);
+	jw_kint(w, "sim_pid", sp);
+	jw_key(w, "figures");
+	jw_arr_begin(w);
+	for (size_t k = 0; k < ARRAY_SIZE(task_figs); k++)
+		json_fig(w, &task_figs[k], rt, st);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void diff_json(FILE *f, const struct side *real, const struct side *sim, const int *match,
+		      bool *sim_used, bool *real_used)
+{
+	struct jw w;
+
+	jw_init(&w, f, false);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "real", real->path);
+	jw_kstr(&w, "sim", sim->path);
+	jw_key(&w, "totals");
+	jw_arr_begin(&w);
+	for (size_t k = 0; k < ARRAY_SIZE(total_figs); k++)
+		json_fig(&w, &total_figs[k], real->res, sim->res);
+	jw_arr_end(&w);
+	jw_key(&w, "tasks");
+	jw_arr_begin(&w);
+	for (int i = 0; i < real->tasks->arr.n; i++) {
+		if (match[i] < 0)
+			continue;
+		real_used[i] = sim_used[match[i]] = true;
+		json_task(&w, real->tasks->arr.v[i], sim->tasks->arr.v[match[i]]);
+	}
+	jw_arr_end(&w);
+	json_task_list(&w, "unmatched_real", real->tasks, real_used);
+	json_task_list(&w, "unmatched_sim", sim->tasks, sim_used);
+	jw_obj_end(&w);
+}
+
+int rec_diff_files(const char *real_path, const char *sim_path, bool json, FILE *f, char *err,
+		   size_t errlen)
+{
+	struct side real = { 0 }, sim = { 0 };
+	int *match = NULL, rc;
+	bool *sim_used = NULL, *real_used = NULL;
+
+	rc = side_load(&real, real_path, err, errlen);
+	rc = rc ?: side_load(&sim, sim_path, err, errlen);
+	rc = rc ?: tasks_match(&real, &sim, &match);
+	if (rc)
+		goto out;
+	sim_used = calloc((size_t)sim.tasks->arr.n + 1, sizeof(*sim_used));
+	real_used = calloc((size_t)real.tasks->arr.n + 1, sizeof(*real_used));
+	if (!sim_used || !real_used) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (json)
+		diff_json(f, &real, &sim, match, sim_used, real_used);
+	else
+		diff_text(f, &real, &sim, match, sim_used, real_used);
+out:
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "diff: out of memory");
+	free(match);
+	free(sim_used);
+	free(real_used);
+	side_free(&real);
+	side_free(&sim);
+	return rc;
+}
