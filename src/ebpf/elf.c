@@ -9,7 +9,7 @@
  * and never crash on it (tests/fuzz/elf_fuzz.c feeds it garbage). Every ELF structure is copied
  * out of the buffer with memcpy, so nothing relies on the file's alignment.
  *
- * Invariants: see obj_int.h. Map indices: .maps maps first (by offset in .maps), then data
+ * Invariants: see obj_int.h. Map indices: .maps maps first (in .maps DATASEC order), then data
  * sections in section order, then .kconfig (created in reloc.c when externs need it).
  */
 #include <errno.h>

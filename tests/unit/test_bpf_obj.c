@@ -656,6 +656,38 @@ TEST(bpf_obj_kfunc_resolver_misbehaves)
 	}
 }
 
+TEST(bpf_obj_multi_programs_per_section)
+{
+	OPEN(obj, "loader_multi.bpf.o");
+	struct fake f = { 0 };
+	struct bpf_obj_resolver r = fake_resolver(&f);
+	int str = bpf_obj_map_by_name(obj, ".rodata.str1.1");
+
+	CHECK_EQ(bpf_obj_prog_cnt(obj), 2);
+	CHECK_STR(bpf_prog_name(bpf_obj_prog(obj, 0)), "first");
+	CHECK_STR(bpf_prog_name(bpf_obj_prog(obj, 1)), "second");
+	CHECK_STR(bpf_prog_section(bpf_obj_prog(obj, 1)), "tp/multi");
+	CHECK_EQ(bpf_prog_kind(bpf_obj_prog(obj, 1)), BPF_PROG_OTHER);
+	CHECK(!bpf_prog_sleepable(bpf_obj_prog(obj, 1)));
+	CHECK(str >= 0);
+	CHECK_EQ(bpf_obj_map(obj, str)->origin, BPF_MAP_ORIGIN_RODATA);
+	CHECK_STR((const char *)bpf_obj_map(obj, str)->init_data, "hello, multi");
+	CHECK_EQ(bpf_obj_load(obj, &r), 0);
+	for (int i = 0; i < 2; i++) {
+		struct bpf_prog *p = bpf_obj_prog(obj, i);
+		u32 n;
+		const struct bpf_insn *in = bpf_prog_insns(p, &n);
+
+		/* each program gets its own copy of the global subprogram */
+		CHECK_EQ(bpf_prog_func_cnt(p), 2);
+		CHECK_STR(bpf_prog_func(p, 1)->name, "pick");
+		CHECK_EQ(in[1].src_reg, BPF_PSEUDO_CALL);
+		CHECK_EQ(1 + in[1].imm + 1, bpf_prog_func(p, 1)->pc);
+		CHECK(find_ld(in, n, 0, VAL_BASE + str * 0x1000, VAL_BASE + str * 0x1000 + 1) >= 0);
+	}
+	bpf_obj_free(obj);
+}
+
 /* ---- kfunc flavours --------------------------------------------------------------------------------- */
 
 TEST(bpf_obj_func_proto_compat_rules)
@@ -1119,6 +1151,14 @@ TEST(bpf_obj_rejects_corrupt_headers)
 	b = mutated(orig, n);
 	shdr_at(b, sym)->sh_entsize = 16;
 	EXPECT_ERR(b, n, "bad symbol entry size");
+	free(b);
+	/* a static function in a program section is not a program (as libbpf) */
+	b = mutated(orig, n);
+	for (Elf64_Sym *s = (Elf64_Sym *)(b + shdr_at(b, sym)->sh_offset);
+	     (u8 *)s < b + shdr_at(b, sym)->sh_offset + shdr_at(b, sym)->sh_size; s++)
+		if (!strcmp((char *)b + shdr_at(b, shdr_at(b, sym)->sh_link)->sh_offset + s->st_name, "BPF_PROG_exit"))
+			s->st_info = ELF64_ST_INFO(STB_LOCAL, STT_FUNC);
+	EXPECT_ERR(b, n, "section 'struct_ops/exit': program 'BPF_PROG_exit' is static, not supported");
 	free(b);
 	/* a struct_ops relocation of the wrong type */
 	b = mutated(orig, n);
