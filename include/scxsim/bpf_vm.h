@@ -91,8 +91,8 @@ void bpf_vm_set_user(struct bpf_vm *vm, void *user);  /* embedder pointer for he
 void *bpf_vm_user(const struct bpf_vm *vm);
 
 /*
- * Memory regions. Regions never overlap each other. add: -EINVAL (len 0, address wraps, bad
- * flags), -EEXIST (overlaps a region), -ENOMEM. remove: by start address, -ENOENT if none.
+ * Memory regions. Regions never overlap each other. add: -EINVAL (NULL, len 0, address wraps,
+ * bad flags), -EEXIST (overlaps a region), -ENOMEM. remove: by start address, -ENOENT if none.
  * Both may be called from a helper while a program runs.
  */
 int bpf_vm_region_add(struct bpf_vm *vm, void *ptr, size_t len, unsigned flags, const char *name);

@@ -148,8 +148,8 @@ int bpf_vm_region_add(struct bpf_vm *vm, void *ptr, size_t len, unsigned flags, 
 	s64 i = region_floor(vm, start);
 	struct vm_region *r;
 
-	if (!len || end < start || !flags || (flags & ~BPF_VM_RW))
-		return -EINVAL;
+	if (!ptr || !len || end < start || !flags || (flags & ~BPF_VM_RW))
+		return -EINVAL; /* a region at 0 would make null pointers valid */
 	if ((i >= 0 && vm->regions[i].end > start) ||
 	    ((u64)(i + 1) < vm->nr_regions && vm->regions[i + 1].start < end))
 		return -EEXIST;

@@ -612,6 +612,7 @@ TEST(bpf_vm_regions_add_remove)
 	CHECK_EQ(bpf_vm_region_add(vm, buf + 60, 8, BPF_VM_RW, "x"), -EEXIST);
 	CHECK_EQ(bpf_vm_region_add(vm, buf + 190, 8, BPF_VM_RW, "x"), -EEXIST);
 	CHECK_EQ(bpf_vm_region_add(vm, buf, 0, BPF_VM_RW, "x"), -EINVAL);
+	CHECK_EQ(bpf_vm_region_add(vm, NULL, 8, BPF_VM_RW, "null"), -EINVAL);
 	CHECK_EQ(bpf_vm_region_add(vm, buf + 200, 8, 0, "x"), -EINVAL);
 	CHECK_EQ(bpf_vm_region_add(vm, buf + 200, 8, 4, "x"), -EINVAL);
 	CHECK_EQ(bpf_vm_region_add(vm, (void *)(uintptr_t)-8, 16, BPF_VM_RW, "wrap"), -EINVAL);
