@@ -20,7 +20,7 @@
 
 struct rec_cli {
 	const char *out, *workload_out, *trace_raw, *from_trace, *rtapp;
-	long root_pid, buffer_kb, tolerance;
+	long root_pid, buffer_kb, tolerance, rebuild_delay_ns;
 	char **cmd;              /* after "--" */
 };
 
@@ -40,11 +40,12 @@ static const struct {
 	{ "--root-pid", O_NUM, offsetof(struct rec_cli, root_pid), 1, 1L << 30 },
 	{ "--buffer-kb", O_NUM, offsetof(struct rec_cli, buffer_kb), 64, 4L << 20 },
 	{ "--tolerance", O_NUM, offsetof(struct rec_cli, tolerance), 0, 1000 },
+	{ "--rebuild-delay-ns", O_NUM, offsetof(struct rec_cli, rebuild_delay_ns), 0, 1L << 30 },
 };
 
 static const char rec_usage[] =
 	"usage: scxsim record [--out REAL.json] [--workload-out REPLAY.json] [--trace-raw FILE]\n"
-	"                     [--buffer-kb N] [--tolerance PCT] -- CMD ARGS...\n"
+	"                     [--buffer-kb N] [--tolerance PCT] [--rebuild-delay-ns N] -- CMD ARGS...\n"
 	"       scxsim record [outputs] --rtapp FILE.json\n"
 	"       scxsim record [outputs] --from-trace FILE[.gz] [--root-pid N]\n";
 
@@ -78,7 +79,7 @@ static int rec_parse_opt(struct rec_cli *c, size_t i, const char *val)
 
 static int rec_parse_args(int argc, char **argv, struct rec_cli *c)
 {
-	*c = (struct rec_cli){ .tolerance = 25 };
+	*c = (struct rec_cli){ .tolerance = 25, .rebuild_delay_ns = -1 };
 	for (int i = 1; i < argc; i++) {
 		size_t k;
 		if (!strcmp(argv[i], "--")) {
@@ -162,9 +163,9 @@ static void rec_summary(const struct rec_trace *t, const struct rec_result *r)
 			"dropped %llu%s): the figures undercount; raise --buffer-kb or record less\n",
 			(unsigned long long)r->lost_events, (unsigned long long)r->overruns,
 			(unsigned long long)r->dropped, r->late_start ? ", a CPU's start lost" : "");
-	if (r->resyncs)
-		fprintf(stderr, "record: warning: %llu inconsistencies repaired (lost events?)\n",
-			(unsigned long long)r->resyncs);
+	if (r->recon_other)
+		fprintf(stderr, "record: %llu other unrecorded switches rebuilt (see docs/fidelity.md)\n",
+			(unsigned long long)r->recon_other);
 }
 
 static int rec_write_outputs(const struct rec_cli *c, const struct rec_result *r)
@@ -226,7 +227,8 @@ int cmd_record(int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	struct rec_opts ao = { .root_pid = (int)c.root_pid };
+	struct rec_opts ao = { .root_pid = (int)c.root_pid, .fixed_delay = c.rebuild_delay_ns >= 0,
+			       .recon_delay_ns = (u64)MAX(c.rebuild_delay_ns, 0) };
 	if (rec_analyze(t, &ao, &r, err, sizeof(err))) {
 		fprintf(stderr, "scxsim record: %s\n", err);
 		rc = 2;
