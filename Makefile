@@ -29,6 +29,8 @@ TBPF_SRCS := $(sort $(wildcard tests/bpf/*.bpf.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/obj/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(O)/obj/%.o)
+# subcommands without main(): the unit tests call them too
+CMD_OBJS  := $(filter-out $(O)/obj/src/cli/main.o,$(CLI_OBJS))
 TEST_OBJS := $(TEST_SRCS:%.c=$(O)/obj/%.o)
 BPF_OBJS  := $(BPF_SRCS:scheds/%.bpf.c=$(O)/scheds/%.bpf.o)
 TBPF_OBJS := $(TBPF_SRCS:tests/bpf/%.bpf.c=$(O)/tests/bpf/%.bpf.o)
@@ -49,7 +51,7 @@ $(LIB): $(LIB_OBJS)
 $(O)/scxsim: $(CLI_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/tests/unit: $(TEST_OBJS) $(LIB)
+$(O)/tests/unit: $(TEST_OBJS) $(CMD_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

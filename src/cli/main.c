@@ -14,6 +14,8 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "run", cmd_run, "run a workload under a scheduler on a simulated machine" },
+	{ "record", cmd_record, "record a command on the real kernel (tracefs) as a result + replay workload" },
+	{ "diff", cmd_diff, "compare two result JSON files (e.g. real vs simulated)" },
 };
 
 static void usage(FILE *f)

@@ -14,7 +14,20 @@
 #include <string.h>
 #include "machine_int.h"
 
-static const struct sched_class *const classes[] = { &rt_sched_class, &fair_sched_class };
+static const struct sched_class *const classes[] = { &rt_sched_class, &fair_sched_class,
+						      &ext_sched_class };
+
+int class_index(const struct sched_class *c)
+{
+	return c == &ext_sched_class ? 0 : c == &fair_sched_class ? 1 : 2;
+}
+
+const char *task_class_name(const struct task_struct *p)
+{
+	static const char *const names[] = { "ext", "fair", "rt" };
+
+	return names[class_index(p->sched_class)];
+}
 
 bool cpus_share_llc(struct machine *m, int a, int b)
 {
@@ -79,7 +92,7 @@ void update_rq_curr(struct rq *rq)
 	delta = now - rq->exec_start;
 	rq->exec_start = now;
 	p->st.runtime_ns += delta;
-	p->st.runtime_by_class[p->sched_class == &rt_sched_class ? 2 : 1] += delta;
+	p->st.runtime_by_class[class_index(p->sched_class)] += delta;
 	if (p->sched_class->update_curr)
 		p->sched_class->update_curr(rq);
 }
@@ -99,7 +112,7 @@ void deactivate_task(struct rq *rq, struct task_struct *p, int flags)
 }
 
 /* Move p's CPU to new_cpu (p not queued). Counts a migration when it changes. */
-static void set_task_cpu(struct task_struct *p, int new_cpu)
+void set_task_cpu(struct task_struct *p, int new_cpu)
 {
 	if (p->cpu != new_cpu) {
 		p->st.nr_migrations++;
@@ -168,6 +181,8 @@ void wake_up_task(struct task_struct *p, int wake_flags)
 	if (p->state == TASK_NEW) {
 		flags = ENQUEUE_INITIAL;
 		wake_flags |= WF_FORK;
+		if (m->scx)
+			scx_task_fork(p);
 	} else {
 		p->st.nr_wakeups++;
 		p->st.wake_ts = now;
@@ -194,11 +209,15 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
 {
 	struct task_struct *next = NULL;
 
+	rq->pick_prev = prev;
 	for (size_t i = 0; i < ARRAY_SIZE(classes) && !next; i++)
 		next = classes[i]->pick_task(rq);
+	rq->pick_prev = NULL;
 	if (next != prev) {
+		rq->put_next = next;
 		if (prev)
 			prev->sched_class->put_prev(rq, prev);
+		rq->put_next = NULL;
 		if (next)
 			next->sched_class->set_next(rq, next);
 	}
@@ -230,8 +249,11 @@ static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 	struct machine *m = rq->m;
 	u64 now = m->sim.now, cost = m->p.ctx_switch_ns;
 
-	if (from_idle)
+	if (from_idle) {
 		rq->idle_ns += now - rq->idle_since;
+		if (m->scx)
+			scx_update_idle(rq, false);
+	}
 	p->on_cpu = true;
 	if (p->st.last_queued) {
 		p->st.wait_ns += now - p->st.last_queued;
@@ -253,7 +275,10 @@ static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 	rq->nr_switches++;
 	p->st.nr_switches++;
 	program_done(rq);
-	start_tick(rq);
+	if (m->scx && scx_switch_in_tickless(rq, p))
+		sim_cancel(&m->sim, &rq->tick_ev); /* SCX_SLICE_INF: tickless */
+	else
+		start_tick(rq);
 }
 
 static void go_idle(struct rq *rq)
@@ -261,6 +286,8 @@ static void go_idle(struct rq *rq)
 	rq->idle_since = rq->m->sim.now;
 	sim_cancel(&rq->m->sim, &rq->done_ev);
 	sim_cancel(&rq->m->sim, &rq->tick_ev);
+	if (rq->m->scx)
+		scx_update_idle(rq, true);
 }
 
 /* __schedule(): account prev, pick next, switch. */
@@ -320,6 +347,8 @@ void exit_current(struct rq *rq, struct task_struct *p)
 
 	p->state = TASK_DEAD;
 	deactivate_task(rq, p, DEQUEUE_SLEEP);
+	if (m->scx)
+		scx_task_dead(p);
 	p->st.finished = true;
 	if (p->st.work_total_ns >= 0 && (s64)p->st.work_done_ns != p->st.work_total_ns)
 		machine_violation(m, "pid %d (%s) exited with work_done %llu != work_total %lld",
@@ -394,7 +423,36 @@ void rq_init(struct machine *m, struct rq *rq, int cpu)
 	sim_event_init(&rq->tick_ev, tick_fn);
 	sim_event_init(&rq->resched_ev, resched_fn);
 	fair_init_rq(m, rq);
+	scx_rq_init(m, rq);
 	update_idle_state(rq);
+}
+
+/*
+ * Move p to another class (scheduler load/unload, policy change), as the kernel's
+ * __sched_setscheduler: dequeue, put_prev if running, switch, enqueue, set_next.
+ */
+void task_set_class(struct task_struct *p, const struct sched_class *cls)
+{
+	struct rq *rq = cpu_rq(p->m, p->cpu);
+	bool queued = p->on_rq, running = p->on_cpu;
+
+	if (p->sched_class == cls)
+		return;
+	if (running) {
+		update_rq_curr(rq);
+		task_account_work(rq, p);
+	}
+	if (queued)
+		p->sched_class->dequeue(rq, p, DEQUEUE_SAVE);
+	if (running)
+		p->sched_class->put_prev(rq, p);
+	p->sched_class = cls;
+	if (queued)
+		cls->enqueue(rq, p, ENQUEUE_RESTORE);
+	if (running)
+		cls->set_next(rq, p);
+	if (queued || running)
+		resched_curr(rq);
 }
 
 /* End of the run: charge running tasks and idle CPUs up to now. */

@@ -28,9 +28,9 @@ static void check_cpus(struct machine *m, u32 *queued)
 		}
 		CHK(m, queued[c] == rq->nr_running,
 		    "cpu %d: nr_running %u but %u tasks are queued on it", c, rq->nr_running, queued[c]);
-		CHK(m, rq->nr_running == rq->cfs.h_nr_running + rq->rt.nr_running,
-		    "cpu %d: nr_running %u != fair %u + rt %u", c, rq->nr_running,
-		    rq->cfs.h_nr_running, rq->rt.nr_running);
+		CHK(m, rq->nr_running == rq->cfs.h_nr_running + rq->rt.nr_running + rq->scx.nr_running,
+		    "cpu %d: nr_running %u != fair %u + rt %u + ext %u", c, rq->nr_running,
+		    rq->cfs.h_nr_running, rq->rt.nr_running, rq->scx.nr_running);
 	}
 }
 
@@ -60,6 +60,8 @@ static void sweep(struct machine *m)
 	m->last_time = m->sim.now;
 	check_tasks(m, queued);
 	check_cpus(m, queued);
+	if (m->scx)
+		scx_invariants(m);
 	free(queued);
 }
 

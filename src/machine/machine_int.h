@@ -17,8 +17,10 @@
 #include "scxsim/hist.h"
 #include "scxsim/machine.h"
 #include "scxsim/rng.h"
+#include "scxsim/scx.h"
 #include "scxsim/sim.h"
 
+struct jw;
 struct rq;
 struct task_struct;
 struct cfs_rq;
@@ -105,6 +107,56 @@ struct rt_rq {
 	u32 nr_running;              /* queued + curr */
 };
 
+/* A dispatch queue of the ext class: FIFO list or vtime-ordered treap (never both at once). */
+struct scx_dsq {
+	u64 id;                      /* SCX_DSQ_* or a user id */
+	struct task_struct *head, *tail; /* FIFO order (built-in DSQs are always FIFO) */
+	struct task_struct *priq;    /* treap root ordered by (dsq_vtime, seq), vtime DSQs */
+	u32 nr;                      /* tasks queued */
+	int cpu;                     /* local DSQ: its CPU; else -1 */
+	bool vtime;                  /* holds vtime-ordered tasks (empty => either mode) */
+};
+
+/* The ext entity of a task (the kernel's struct sched_ext_entity, the fields BPF sees first). */
+struct sched_ext_entity {
+	struct scx_dsq *dsq;         /* DSQ the task is queued on, or NULL */
+	u32 flags;                   /* SCX_TASK_QUEUED, ... */
+	u32 weight;                  /* 1..10000 (cgroup scale), 100 = nice 0 */
+	s32 sticky_cpu;
+	s32 holding_cpu;
+	u64 slice;                   /* remaining slice, ns; SCX_SLICE_INF = tickless */
+	u64 dsq_vtime;               /* order in a vtime DSQ */
+	bool disallow;               /* set by init_task: stay out of ext */
+	/* private */
+	int ops_state;               /* SCX_OPSS_NONE / _QUEUED (owned by the BPF scheduler) */
+	u64 ops_qseq;                /* enqueue generation, to match dispatches */
+	int task_state;              /* SCX_TASK_NONE / INIT / READY / ENABLED */
+	u64 ddsp_dsq_id;             /* direct dispatch target, SCX_DSQ_INVALID = none */
+	u64 ddsp_enq_flags;
+	u64 runnable_at;             /* watchdog: runnable since */
+	bool reset_runnable_at;
+	struct task_struct *run_next, *run_prev; /* rq's runnable list (watchdog) */
+	struct task_struct *dsq_next, *dsq_prev; /* FIFO links */
+	struct task_struct *pq_left, *pq_right;  /* treap links */
+	u64 pq_prio, dsq_seq;
+	u64 core_sched_at;           /* FIFO order for core-sched */
+	s32 selected_cpu;
+};
+
+enum { SCX_OPSS_NONE, SCX_OPSS_QUEUED };
+enum { SCX_TSTATE_NONE, SCX_TSTATE_INIT, SCX_TSTATE_READY, SCX_TSTATE_ENABLED };
+
+/* Per-CPU ext state. */
+struct scx_rq {
+	struct scx_dsq local;        /* SCX_DSQ_LOCAL of this CPU */
+	u32 nr_running;              /* ext tasks on this rq, curr included */
+	bool bal_keep;               /* balance decided to keep prev */
+	bool cpu_released;           /* a higher class took the CPU (cpu_release sent) */
+	u64 pnt_seq;                 /* picks so far (KICK_WAIT) */
+	u64 exec_start;              /* slice accounting start of curr */
+	struct task_struct *run_head, *run_tail; /* runnable ext tasks, oldest first */
+};
+
 /* Scheduling class: the same shape as the kernel's struct sched_class (6.12). */
 struct sched_class {
 	const char *name;
@@ -125,6 +177,7 @@ struct sched_class {
 
 extern const struct sched_class fair_sched_class;
 extern const struct sched_class rt_sched_class;
+extern const struct sched_class ext_sched_class;
 
 /* Behaviour state of a task: where it is in its workload program. */
 struct task_exec {
@@ -172,6 +225,7 @@ struct task_struct {
 	struct cgroup *tg;
 	struct sched_entity se;
 	struct rt_entity rt;
+	struct sched_ext_entity scx;
 	struct task_exec x;
 	struct task_stats st;
 	struct sim_event wake_ev;    /* timer: end of sleep / start delay */
@@ -190,6 +244,9 @@ struct rq {
 	u32 nr_running;              /* runnable tasks on this CPU, curr included */
 	struct cfs_rq cfs;
 	struct rt_rq rt;
+	struct scx_rq scx;
+	struct task_struct *pick_prev;      /* prev during pick_next_task (for ext balance) */
+	struct task_struct *put_next;       /* next during put_prev (for ext) */
 	struct task_struct *cfs_head;       /* queued fair tasks, most recently enqueued first */
 	u64 exec_start;              /* accounting start of curr */
 	u64 work_start;              /* curr's work progresses from here (after switch cost) */
@@ -247,6 +304,7 @@ struct machine {
 	char **violations;
 	int nr_violations;
 	struct sim_event check_ev;
+	struct scx_sched *scx;        /* loaded ext scheduler, or NULL */
 	u64 end_ns;
 	u64 last_time;
 	int cur_cpu;                 /* CPU whose event is being handled, -1 = none */
@@ -283,6 +341,21 @@ bool cpus_share_llc(struct machine *m, int a, int b);
 
 void rq_init(struct machine *m, struct rq *rq, int cpu);
 void machine_settle(struct machine *m);
+
+void task_set_class(struct task_struct *p, const struct sched_class *cls);
+void set_task_cpu(struct task_struct *p, int new_cpu);
+const char *task_class_name(const struct task_struct *p);
+int class_index(const struct sched_class *c);  /* 0 ext, 1 fair, 2 rt */
+
+/* ext hooks (src/scx) */
+void scx_rq_init(struct machine *m, struct rq *rq);
+void scx_task_fork(struct task_struct *p);     /* a new task starts while ext is loaded */
+void scx_task_dead(struct task_struct *p);     /* a task exited */
+void scx_update_idle(struct rq *rq, bool idle);
+bool scx_switch_in_tickless(struct rq *rq, struct task_struct *p);
+void scx_sched_free(struct machine *m);
+void scx_write_result(struct machine *m, struct jw *w);
+void scx_invariants(struct machine *m);
 
 /* behave.c: run the workload program of the task on CPU */
 enum step_result { STEP_RUN, STEP_BLOCK, STEP_EXIT, STEP_YIELD, STEP_MIGRATE };

@@ -6,11 +6,6 @@
 #include "machine_int.h"
 #include "scxsim/json_write.h"
 
-static const char *task_class_name(const struct task_struct *p)
-{
-	return p->sched_class == &rt_sched_class ? "rt" : "fair";
-}
-
 static void write_lat(struct jw *w, const char *key, const struct hist *h, bool p999)
 {
 	jw_key(w, key);
@@ -90,13 +85,7 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 	jw_key(w, "scheduler");
 	jw_obj_begin(w);
 	jw_kstr(w, "name", sched_name);
-	jw_key(w, "exit");
-	jw_obj_begin(w);
-	jw_kstr(w, "kind", "none");
-	jw_kstr(w, "reason", "");
-	jw_kstr(w, "msg", "");
-	jw_kuint(w, "at_ns", 0);
-	jw_obj_end(w);
+	scx_write_result(m, w);
 	jw_obj_end(w);
 
 	jw_key(w, "machine");

@@ -149,8 +149,6 @@ static struct task_struct *task_create(struct machine *m, const struct wl_task *
 		snprintf(p->comm, sizeof(p->comm), "%s", wt->name);
 	p->state = TASK_NEW;
 	p->policy = wt->policy;
-	if (p->policy == WL_POLICY_EXT) /* no ext scheduler loaded: SCHED_EXT runs on fair */
-		p->policy = WL_POLICY_OTHER;
 	p->nice = wt->nice;
 	p->rt_prio = wt->rt_prio;
 	p->sched_class = task_is_rt(p) ? &rt_sched_class : &fair_sched_class;
@@ -331,6 +329,7 @@ void machine_destroy(struct machine *m)
 		free(m->violations[i]);
 	free(m->violations);
 	hist_free(m->wake_lat);
+	scx_sched_free(m);
 	free(m->res);
 	free(m->rqs);
 	free(m);

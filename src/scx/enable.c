@@ -1,0 +1,220 @@
+/*
+ * enable.c — loading an ext scheduler and the task lifecycle around it.
+ *
+ * machine_attach_scx validates the ops table (name, flags, timeout, batch), calls ops.init at
+ * load (a failure means the scheduler could not be loaded), and from then on every task that
+ * starts is initialized (ops.init_task, or v3 ops.prep_enable) and — when eligible: all fair
+ * tasks with switch_all, only SCHED_EXT ones with SCX_OPS_SWITCH_PARTIAL — enabled
+ * (ops.enable) and moved to the ext class. A task that exits gets ops.disable and
+ * ops.exit_task. ops.init_task failing ejects the scheduler (ERROR), as upstream.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "scx_int.h"
+
+struct machine *scx_cur_machine;
+
+struct machine *scx_current_machine(void)
+{
+	return scx_cur_machine;
+}
+
+/* sched_weight_to_cgroup: nice 0 (1024) -> 100, clamped to 1..10000 */
+u32 scx_weight_of(const struct task_struct *p)
+{
+	u64 w = ((p->se.weight >> 10) * 100 + 512) / 1024;
+
+	return w < 1 ? 1 : w > 10000 ? 10000 : (u32)w;
+}
+
+static bool task_eligible(struct scx_sched *sch, const struct task_struct *p)
+{
+	if (p->scx.disallow || task_is_rt(p))
+		return false;
+	return sch->switch_all || p->policy == WL_POLICY_EXT;
+}
+
+static int scx_init_task(struct scx_sched *sch, struct task_struct *p, bool fork)
+{
+	s32 ret = 0;
+
+	p->scx.ddsp_dsq_id = SCX_DSQ_INVALID;
+	p->scx.sticky_cpu = p->scx.holding_cpu = p->scx.selected_cpu = -1;
+	p->scx.slice = SCX_SLICE_DFL;
+	p->scx.weight = scx_weight_of(p);
+	p->scx.reset_runnable_at = true;
+	if (sch->ops.init_task) {
+		struct scx_init_task_args args = { .fork = fork, .cgroup = p->tg };
+		SCX_CALL_OP_RET(sch, SCX_KF_SLEEPABLE, init_task, p, p->cpu, ret, p, &args);
+	} else if (sch->ops.prep_enable) {
+		struct scx_enable_args args = { .cgroup = p->tg };
+		SCX_CALL_OP_RET(sch, SCX_KF_SLEEPABLE, prep_enable, p, p->cpu, ret, p, &args);
+	}
+	if (sch->exiting)
+		return -ECANCELED;
+	if (ret < 0) {
+		scx_error(sch, "ops.init_task() failed (%d) for %s[%d]", ret, p->comm, p->pid);
+		return ret;
+	}
+	p->scx.task_state = SCX_TSTATE_READY;
+	return 0;
+}
+
+static void scx_enable_task(struct scx_sched *sch, struct task_struct *p)
+{
+	p->scx.weight = scx_weight_of(p);
+	if (sch->ops.enable) {
+		SCX_CALL_OP(sch, SCX_KF_REST, enable, p, p->cpu, p);
+	} else if (sch->ops.enable_v3) {
+		struct scx_enable_args args = { .cgroup = p->tg };
+		SCX_CALL_OP(sch, SCX_KF_REST, enable_v3, p, p->cpu, p, &args);
+	}
+	p->scx.task_state = SCX_TSTATE_ENABLED;
+	SCX_CALL_OP(sch, SCX_KF_REST, set_weight, p, p->cpu, p, p->scx.weight);
+}
+
+/* A task starts (sched_fork + post_fork + wake_up_new_task) while the scheduler is loaded. */
+void scx_task_fork(struct task_struct *p)
+{
+	struct scx_sched *sch = p->m->scx;
+
+	if (!sch || sch->disabled || sch->exiting || p->scx.task_state != SCX_TSTATE_NONE)
+		return;
+	if (scx_init_task(sch, p, true))
+		return;
+	if (p->scx.disallow && p->policy == WL_POLICY_EXT)
+		p->policy = WL_POLICY_OTHER; /* rejected: stays on fair (upstream reverts to NORMAL) */
+	if (!task_eligible(sch, p))
+		return;
+	scx_enable_task(sch, p);
+	if (!sch->exiting)
+		p->sched_class = &ext_sched_class;
+}
+
+/* ops.disable + ops.exit_task (or v3 cancel_enable/disable) for p, if it got that far. */
+void scx_task_disable_exit(struct scx_sched *sch, struct task_struct *p)
+{
+	int st = p->scx.task_state;
+
+	if (st == SCX_TSTATE_NONE)
+		return;
+	if (st == SCX_TSTATE_ENABLED)
+		SCX_CALL_OP(sch, SCX_KF_REST, disable, p, p->cpu, p);
+	if (sch->ops.exit_task) {
+		struct scx_exit_task_args args = { .cancelled = st != SCX_TSTATE_ENABLED };
+		SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, exit_task, p, p->cpu, p, &args);
+	} else if (st != SCX_TSTATE_ENABLED && sch->ops.cancel_enable) {
+		struct scx_enable_args args = { .cgroup = p->tg };
+		SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, cancel_enable, p, p->cpu, p, &args);
+	}
+	p->scx.task_state = SCX_TSTATE_NONE;
+}
+
+void scx_task_dead(struct task_struct *p)
+{
+	struct scx_sched *sch = p->m->scx;
+
+	if (sch && !sch->disabled)
+		scx_task_disable_exit(sch, p);
+}
+
+/* ---- load ------------------------------------------------------------------------------ */
+
+static int validate_ops(const struct sched_ext_ops *ops, char *err, size_t errlen)
+{
+	size_t n = strnlen(ops->name, SCX_OPS_NAME_LEN);
+
+	if (n == 0 || n == SCX_OPS_NAME_LEN) {
+		snprintf(err, errlen, "ops.name must be a non-empty string shorter than %d bytes",
+			 SCX_OPS_NAME_LEN);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = ops->name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.')) {
+			snprintf(err, errlen, "ops.name '%s': only letters, digits, '_' and '.' are allowed",
+				 ops->name);
+			return -EINVAL;
+		}
+	}
+	if (ops->flags & ~SCX_OPS_ALL_FLAGS) {
+		snprintf(err, errlen, "%s: unknown ops.flags 0x%llx", ops->name,
+			 (unsigned long long)(ops->flags & ~SCX_OPS_ALL_FLAGS));
+		return -EINVAL;
+	}
+	if (ops->timeout_ms > SCX_WATCHDOG_MAX_TIMEOUT_MS) {
+		snprintf(err, errlen, "%s: ops.timeout_ms %u exceeds the maximum of %u ms", ops->name,
+			 ops->timeout_ms, SCX_WATCHDOG_MAX_TIMEOUT_MS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char *err, size_t errlen)
+{
+	struct scx_sched *sch;
+	s32 ret = 0;
+	int e;
+
+	if (m->scx) {
+		snprintf(err, errlen, "a scheduler is already attached");
+		return -EBUSY;
+	}
+	e = validate_ops(ops, err, errlen);
+	if (e)
+		return e;
+	sch = calloc(1, sizeof(*sch));
+	if (!sch) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	sch->ops = *ops;
+	sch->m = m;
+	sch->switch_all = !(ops->flags & SCX_OPS_SWITCH_PARTIAL);
+	sch->builtin_idle = !ops->update_idle || (ops->flags & SCX_OPS_KEEP_BUILTIN_IDLE);
+	sch->timeout_ns = (u64)(ops->timeout_ms ? ops->timeout_ms : SCX_WATCHDOG_MAX_TIMEOUT_MS) *
+			  NSEC_PER_MSEC;
+	sch->dsp_max_batch = ops->dispatch_max_batch ? ops->dispatch_max_batch : SCX_DSP_DFL_MAX_BATCH;
+	sch->dsp_buf = calloc(sch->dsp_max_batch, sizeof(*sch->dsp_buf));
+	sch->ei.reason = sch->reason;
+	sch->ei.msg = sch->msg;
+	if (!sch->dsp_buf) {
+		free(sch);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	dsq_init(&sch->global, SCX_DSQ_GLOBAL, -1);
+	cpumask_fill(&sch->online, m->nr_cpus);
+	m->scx = sch;
+	scx_idle_reset(sch);
+	scx_watchdog_start(sch);
+	SCX_CALL_OP_RET(sch, SCX_KF_SLEEPABLE, init, NULL, -1, ret);
+	if (ret < 0 || sch->exiting) {
+		if (sch->exiting)
+			snprintf(err, errlen, "%s: ops.init() failed: %s", ops->name, sch->msg);
+		else
+			snprintf(err, errlen, "%s: ops.init() failed (%d)", ops->name, ret);
+		scx_sched_free(m);
+		return ret < 0 ? ret : -EINVAL;
+	}
+	return 0;
+}
+
+void scx_sched_free(struct machine *m)
+{
+	struct scx_sched *sch = m->scx;
+
+	if (!sch)
+		return;
+	sim_cancel(&m->sim, &sch->watchdog_ev);
+	sim_cancel(&m->sim, &sch->disable_ev);
+	sim_cancel(&m->sim, &sch->sysrq_ev);
+	dsq_free_all(sch);
+	free(sch->dsp_buf);
+	free(sch->dump);
+	free(sch);
+	m->scx = NULL;
+}
