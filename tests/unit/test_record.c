@@ -901,6 +901,13 @@ TEST(record_cli_from_trace_writes_outputs)
 	CHECK_CONTAINS(buf, "\"sleep\": 995");
 	free(buf);
 	CHECK_EQ(rt_cli(cmd_diff, "diff", out, out, NULL), 0);
+	CHECK_EQ(rt_cli(cmd_record, "record", "--from-trace", raw, "--root-pid", "200", "--out", out,
+			"--rebuild-delay-ns", "3000", NULL), 0);
+	CHECK_EQ(rec_read_file(out, &buf, &len, err, sizeof(err)), 0);
+	CHECK_CONTAINS(buf, "\"runtime_ns\": 1997000");
+	free(buf);
+	CHECK_EQ(rt_cli(cmd_record, "record", "--from-trace", raw, "--rebuild-delay-ns", "-1", NULL),
+		 2);
 	CHECK_EQ(rt_cli(cmd_record, "record", "--from-trace", raw, "--root-pid", "200", "--out",
 			"/nonexistent/dir/x.json", NULL), 2);
 	unlink(out);
