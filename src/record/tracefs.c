@@ -4,8 +4,9 @@
  * Uses a private tracefs instance (instances/scxsim-PID), so the global buffer and anyone
  * else's tracing are left alone: size its per-CPU buffer, select the `local` clock, enable the
  * seven sched events, turn tracing on, fork the command (so its fork is in the trace; the child
- * waits on a pipe until the parent is ready, then execs), wait for it, stop tracing, read the per-CPU overrun/dropped counters
- * and the `trace` text, and remove the instance — on every path, errors included.
+ * waits on a pipe until the parent is ready, then execs), wait for it, stop tracing, read the
+ * per-CPU overrun/dropped counters and the `trace` text, and remove the instance — on every
+ * path, errors included.
  * The text returned starts with "# scxsim-record:" lines (root pid, command, overrun, dropped)
  * that rec_trace_parse reads back, so a saved raw trace is self-describing.
  *
