@@ -23,6 +23,7 @@
 #include "test.h"
 #include "scxsim/bpf_asm.h"
 #include "scxsim/bpf_vm.h"
+#include "ebpf/insn_table.h"
 
 #define DATA_DIR "tests/ebpf"
 
@@ -819,4 +820,87 @@ TEST(bpf_vm_nested_depth_counts)
 	CHECK_EQ(r0, 1);
 	free((void *)p.insns);
 	bpf_vm_destroy(vm);
+}
+
+/* One random instruction at pc i of n that the validator will usually accept. */
+static struct bpf_insn random_insn(u64 *seed, const u8 *codes, int nr_codes, u32 i, u32 n)
+{
+	u64 r = fuzz_next(seed);
+	u8 code = codes[r % nr_codes];
+	const struct bpf_op_info *op = &bpf_op_table[code];
+	s32 rel = (s32)((r >> 40) % n) - (s32)i - 1; /* a target anywhere in the program */
+	struct bpf_insn in = { .code = code, .dst_reg = (r >> 8) % 11, .src_reg = (r >> 12) % 11,
+			       .off = (s16)((s64)((r >> 16) % 48) - 24), .imm = (s32)((s64)((r >> 24) % 80) - 16) };
+
+	switch (op->kind) {
+	case BPF_OPK_JA: case BPF_OPK_JCOND: case BPF_OPK_JMP: in.off = (s16)rel; break;
+	case BPF_OPK_GOTOL: in.imm = rel; break;
+	case BPF_OPK_CALL:
+		in.src_reg = (r >> 12) % 3;
+		in.imm = in.src_reg == BPF_PSEUDO_CALL ? rel : (s32)((r >> 24) % 6);
+		in.off = 0;
+		break;
+	case BPF_OPK_ATOMIC: in.imm = bpf_atomic_table[(r >> 24) % bpf_atomic_table_len].imm; break;
+	case BPF_OPK_END: in.imm = 16 << ((r >> 24) % 3); break;
+	case BPF_OPK_MOV: in.off = BPF_SRC(code) == BPF_X ? (s16)(((r >> 16) % 3) * 8) : 0; break;
+	case BPF_OPK_ALU: in.off = (r >> 16) % 2; break;
+	default: break;
+	}
+	if (op->zero & BPF_FZ_SRC)
+		in.src_reg = 0;
+	if (op->zero & BPF_FZ_OFF)
+		in.off = 0;
+	if (op->zero & BPF_FZ_IMM)
+		in.imm = 0;
+	if (op->zero & BPF_FZ_DST)
+		in.dst_reg = 0;
+	if (in.dst_reg == BPF_REG_10 && op->kind != BPF_OPK_ST && op->kind != BPF_OPK_STX &&
+	    op->kind != BPF_OPK_ATOMIC && op->kind != BPF_OPK_JMP)
+		in.dst_reg = BPF_REG_1;
+	if (op->kind == BPF_OPK_ATOMIC && in.src_reg == BPF_REG_10)
+		in.src_reg = BPF_REG_2;
+	return in;
+}
+
+/*
+ * Random programs: whatever a validated program does, the host survives (ASan/UBSan watch
+ * this test). Registers start as pointers into a small region and the stack, so many
+ * accesses are near valid memory; every run ends in success or a reported error.
+ */
+TEST(bpf_vm_random_programs_never_crash)
+{
+	struct bpf_vm *vm = bpf_vm_create();
+	u64 seed = 12345, region[8] = { 0 };
+	u8 codes[256];
+	int nr_codes = 0, ran = 0, failed_runs = 0, bad = 0;
+
+	CHECK(vm);
+	for (unsigned c = 0; c < 256; c++)
+		if (bpf_op_table[c].kind != BPF_OPK_NONE && bpf_op_table[c].kind != BPF_OPK_LEGACY &&
+		    bpf_op_table[c].kind != BPF_OPK_LDDW)
+			codes[nr_codes++] = (u8)c;
+	bpf_vm_set_helpers(vm, test_helpers, 3); /* sum and abort only: no callbacks */
+	bpf_vm_set_kfuncs(vm, test_kfuncs, ARRAY_SIZE(test_kfuncs));
+	bpf_vm_set_budget(vm, 2000);
+	CHECK_EQ(bpf_vm_region_add(vm, region, sizeof(region), BPF_VM_RW, "r"), 0);
+	for (int n = 0; n < 20000; n++) {
+		struct bpf_insn in[16];
+		struct bpf_vm_prog p = { .name = "rnd", .insns = in, .nr_insns = ARRAY_SIZE(in) };
+		u64 args[5] = { (u64)(uintptr_t)region, (u64)(uintptr_t)&region[4], 0, 8, 3 }, r0;
+
+		for (u32 i = 0; i + 1 < ARRAY_SIZE(in); i++)
+			in[i] = random_insn(&seed, codes, nr_codes, i, ARRAY_SIZE(in));
+		in[ARRAY_SIZE(in) - 1] = (struct bpf_insn)EXIT_I;
+		if (bpf_vm_validate(&p, NULL))
+			continue;
+		ran++;
+		if (bpf_vm_exec(vm, &p, 0, args, &r0)) {
+			failed_runs++;
+			bad += !bpf_vm_last_error(vm)->msg[0];
+		}
+	}
+	bpf_vm_destroy(vm);
+	CHECK_EQ(bad, 0);
+	CHECK(ran > 5000);
+	CHECK(failed_runs > 100 && failed_runs < ran);
 }
