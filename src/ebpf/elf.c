@@ -121,7 +121,7 @@ static int elf_check_header(struct bpf_obj *obj, Elf64_Ehdr *eh)
 
 static bool sec_in_file(const struct bpf_obj *obj, const Elf64_Shdr *sh)
 {
-	if (sh->sh_type == SHT_NOBITS || sh->sh_type == SHT_NULL)
+	if (sh->sh_type == SHT_NOBITS)
 		return true;
 	return sh->sh_offset <= obj->size && sh->sh_size <= obj->size - sh->sh_offset;
 }
@@ -644,6 +644,11 @@ static int obj_collect_knobs(struct bpf_obj *obj)
 
 		if (btf_kind(v) != BTF_KIND_VAR)
 			continue;
+		if (btf_type_size(obj->btf, v->type) != vs->size ||
+		    (u64)vs->offset + vs->size > obj->maps[obj->rodata_map].desc.value_size)
+			return obj_sec_err(obj, obj->maps[obj->rodata_map].sec, -EINVAL,
+					   "variable '%s': BTF size does not match its place in the section",
+					   btf_str(obj->btf, v->name_off));
 		k->name = btf_str(obj->btf, v->name_off);
 		k->offset = vs->offset;
 		k->size = vs->size;
