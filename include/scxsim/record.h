@@ -144,7 +144,7 @@ struct rec_result {
 	u64 noise_tasks;           /* other tasks that ran inside the window */
 	u64 noise_runtime_ns;      /* their CPU time inside the window */
 	u64 reconstructed;         /* idle->task switches rebuilt (CPU-1 quirk) */
-	u64 resyncs;               /* other inconsistencies repaired (lost events) */
+	u64 recon_other;           /* other unrecorded switches rebuilt (task->task, ->idle) */
 	u64 recon_delay_ns;        /* delay used for rebuilt switches (measured, see record.c) */
 	u64 recon_samples;         /* recorded idle->task switches the delay was measured on */
 	u64 malformed_lines, lost_events, overruns, dropped;
