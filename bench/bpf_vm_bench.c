@@ -137,6 +137,8 @@ static double bench_loop(struct bpf_vm *vm, struct bpf_vm_prog *p)
 #define TASKS 64
 #define CALLS 2000000
 
+static double insns_per_call; /* measured by bench_enqueue_bpf */
+
 static void tasks_init(struct task *t, struct bctx *c)
 {
 	for (int i = 0; i < TASKS; i++)
@@ -149,7 +151,7 @@ static double bench_enqueue_bpf(struct bpf_vm *vm, struct bpf_vm_prog *p, struct
 				struct bctx *c, u64 *sum)
 {
 	double t0 = now_ns();
-	u64 s = 0, r0 = 0;
+	u64 s = 0, r0 = 0, before = bpf_vm_insn_count(vm);
 
 	for (int i = 0; i < CALLS; i++) {
 		u64 args[5] = { (u64)(uintptr_t)&t[i % TASKS], (u64)(uintptr_t)c };
@@ -161,6 +163,7 @@ static double bench_enqueue_bpf(struct bpf_vm *vm, struct bpf_vm_prog *p, struct
 		s += r0;
 	}
 	*sum = s + c->min_vtime + c->nr;
+	insns_per_call = (double)(bpf_vm_insn_count(vm) - before) / CALLS;
 	return (now_ns() - t0) / CALLS;
 }
 
@@ -205,8 +208,8 @@ int main(void)
 	}
 	printf("bpf_vm: simple loop            %8.2f ns/insn  (%.0f M insn/s)\n", median(ns_insn, RUNS),
 	       1e3 / median(ns_insn, RUNS));
-	printf("bpf_vm: enqueue, interpreted   %8.1f ns/call  (%u insns + 1 helper per call)\n",
-	       median(ns_bpf, RUNS), 47);
+	printf("bpf_vm: enqueue, interpreted   %8.1f ns/call  (%.1f insns + 1 helper per call)\n",
+	       median(ns_bpf, RUNS), insns_per_call);
 	printf("bpf_vm: enqueue, native -O2    %8.1f ns/call\n", median(ns_nat, RUNS));
 	printf("bpf_vm: interpreted / native   %8.1fx  (median of %d runs; results %s)\n",
 	       median(ns_bpf, RUNS) / median(ns_nat, RUNS), RUNS, sum_bpf == sum_nat ? "agree" : "DIFFER");
