@@ -616,7 +616,7 @@ TEST(bpf_obj_load_resolver_errors)
 	}
 	{
 		OPEN(obj, "loader_sched.bpf.o");
-		/* no resolver at all: the strong kconfig extern is the first failure */
+		/* no resolver at all: the first strong extern (in symbol order) fails */
 		CHECK_EQ(bpf_obj_load(obj, NULL), -ENOENT);
 		CHECK_CONTAINS(bpf_obj_errmsg(obj), "kfunc 'scx_bpf_dispatch' not found");
 		bpf_obj_free(obj);
@@ -1111,6 +1111,12 @@ TEST(bpf_obj_rejects_corrupt_headers)
 	free(b);
 	b = mutated(orig, n);
 	shdr_at(b, sec_index(b, ".BTF"))->sh_offset = (u64)1 << 62;
+	EXPECT_ERR(b, n, "out of range");
+	free(b);
+	/* a SHT_NULL section is bounds-checked too (found by the fuzzer) */
+	b = mutated(orig, n);
+	shdr_at(b, sec_index(b, ".debug_str"))->sh_type = SHT_NULL;
+	shdr_at(b, sec_index(b, ".debug_str"))->sh_offset = (u64)1 << 40;
 	EXPECT_ERR(b, n, "out of range");
 	free(b);
 	/* code size not a multiple of 8 */
