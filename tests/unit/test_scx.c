@@ -1,0 +1,818 @@
+/*
+ * test_scx.c — the ext class with small C schedulers (the same ops table the BPF runtime
+ * fills): global FIFO, global weighted vtime, per-CPU DSQs, a central dispatcher, a tickless
+ * one, one using kicks; and a _fail test for every ejection path, each asserting the exit
+ * kind and message and that every finite task still finishes on fair afterwards.
+ */
+#include <stdlib.h>
+#include "machine/machine_int.h"
+#include "scx/scx_int.h"
+#include "test.h"
+
+struct srun {
+	struct topo *t;
+	struct workload *w;
+	struct machine *m;
+	char err[512];
+};
+
+static int srun_start(struct srun *r, const char *topo, const char *json,
+		      const struct sched_ext_ops *ops)
+{
+	struct machine_params p;
+
+	memset(r, 0, sizeof(*r));
+	if (topo_parse(topo, &r->t, r->err, sizeof(r->err)))
+		return -1;
+	if (workload_is_generator(json)) {
+		if (workload_generate(json, &r->w, r->err, sizeof(r->err)))
+			return -2;
+	} else if (workload_load_buf("t.json", json, strlen(json), &r->w, r->err, sizeof(r->err))) {
+		return -2;
+	}
+	machine_params_default(&p);
+	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
+	if (!r->m)
+		return -3;
+	if (ops && machine_attach_scx(r->m, ops, r->err, sizeof(r->err)))
+		return -4;
+	return 0;
+}
+
+static int srun(struct srun *r, const char *topo, const char *json,
+		const struct sched_ext_ops *ops, u64 dur)
+{
+	int e = srun_start(r, topo, json, ops);
+	return e ? e : machine_run(r->m, dur);
+}
+
+static void srun_free(struct srun *r)
+{
+	machine_destroy(r->m);
+	workload_free(r->w);
+	topo_free(r->t);
+}
+
+static struct task_struct *by_comm(struct machine *m, const char *comm)
+{
+	for (int i = 0; i < m->nr_tasks; i++)
+		if (!strcmp(m->tasks[i]->comm, comm))
+			return m->tasks[i];
+	return NULL;
+}
+
+/* every finite task finished all its work, and no invariant broke */
+static bool all_finished(struct machine *m)
+{
+	for (int i = 0; i < m->nr_tasks; i++) {
+		struct task_struct *p = m->tasks[i];
+		if (p->st.work_total_ns >= 0 &&
+		    (!p->st.finished || (s64)p->st.work_done_ns != p->st.work_total_ns)) {
+			fprintf(stderr, "  %s[%d] not finished: %llu/%lld ns\n", p->comm, p->pid,
+				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns);
+			return false;
+		}
+	}
+	for (int i = 0; i < m->nr_violations; i++)
+		fprintf(stderr, "  violation: %s\n", m->violations[i]);
+	return m->nr_violations == 0;
+}
+
+static enum scx_exit_kind exit_kind(struct machine *m)
+{
+	return machine_scx_exit_info(m)->kind;
+}
+
+static const char *finite_mix =
+	"{\"tasks\":{\"w\":{\"instance\":6,\"loop\":100,\"run\":700,\"sleep\":900},"
+	"\"h\":{\"instance\":3,\"loop\":4,\"run\":20000},"
+	"\"m\":{\"instance\":2,\"loop\":50,\"lock\":\"mx\",\"run\":100,\"unlock\":\"mx\",\"sleep\":50}}}";
+
+/* ---- global FIFO ---------------------------------------------------------------------- */
+
+static void fifo_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+static const struct sched_ext_ops fifo_ops = { .enqueue = fifo_enqueue, .name = "fifo" };
+
+TEST(scx_global_fifo_runs_everything)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "2s2c2t", finite_mix, &fifo_ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	for (int i = 0; i < r.m->nr_tasks; i++) {
+		CHECK(r.m->tasks[i]->st.runtime_by_class[0] > 0); /* ran on ext */
+		CHECK_EQ(r.m->tasks[i]->st.runtime_by_class[1], 0);
+	}
+	CHECK(r.m->scx->nr_enqueued > 0);
+	srun_free(&r);
+}
+
+TEST(scx_only_name_is_required)
+{
+	static const struct sched_ext_ops minimal = { .name = "minimal" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "4", finite_mix, &minimal, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK_STR(task_class_name(by_comm(r.m, "h-0")), "ext");
+	srun_free(&r);
+}
+
+/* ---- global weighted vtime -------------------------------------------------------------- */
+
+#define VT_DSQ 7
+static u64 vtime_now;
+
+static s32 vt_init(void)
+{
+	vtime_now = 0;
+	return scx_bpf_create_dsq(VT_DSQ, -1);
+}
+
+static void vt_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	u64 vtime = p->scx.dsq_vtime;
+
+	if ((s64)(vtime - (vtime_now - SCX_SLICE_DFL)) < 0)
+		vtime = vtime_now - SCX_SLICE_DFL;
+	scx_bpf_dsq_insert_vtime(p, VT_DSQ, SCX_SLICE_DFL, vtime, enq_flags);
+}
+
+static void vt_dispatch(s32 cpu, struct task_struct *prev)
+{
+	scx_bpf_dsq_move_to_local(VT_DSQ);
+}
+
+static void vt_running(struct task_struct *p)
+{
+	if ((s64)(vtime_now - p->scx.dsq_vtime) < 0)
+		vtime_now = p->scx.dsq_vtime;
+}
+
+static void vt_stopping(struct task_struct *p, bool runnable)
+{
+	p->scx.dsq_vtime += (SCX_SLICE_DFL - p->scx.slice) * 100 / p->scx.weight;
+}
+
+static void vt_enable(struct task_struct *p)
+{
+	p->scx.dsq_vtime = vtime_now;
+}
+
+static const struct sched_ext_ops vtime_ops = {
+	.init = vt_init, .enqueue = vt_enqueue, .dispatch = vt_dispatch, .running = vt_running,
+	.stopping = vt_stopping, .enable = vt_enable, .name = "vtime",
+};
+
+TEST(scx_global_vtime_weighted_shares)
+{
+	struct srun r;
+	/*
+	 * Two tasks of each weight: with only one task per weight, a scheduler like this one
+	 * (and upstream scx_simple) alternates strictly, since ops.dispatch() moves the other
+	 * task whenever a slice ends; with more tasks queued the vtime order decides.
+	 */
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"n0\":{\"instance\":2,\"run\":100000},"
+			       "\"n5\":{\"instance\":2,\"priority\":5,\"run\":100000}}}",
+		      &vtime_ops, 20 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	u64 a = by_comm(r.m, "n0-0")->st.runtime_ns + by_comm(r.m, "n0-1")->st.runtime_ns;
+	u64 b = by_comm(r.m, "n5-0")->st.runtime_ns + by_comm(r.m, "n5-1")->st.runtime_ns;
+	double q = (double)a / b, want = 1024.0 / 335.0;
+	if (q < want * 0.98 || q > want * 1.02)
+		FAIL_("vtime nice0:nice5 = %.4f, want %.4f +-2%%", q, want);
+	CHECK_EQ(by_comm(r.m, "n5-0")->scx.weight, 33);
+	srun_free(&r);
+}
+
+TEST(scx_global_vtime_finite_mix)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "2s4c2t:llc=4", finite_mix, &vtime_ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+/* ---- per-CPU DSQs: each task sticks to the CPU select_cpu chose ------------------------- */
+
+static s32 pcpu_select(struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	bool idle;
+	return scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &idle);
+}
+
+static void pcpu_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | (u64)scx_bpf_task_cpu(p), SCX_SLICE_DFL / 4, enq_flags);
+}
+
+static const struct sched_ext_ops pcpu_ops = {
+	.select_cpu = pcpu_select, .enqueue = pcpu_enqueue, .name = "pcpu",
+};
+
+TEST(scx_per_cpu_local_dsqs)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "4", finite_mix, &pcpu_ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+/* ---- central: CPU 0 dispatches for everyone, others run tickless ------------------------- */
+
+#define CENTRAL_DSQ 100
+static s32 central_select(struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	return 0; /* every wake-up goes to the central CPU */
+}
+
+static s32 central_init(void)
+{
+	return scx_bpf_create_dsq(CENTRAL_DSQ, -1);
+}
+
+static void central_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, CENTRAL_DSQ, SCX_SLICE_INF, enq_flags);
+	scx_bpf_kick_cpu(0, SCX_KICK_PREEMPT);
+}
+
+static void central_dispatch(s32 cpu, struct task_struct *prev)
+{
+	if (cpu != 0) {
+		/* not central: nothing to pull ourselves; ask the central CPU */
+		scx_bpf_kick_cpu(0, 0);
+		return;
+	}
+	for (s32 c = 1; c < (s32)scx_bpf_nr_cpu_ids(); c++) {
+		const struct cpumask *idle = scx_bpf_get_idle_cpumask();
+		if (!scx_bpf_dsq_nr_queued(CENTRAL_DSQ))
+			break;
+		if (!cpumask_test(idle, c) || scx_bpf_dsq_nr_queued(SCX_DSQ_LOCAL_ON | c))
+			continue;
+		struct scx_sched *sch = scx_sch(scx_current_machine());
+		struct task_struct *p = dsq_first(dsq_find_user(sch, CENTRAL_DSQ));
+		for (; p; p = dsq_next(dsq_find_user(sch, CENTRAL_DSQ), p))
+			if (cpumask_test(&p->cpus_allowed, c))
+				break;
+		if (!p)
+			continue;
+		/* move it out of the central DSQ straight to CPU c */
+		dsq_remove(p->scx.dsq, p);
+		p->scx.ops_state = SCX_OPSS_QUEUED;
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | c, SCX_SLICE_INF, 0);
+		scx_bpf_kick_cpu(c, SCX_KICK_IDLE);
+	}
+	scx_bpf_dsq_move_to_local(CENTRAL_DSQ);
+}
+
+static const struct sched_ext_ops central_ops = {
+	.select_cpu = central_select, .init = central_init, .enqueue = central_enqueue,
+	.dispatch = central_dispatch, .name = "central",
+};
+
+TEST(scx_central_dispatcher_and_tickless)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "4", "{\"tasks\":{\"h\":{\"instance\":3,\"loop\":3,\"run\":30000,\"sleep\":100}}}",
+		      &central_ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	/* CPUs 1-3 ran tasks with infinite slices: (almost) no ticks there */
+	u64 busy = 0, ticks = 0;
+	for (int c = 1; c < 4; c++) {
+		busy += r.m->sim.now - r.m->rqs[c].idle_ns;
+		ticks += r.m->rqs[c].nr_ticks;
+	}
+	CHECK(busy > 100 * NSEC_PER_MSEC);
+	if (ticks > 5)
+		FAIL_("non-central CPUs took %llu ticks while running tickless", (unsigned long long)ticks);
+	srun_free(&r);
+}
+
+/* ---- kicks: a latency-sensitive task preempts via SCX_ENQ_PREEMPT ------------------------ */
+
+static void kick_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (!strcmp(p->comm, "urgent"))
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | 0, SCX_SLICE_DFL, enq_flags | SCX_ENQ_PREEMPT);
+	else
+		scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+static const struct sched_ext_ops kick_ops = { .enqueue = kick_enqueue, .name = "kick" };
+
+TEST(scx_enq_preempt_preempts_at_once)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"hog\":{\"run\":500000},"
+			       "\"urgent\":{\"loop\":20,\"sleep\":5000,\"run\":200}}}",
+		      &kick_ops, NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	struct task_struct *u = by_comm(r.m, "urgent");
+	CHECK(u->st.finished);
+	/* without preemption it would wait for the hog's 20 ms slice */
+	CHECK(hist_max(u->st.wake_lat) < 100000);
+	srun_free(&r);
+}
+
+static void kickcpu_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+	if (!strcmp(p->comm, "urgent"))
+		scx_bpf_kick_cpu(0, SCX_KICK_PREEMPT);
+}
+
+static const struct sched_ext_ops kickcpu_ops = {
+	.enqueue = kickcpu_enqueue, .flags = SCX_OPS_ENQ_LAST, .name = "kickcpu",
+};
+
+TEST(scx_kick_preempt_zeroes_slice)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"hog\":{\"run\":500000},"
+			       "\"urgent\":{\"loop\":20,\"sleep\":5000,\"run\":200}}}",
+		      &kickcpu_ops, NSEC_PER_SEC), 0);
+	struct task_struct *u = by_comm(r.m, "urgent");
+	CHECK(u->st.finished);
+	CHECK(hist_max(u->st.wake_lat) < 100000);
+	CHECK(r.m->scx->nr_kicks >= 20);
+	srun_free(&r);
+}
+
+/* ---- partial switch: only SCHED_EXT tasks join ------------------------------------------ */
+
+static const struct sched_ext_ops partial_ops = {
+	.enqueue = fifo_enqueue, .flags = SCX_OPS_SWITCH_PARTIAL, .name = "partial",
+};
+
+TEST(scx_switch_partial_only_sched_ext_tasks)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", "{\"tasks\":{\"e\":{\"policy\":\"SCHED_EXT\",\"loop\":5,\"run\":1000,\"sleep\":100},"
+			       "\"f\":{\"loop\":5,\"run\":1000,\"sleep\":100}}}",
+		      &partial_ops, NSEC_PER_SEC), 0);
+	CHECK_STR(task_class_name(by_comm(r.m, "e")), "ext");
+	CHECK_STR(task_class_name(by_comm(r.m, "f")), "fair");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+/* ---- ejection paths -------------------------------------------------------------------- */
+
+static void drop_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	/* keeps every task and never dispatches it */
+}
+
+TEST(scx_fail_watchdog_stall_then_fair_finishes)
+{
+	static const struct sched_ext_ops ops = { .enqueue = drop_enqueue, .timeout_ms = 3000, .name = "dropper" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 60 * NSEC_PER_SEC), 0);
+	const struct scx_exit_info *ei = machine_scx_exit_info(r.m);
+	CHECK_EQ(ei->kind, SCX_EXIT_ERROR_STALL);
+	CHECK_CONTAINS(ei->msg, "failed to run for ");
+	CHECK_CONTAINS(ei->msg, "held by the scheduler");
+	/* the watchdog looks every timeout/2, so it fires between 1x and 1.5x the timeout */
+	CHECK(r.m->scx->exit_at_ns >= 3 * NSEC_PER_SEC && r.m->scx->exit_at_ns <= 4500 * NSEC_PER_MSEC);
+	CHECK(all_finished(r.m));
+	CHECK_STR(task_class_name(by_comm(r.m, "h-0")), "fair");
+	srun_free(&r);
+}
+
+static s32 badcpu_select(struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	return 4096;
+}
+
+TEST(scx_fail_select_cpu_invalid_cpu)
+{
+	static const struct sched_ext_ops ops = { .select_cpu = badcpu_select, .name = "badcpu" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "4", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "invalid CPU 4096 from ops.select_cpu()");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static int err_count;
+static void err_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (++err_count == 50)
+		scx_bpf_error("enqueue of %s went wrong", p->comm);
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+TEST(scx_fail_scx_bpf_error_is_error_bpf)
+{
+	static const struct sched_ext_ops ops = { .enqueue = err_enqueue, .name = "erring" };
+	struct srun r;
+	err_count = 0;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	const struct scx_exit_info *ei = machine_scx_exit_info(r.m);
+	CHECK_EQ(ei->kind, SCX_EXIT_ERROR_BPF);
+	CHECK_CONTAINS(ei->msg, "went wrong");
+	CHECK_STR(ei->reason, "scx_bpf_error");
+	CHECK(ei->dump && strstr(ei->dump, "sched_ext dump"));
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static void exit_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (++err_count == 30)
+		scx_bpf_exit(42, "done after %d", err_count);
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+static enum scx_exit_kind seen_exit_kind;
+static void record_exit(struct scx_exit_info *ei)
+{
+	seen_exit_kind = ei->kind;
+}
+
+TEST(scx_fail_scx_bpf_exit_is_unreg_bpf_and_calls_ops_exit)
+{
+	static const struct sched_ext_ops ops = { .enqueue = exit_enqueue, .exit = record_exit, .name = "exiting" };
+	struct srun r;
+	err_count = 0;
+	seen_exit_kind = SCX_EXIT_NONE;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	const struct scx_exit_info *ei = machine_scx_exit_info(r.m);
+	CHECK_EQ(ei->kind, SCX_EXIT_UNREG_BPF);
+	CHECK_EQ(ei->exit_code, 42);
+	CHECK_STR(ei->msg, "done after 30");
+	CHECK_EQ(seen_exit_kind, SCX_EXIT_UNREG_BPF);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static void nodsq_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, 12345, SCX_SLICE_DFL, enq_flags);
+}
+
+TEST(scx_fail_insert_into_missing_dsq)
+{
+	static const struct sched_ext_ops ops = { .enqueue = nodsq_enqueue, .name = "nodsq" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "non-existent DSQ 0x3039");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static void wrongctx_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_move_to_local(SCX_DSQ_GLOBAL);
+}
+
+TEST(scx_fail_kfunc_from_wrong_callback)
+{
+	static const struct sched_ext_ops ops = { .enqueue = wrongctx_enqueue, .name = "wrongctx" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	const char *msg = machine_scx_exit_info(r.m)->msg;
+	CHECK_CONTAINS(msg, "scx_bpf_dsq_move_to_local() called from ops.enqueue()");
+	CHECK_CONTAINS(msg, "allowed only from ops.dispatch()");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static void hold_enqueue(struct task_struct *p, u64 enq_flags)
+{
+}
+
+static struct task_struct *held[64];
+static int nr_held;
+static void overflow_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (nr_held < 64)
+		held[nr_held++] = p;
+}
+
+static void overflow_dispatch(s32 cpu, struct task_struct *prev)
+{
+	for (int i = 0; i < nr_held; i++)
+		scx_bpf_dsq_insert(held[i], SCX_DSQ_GLOBAL, SCX_SLICE_DFL, 0);
+	nr_held = 0;
+}
+
+TEST(scx_fail_dispatch_batch_overflow)
+{
+	static const struct sched_ext_ops ops = {
+		.enqueue = overflow_enqueue, .dispatch = overflow_dispatch, .dispatch_max_batch = 2,
+		.name = "overflow",
+	};
+	struct srun r;
+	nr_held = 0;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"t\":{\"instance\":5,\"loop\":3,\"run\":100,\"sleep\":10}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "dispatch buffer overflow");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+	(void)hold_enqueue;
+}
+
+static void builtin_vtime_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert_vtime(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, 0, enq_flags);
+}
+
+TEST(scx_fail_vtime_on_builtin_dsq)
+{
+	static const struct sched_ext_ops ops = { .enqueue = builtin_vtime_enqueue, .name = "vtglobal" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "cannot use vtime ordering for built-in DSQ");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static int mix_n;
+static void mix_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (mix_n++ % 2)
+		scx_bpf_dsq_insert_vtime(p, VT_DSQ, SCX_SLICE_DFL, 0, enq_flags);
+	else
+		scx_bpf_dsq_insert(p, VT_DSQ, SCX_SLICE_DFL, enq_flags);
+}
+
+TEST(scx_fail_mixing_fifo_and_vtime)
+{
+	static const struct sched_ext_ops ops = {
+		.init = vt_init, .enqueue = mix_enqueue, .dispatch = vt_dispatch, .name = "mixer",
+	};
+	struct srun r;
+	mix_n = 0;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"t\":{\"instance\":4,\"loop\":3,\"run\":1000,\"sleep\":10}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "already had");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static void badflags_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags | (1ULL << 60));
+}
+
+TEST(scx_fail_invalid_enq_flags)
+{
+	static const struct sched_ext_ops ops = { .enqueue = badflags_enqueue, .name = "badflags" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "invalid enq_flags");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static struct task_struct *first_seen;
+static void other_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (!first_seen) {
+		first_seen = p;
+		scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+		return;
+	}
+	scx_bpf_dsq_insert(first_seen, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+TEST(scx_fail_direct_dispatch_of_another_task)
+{
+	static const struct sched_ext_ops ops = { .enqueue = other_enqueue, .name = "other" };
+	struct srun r;
+	first_seen = NULL;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "tries to direct-dispatch");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static void localon_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | 1, SCX_SLICE_DFL, enq_flags);
+}
+
+TEST(scx_fail_local_on_cpu_outside_affinity)
+{
+	static const struct sched_ext_ops ops = { .enqueue = localon_enqueue, .name = "localon" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", "{\"tasks\":{\"pinned\":{\"cpus\":[0],\"loop\":3,\"run\":1000,\"sleep\":10}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "target cpu 1 not allowed for pinned");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static void destroy_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, VT_DSQ, SCX_SLICE_DFL, enq_flags);
+}
+
+static void destroy_dispatch(s32 cpu, struct task_struct *prev)
+{
+	if (scx_bpf_dsq_nr_queued(VT_DSQ) > 0)
+		scx_bpf_destroy_dsq(VT_DSQ);
+	scx_bpf_dsq_move_to_local(VT_DSQ);
+}
+
+TEST(scx_fail_destroy_in_use_dsq)
+{
+	static const struct sched_ext_ops ops = {
+		.init = vt_init, .enqueue = destroy_enqueue, .dispatch = destroy_dispatch, .name = "destroyer",
+	};
+	struct srun r;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"t\":{\"instance\":2,\"loop\":3,\"run\":1000,\"sleep\":10}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "in-use DSQ");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static s32 failing_init_task(struct task_struct *p, struct scx_init_task_args *args)
+{
+	return strcmp(p->comm, "h-1") ? 0 : -12;
+}
+
+TEST(scx_fail_init_task_error)
+{
+	static const struct sched_ext_ops ops = { .init_task = failing_init_task, .name = "badinit" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "ops.init_task() failed (-12) for h-1");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+TEST(scx_fail_sysrq_s)
+{
+	struct srun r;
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &vtime_ops), 0);
+	machine_sysrq_at(r.m, 20 * NSEC_PER_MSEC);
+	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_SYSRQ);
+	CHECK_EQ(r.m->scx->exit_at_ns, 20 * NSEC_PER_MSEC);
+	CHECK_STR(machine_scx_exit_info(r.m)->reason, "disabled by sysrq-S");
+	CHECK(all_finished(r.m));
+	/* tasks ran on both classes */
+	struct task_struct *h = by_comm(r.m, "h-0");
+	CHECK(h->st.runtime_by_class[0] > 0 && h->st.runtime_by_class[1] > 0);
+	srun_free(&r);
+}
+
+static s32 failing_init(void)
+{
+	return -22;
+}
+
+TEST(scx_fail_load_errors)
+{
+	struct srun r;
+	static const struct sched_ext_ops noname = { .enqueue = fifo_enqueue };
+	static const struct sched_ext_ops badname = { .name = "has space" };
+	static const struct sched_ext_ops badflags = { .name = "f", .flags = 1ULL << 40 };
+	static const struct sched_ext_ops badtimeout = { .name = "t", .timeout_ms = 60000 };
+	static const struct sched_ext_ops badinit = { .name = "i", .init = failing_init };
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &noname), -4);
+	CHECK_CONTAINS(r.err, "ops.name");
+	srun_free(&r);
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &badname), -4);
+	CHECK_CONTAINS(r.err, "only letters");
+	srun_free(&r);
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &badflags), -4);
+	CHECK_CONTAINS(r.err, "unknown ops.flags");
+	srun_free(&r);
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &badtimeout), -4);
+	CHECK_CONTAINS(r.err, "timeout_ms 60000");
+	srun_free(&r);
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &badinit), -4);
+	CHECK_CONTAINS(r.err, "ops.init() failed (-22)");
+	srun_free(&r);
+}
+
+/* ---- state callbacks fire in order ---------------------------------------------------- */
+
+static int n_runnable, n_running, n_stopping, n_quiescent, n_enable, n_disable, n_init, n_exit_task;
+static int depth_bad;
+static int state_of[1000]; /* 0 quiescent, 1 runnable, 2 running */
+
+static void st_runnable(struct task_struct *p, u64 f)
+{
+	n_runnable++;
+	if (state_of[p->pid] != 0)
+		depth_bad++;
+	state_of[p->pid] = 1;
+}
+static void st_running(struct task_struct *p)
+{
+	n_running++;
+	if (state_of[p->pid] != 1)
+		depth_bad++;
+	state_of[p->pid] = 2;
+}
+static void st_stopping(struct task_struct *p, bool runnable)
+{
+	n_stopping++;
+	if (state_of[p->pid] != 2)
+		depth_bad++;
+	state_of[p->pid] = 1;
+}
+static void st_quiescent(struct task_struct *p, u64 f)
+{
+	n_quiescent++;
+	if (state_of[p->pid] != 1)
+		depth_bad++;
+	state_of[p->pid] = 0;
+}
+static void st_enable(struct task_struct *p) { n_enable++; }
+static void st_disable(struct task_struct *p) { n_disable++; }
+static s32 st_init_task(struct task_struct *p, struct scx_init_task_args *a)
+{
+	n_init++;
+	return a->fork ? 0 : -1;
+}
+static void st_exit_task(struct task_struct *p, struct scx_exit_task_args *a) { n_exit_task++; }
+
+TEST(scx_state_callbacks_pair_up)
+{
+	static const struct sched_ext_ops ops = {
+		.enqueue = fifo_enqueue, .runnable = st_runnable, .running = st_running,
+		.stopping = st_stopping, .quiescent = st_quiescent, .enable = st_enable,
+		.disable = st_disable, .init_task = st_init_task, .exit_task = st_exit_task,
+		.name = "states",
+	};
+	struct srun r;
+	n_runnable = n_running = n_stopping = n_quiescent = n_enable = n_disable = 0;
+	n_init = n_exit_task = depth_bad = 0;
+	memset(state_of, 0, sizeof(state_of));
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK_EQ(depth_bad, 0);
+	CHECK_EQ(n_init, r.m->nr_tasks);
+	CHECK_EQ(n_enable, r.m->nr_tasks);
+	CHECK_EQ(n_disable, r.m->nr_tasks);  /* every task exited */
+	CHECK_EQ(n_exit_task, r.m->nr_tasks);
+	CHECK_EQ(n_runnable, n_quiescent);
+	CHECK_EQ(n_running, n_stopping);
+	CHECK(n_running >= n_runnable);
+	srun_free(&r);
+}
+
+/* v3 names: prep_enable/enable(p, args) and scx_bpf_dispatch/consume */
+static int v3_prep, v3_enable;
+static s32 v3_prep_enable(struct task_struct *p, struct scx_enable_args *a) { v3_prep++; return 0; }
+static void v3_enable_fn(struct task_struct *p, struct scx_enable_args *a) { v3_enable++; }
+static void v3_enqueue(struct task_struct *p, u64 f) { scx_bpf_dispatch(p, VT_DSQ, SCX_SLICE_DFL, f); }
+static void v3_dispatch(s32 cpu, struct task_struct *prev) { scx_bpf_consume(VT_DSQ); }
+
+TEST(scx_v3_names)
+{
+	static const struct sched_ext_ops ops = {
+		.init = vt_init, .prep_enable = v3_prep_enable, .enable_v3 = v3_enable_fn,
+		.enqueue = v3_enqueue, .dispatch = v3_dispatch, .name = "v3",
+	};
+	struct srun r;
+	v3_prep = v3_enable = 0;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK_EQ(v3_prep, r.m->nr_tasks);
+	CHECK_EQ(v3_enable, r.m->nr_tasks);
+	srun_free(&r);
+}
+
+TEST(scx_hackbench_and_rt_coexist)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "4", "hackbench:groups=2,loops=20", &vtime_ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"hog\":{\"loop\":10,\"run\":10000},"
+			       "\"rt\":{\"policy\":\"SCHED_FIFO\",\"priority\":10,\"loop\":10,\"sleep\":3000,\"run\":500}}}",
+		      &vtime_ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK(hist_max(by_comm(r.m, "rt")->st.wake_lat) < 20000);
+	srun_free(&r);
+}
