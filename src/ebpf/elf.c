@@ -20,6 +20,9 @@
 
 #include "ebpf/obj_int.h"
 
+/* a global data section (.bss is not backed by the file) larger than this is refused */
+#define MAX_DATA_SEC (64u << 20)
+
 /* ---- errors ------------------------------------------------------------------------------ */
 
 static int obj_verr(struct bpf_obj *obj, int err, const char *pfx, const char *fmt, va_list ap)
@@ -576,8 +579,9 @@ static int map_from_data_sec(struct bpf_obj *obj, int sec)
 	s32 dsid = btf_find_by_name_kind(obj->btf, s->name, BTF_KIND_DATASEC);
 	int err;
 
-	if (s->sh.sh_size > UINT32_MAX)
-		return obj_sec_err(obj, sec, -E2BIG, "too large");
+	if (s->sh.sh_size > MAX_DATA_SEC)
+		return obj_sec_err(obj, sec, -E2BIG, "too large (%llu bytes, limit %u)",
+				   (unsigned long long)s->sh.sh_size, MAX_DATA_SEC);
 	err = obj_add_map(obj, &m);
 	if (err)
 		return err;

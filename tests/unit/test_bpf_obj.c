@@ -1119,6 +1119,11 @@ TEST(bpf_obj_rejects_corrupt_headers)
 	shdr_at(b, sec_index(b, ".debug_str"))->sh_offset = (u64)1 << 40;
 	EXPECT_ERR(b, n, "out of range");
 	free(b);
+	/* .bss is not backed by the file: its size is capped (found by the fuzzer) */
+	b = mutated(orig, n);
+	shdr_at(b, sec_index(b, ".bss"))->sh_size = (u64)1 << 32;
+	EXPECT_ERR(b, n, "section '.bss': too large (4294967296 bytes, limit 67108864)");
+	free(b);
 	/* code size not a multiple of 8 */
 	b = mutated(orig, n);
 	shdr_at(b, sec_index(b, ".text"))->sh_size -= 4;
