@@ -2,8 +2,8 @@
 # record-testdata.sh SCXSIM — re-record the real-kernel traces kept in tests/data/record/
 # (root, tracefs, rt-app and linux-perf needed). For each workload it writes NAME.trace.gz (the
 # raw tracefs text, gzip -9), NAME.real.json (the result) and NAME.replay.json (the rt-app
-# replay). The machine is shared: other programs' CPU time shows up as noise, so each
-# recording is tried up to 5 times and the first whose noise_runtime_ns is under 2% of the
+# replay, with barriers: suspend/resume replays stalled in scxsim, see docs/fidelity.md).
+# The machine is shared: other programs' CPU time shows up as noise, so each recording is tried up to 5 times and the first whose noise_runtime_ns is under 2% of the
 # window's CPU time is kept (else the quietest). The unit tests check figures verified by hand
 # on the committed files: re-recording means re-verifying them (see docs/fidelity.md).
 set -eu
@@ -34,7 +34,7 @@ record() { # name args...
 	done
 	cp "$TMP/best.trace.gz" "$OUT/$name.trace.gz"
 	"$SCXSIM" record --from-trace "$OUT/$name.trace.gz" --out "$OUT/$name.real.json" \
-		--workload-out "$OUT/$name.replay.json"
+		--workload-out "$OUT/$name.replay.json" --replay-sync barrier
 }
 
 record example1 --rtapp "$PWD/$OUT/example1.json"

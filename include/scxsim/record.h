@@ -94,7 +94,7 @@ enum rec_step_kind { REC_STEP_RUN, REC_STEP_SLEEP, REC_STEP_SUSPEND, REC_STEP_RE
 /* One step of a task's replay: CPU work, a timed sleep, or a wait/wake on a task's condition. */
 struct rec_step {
 	u8 kind;                   /* enum rec_step_kind */
-	s32 arg;                   /* SUSPEND/RESUME: index of the task whose condition it is */
+	s32 arg;                   /* SUSPEND: index of the waker; RESUME: index of the woken task */
 	u64 ns;                    /* RUN/SLEEP: duration */
 };
 
@@ -175,7 +175,15 @@ void rec_result_write_json(const struct rec_result *r, FILE *f);
 
 /* ---- replay -------------------------------------------------------------------------------- */
 
+enum rec_sync {
+	REC_SYNC_SUSPEND,          /* "suspend"/"resume" on the sleeper's condition (rt-app: a resume
+				    * before the suspend is lost, so a replay can stall) */
+	REC_SYNC_BARRIER,          /* a 2-task "barrier" per waker/sleeper pair: never loses a wakeup,
+				    * but a waker ahead of its sleeper waits for it */
+};
+
 struct rec_replay_opts {
+	enum rec_sync sync;        /* how wakeups between recorded tasks are written */
 	int tolerance_pct;         /* values within this % (or 20 µs) of a phase's mean collapse */
 	int max_period;            /* longest repeated pattern looked for, in steps (default 8) */
 };

@@ -19,7 +19,7 @@
 #include "scxsim/record.h"
 
 struct rec_cli {
-	const char *out, *workload_out, *trace_raw, *from_trace, *rtapp;
+	const char *out, *workload_out, *trace_raw, *from_trace, *rtapp, *replay_sync;
 	long root_pid, buffer_kb, tolerance, rebuild_delay_ns;
 	char **cmd;              /* after "--" */
 };
@@ -37,6 +37,7 @@ static const struct {
 	{ "--trace-raw", O_STR, offsetof(struct rec_cli, trace_raw), 0, 0 },
 	{ "--from-trace", O_STR, offsetof(struct rec_cli, from_trace), 0, 0 },
 	{ "--rtapp", O_STR, offsetof(struct rec_cli, rtapp), 0, 0 },
+	{ "--replay-sync", O_STR, offsetof(struct rec_cli, replay_sync), 0, 0 },
 	{ "--root-pid", O_NUM, offsetof(struct rec_cli, root_pid), 1, 1L << 30 },
 	{ "--buffer-kb", O_NUM, offsetof(struct rec_cli, buffer_kb), 64, 4L << 20 },
 	{ "--tolerance", O_NUM, offsetof(struct rec_cli, tolerance), 0, 1000 },
@@ -45,7 +46,8 @@ static const struct {
 
 static const char rec_usage[] =
 	"usage: scxsim record [--out REAL.json] [--workload-out REPLAY.json] [--trace-raw FILE]\n"
-	"                     [--buffer-kb N] [--tolerance PCT] [--rebuild-delay-ns N] -- CMD ARGS...\n"
+	"                     [--buffer-kb N] [--tolerance PCT] [--rebuild-delay-ns N]\n"
+	"                     [--replay-sync suspend|barrier] -- CMD ARGS...\n"
 	"       scxsim record [outputs] --rtapp FILE.json\n"
 	"       scxsim record [outputs] --from-trace FILE[.gz] [--root-pid N]\n";
 
@@ -102,6 +104,9 @@ static int rec_parse_args(int argc, char **argv, struct rec_cli *c)
 					      : "nothing to record: give -- CMD, --rtapp or --from-trace");
 	if (c->root_pid && !c->from_trace)
 		return rec_usage_err("%s", "--root-pid goes with --from-trace");
+	if (c->replay_sync && strcmp(c->replay_sync, "suspend") && strcmp(c->replay_sync, "barrier"))
+		return rec_usage_err("--replay-sync: '%s' is neither suspend nor barrier",
+				     c->replay_sync);
 	return 0;
 }
 
@@ -171,6 +176,9 @@ static void rec_summary(const struct rec_trace *t, const struct rec_result *r)
 static int rec_write_outputs(const struct rec_cli *c, const struct rec_result *r)
 {
 	struct rec_replay_opts ro = { .tolerance_pct = (int)c->tolerance };
+
+	if (c->replay_sync && !strcmp(c->replay_sync, "barrier"))
+		ro.sync = REC_SYNC_BARRIER;
 	struct rec_replay_stats st;
 	FILE *f = c->out ? fopen(c->out, "w") : stdout;
 

@@ -22,8 +22,9 @@
  *
  * Replay steps: a task's CPU time between blocking points is one RUN; a block ended by a
  * wakeup from irq/idle/another program is a SLEEP of the measured length; a block ended by a
- * recorded task (sched_waking in that task's context) becomes SUSPEND on the sleeper's own
- * condition, with a RESUME of it placed in the waker's steps at that moment (its RUN split).
+ * recorded task (sched_waking in that task's context) becomes SUSPEND (arg: the waker), with a
+ * RESUME (arg: the sleeper) placed in the waker's steps at that moment (its RUN split); only the
+ * first waking of a sleep counts, so RESUMEs and SUSPENDs pair one to one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -250,9 +251,21 @@ static void window_extend(struct ana *a, u64 t)
 
 /* ---- task state transitions ----------------------------------------------------------------- */
 
+/* A sleep ends at t (wakeup, or a switch-in whose wakeup was not seen): its replay step. */
+static void task_end_sleep(struct ana *a, struct rec_task *k, u64 t)
+{
+	if (k->waker >= 0)
+		task_push_step(a, k, REC_STEP_SUSPEND, k->waker, 0);
+	else
+		task_push_step(a, k, REC_STEP_SLEEP, 0, t - MIN(k->since_ns, t));
+	k->waker = -1;
+}
+
 static void task_start_running(struct rec_task *k, struct ana *a, int cpu, u64 t,
 			       bool is_switch)
 {
+	if (k->st == T_SLEEPING)
+		task_end_sleep(a, k, t);
 	if (k->st == T_RUNNABLE) {
 		k->wait_ns += t - MIN(k->since_ns, t);
 		if (k->woken_ns) {
@@ -416,7 +429,7 @@ static void on_waking(struct ana *a, const struct rec_event *ev)
 	struct rec_task *k = task_of(a, ev->pid);
 	int w = ev->ctx_irq == '.' ? task_idx(a, ev->ctx_pid) : -1;
 
-	if (!k || k->st != T_SLEEPING || w < 0 || ev->ctx_pid == ev->pid)
+	if (!k || k->st != T_SLEEPING || w < 0 || ev->ctx_pid == ev->pid || k->waker >= 0)
 		return;
 	struct rec_task *waker = &a->r->tasks[w];
 	task_flush_run(a, waker, ev->ts_ns);
@@ -444,13 +457,8 @@ static void on_wakeup(struct ana *a, const struct rec_event *ev)
 		k->nr_wakeups_running++;
 	if (k->st != T_SLEEPING && k->st != T_NEW)
 		return;
-	if (k->st == T_SLEEPING) {
-		if (k->waker >= 0)
-			task_push_step(a, k, REC_STEP_SUSPEND, (s32)(k - a->r->tasks), 0);
-		else
-			task_push_step(a, k, REC_STEP_SLEEP, 0, ev->ts_ns - MIN(k->since_ns, ev->ts_ns));
-	}
-	k->waker = -1;
+	if (k->st == T_SLEEPING)
+		task_end_sleep(a, k, ev->ts_ns);
 	k->st = T_RUNNABLE;
 	k->since_ns = k->woken_ns = ev->ts_ns;
 }

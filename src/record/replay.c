@@ -11,7 +11,9 @@
  * count x 0.5 µs of the recording; the order of blocking and waking is kept exactly; only the
  * spread of durations inside a phase is lost. tolerance 0 collapses only equal durations.
  *
- * Output is deterministic (tasks in fork order, phases in time order).
+ * Wakeups between recorded tasks are written as "suspend"/"resume" on the sleeper's condition
+ * (wake_SLEEPER), or with REC_SYNC_BARRIER as a two-task "barrier" per pair (wake_WAKER_SLEEPER)
+ * which cannot lose a wakeup. Output is deterministic (tasks in fork order, phases in time order).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -149,17 +151,22 @@ static int task_tokens(const struct rec_task *k, struct tok **out)
 	return n;
 }
 
-static void cond_name(char *buf, size_t n, const struct rec_result *r, int task)
+/* The resource of a wakeup of `sleeper` by `waker` (task indexes). */
+static void sync_name(char *buf, size_t n, const struct rec_result *r, enum rec_sync sync,
+		      int waker, int sleeper)
 {
-	snprintf(buf, n, "wake_%s", r->tasks[task].name);
+	if (sync == REC_SYNC_BARRIER)
+		snprintf(buf, n, "wake_%s_%s", r->tasks[waker].name, r->tasks[sleeper].name);
+	else
+		snprintf(buf, n, "wake_%s", r->tasks[sleeper].name);
 }
 
-/* The events of one phase: per position, the mean duration over its repetitions. */
-static u64 write_phase_events(struct jw *w, const struct rec_result *r, const struct tok *tk,
-			      const struct phase *ph)
+/* The events of one phase of task `self`: per position, the mean over its repetitions. */
+static u64 write_phase_events(struct jw *w, const struct rec_result *r, int self,
+			      enum rec_sync sync, const struct tok *tk, const struct phase *ph)
 {
 	static const char *const key[] = { "run", "sleep", "suspend", "resume" };
-	char name[64];
+	char name[96];
 
 	for (int j = 0; j < ph->period; j++) {
 		const struct tok *t = &tk[ph->start + j];
@@ -168,9 +175,12 @@ static u64 write_phase_events(struct jw *w, const struct rec_result *r, const st
 			for (int k = 0; k < ph->loop; k++)
 				sum += tk[ph->start + k * ph->period + j].us;
 			jw_kuint(w, key[t->kind], (sum + ph->loop / 2) / ph->loop);
+		} else if (t->kind == REC_STEP_SUSPEND) {
+			sync_name(name, sizeof(name), r, sync, t->arg, self);
+			jw_kstr(w, sync == REC_SYNC_BARRIER ? "barrier" : "suspend", name);
 		} else {
-			cond_name(name, sizeof(name), r, t->arg);
-			jw_kstr(w, key[t->kind], name);
+			sync_name(name, sizeof(name), r, sync, self, t->arg);
+			jw_kstr(w, sync == REC_SYNC_BARRIER ? "barrier" : "resume", name);
 		}
 	}
 	return (u64)ph->period;
@@ -215,7 +225,8 @@ static int write_task(struct jw *w, const struct rec_result *r, const struct rec
 		jw_obj_begin(w);
 		if (ph[i].loop > 1)
 			jw_kint(w, "loop", ph[i].loop);
-		st->events_out += write_phase_events(w, r, tk, &ph[i]);
+		st->events_out += write_phase_events(w, r, (int)(k - r->tasks),
+						     o ? o->sync : REC_SYNC_SUSPEND, tk, &ph[i]);
 		jw_obj_end(w);
 	}
 	if (!nph) {

@@ -461,7 +461,7 @@ TEST(record_tree_wakeups_between_tasks)
 	CHECK_EQ(p->steps[2].ns, 10000);
 	CHECK_EQ(c->nr_steps, 3);
 	CHECK_EQ(c->steps[1].kind, REC_STEP_SUSPEND);
-	CHECK_EQ(c->steps[1].arg, 1);
+	CHECK_EQ(c->steps[1].arg, 0);                /* woken by task 0 */
 	rec_result_free(r);
 	rec_trace_free(t);
 }
@@ -585,9 +585,10 @@ TEST(record_data_example1)
 
 /* ---- replay --------------------------------------------------------------------------------- */
 
-static char *rt_replay(const struct rec_result *r, int tol, struct rec_replay_stats *st)
+static char *rt_replay_sync(const struct rec_result *r, int tol, enum rec_sync sync,
+			    struct rec_replay_stats *st)
 {
-	struct rec_replay_opts o = { .tolerance_pct = tol };
+	struct rec_replay_opts o = { .tolerance_pct = tol, .sync = sync };
 	char *path;
 	FILE *f;
 
@@ -596,6 +597,11 @@ static char *rt_replay(const struct rec_result *r, int tol, struct rec_replay_st
 		return NULL;
 	rec_replay_write(r, &o, f, st);
 	return rt_capture_end(f, path);
+}
+
+static char *rt_replay(const struct rec_result *r, int tol, struct rec_replay_stats *st)
+{
+	return rt_replay_sync(r, tol, REC_SYNC_SUSPEND, st);
 }
 
 /* A synthetic task: 40 x (run 10, resume self, run 3) then one long run; 2nd task sleeps. */
@@ -624,7 +630,7 @@ static struct rec_result *rt_synthetic(void)
 	k->prio = 125;
 	k->fork_ns = 2000;
 	k->steps = calloc(4, sizeof(*k->steps));
-	k->steps[k->nr_steps++] = (struct rec_step){ REC_STEP_SUSPEND, 1, 0 };
+	k->steps[k->nr_steps++] = (struct rec_step){ REC_STEP_SUSPEND, 0, 0 };
 	k->steps[k->nr_steps++] = (struct rec_step){ REC_STEP_SLEEP, 0, 7000 };
 	return r;
 }
@@ -653,6 +659,14 @@ TEST(record_replay_collapses_repeats)
 	CHECK(out);
 	CHECK_EQ(st.events_out, st.steps);
 	CHECK(!strstr(out, "\"loop\": 40"));
+	free(out);
+	/* barrier mode: one 2-task barrier per waker/sleeper pair, on both sides */
+	out = rt_replay_sync(r, 25, REC_SYNC_BARRIER, &st);
+	CHECK(out);
+	CHECK(!strstr(out, "\"resume\""));
+	CHECK(!strstr(out, "\"suspend\""));
+	const char *b1 = strstr(out, "\"barrier\": \"wake_a_b\"");
+	CHECK(b1 && strstr(b1 + 1, "\"barrier\": \"wake_a_b\""));
 	free(out);
 	rec_result_free(r);
 }
