@@ -129,7 +129,8 @@ static void bench_pipe(void)
 
 static void bench_memory(void)
 {
-	const char *json = "{\"tasks\":{\"t\":{\"instance\":100000,\"loop\":-1,\"run\":50,\"sleep\":5000}}}";
+	const char *json = "{\"tasks\":{\"a\":{\"instance\":50000,\"loop\":-1,\"run\":50,\"sleep\":5000},"
+			   "\"b\":{\"instance\":50000,\"loop\":-1,\"run\":50,\"sleep\":5000}}}";
 	struct topo *t;
 	struct workload *w;
 	struct machine *m;
@@ -149,9 +150,9 @@ static void bench_memory(void)
 		return;
 	}
 	size_t created = mallinfo2().uordblks;
-	machine_run(m, 20 * NSEC_PER_MSEC);
+	machine_run(m, 300 * NSEC_PER_MSEC);
 	size_t after = mallinfo2().uordblks;
-	printf("memory at 100k tasks (64 CPUs): %.0f bytes/task at creation, %.0f bytes/task after 20 ms "
+	printf("memory at 100k tasks (64 CPUs): %.0f bytes/task at creation, %.0f bytes/task after 300 ms "
 	       "of sleep/run (latency histograms allocated), target <= 2048\n",
 	       (double)(created - before) / 100000, (double)(after - before) / 100000);
 	printf("  (%llu context switches in that run)\n", (unsigned long long)machine_ctx_switches(m));
