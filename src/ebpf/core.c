@@ -751,6 +751,9 @@ static int find_result(const struct core_ctx *c, const struct core_spec *ls, str
 		if (ok <= 0)
 			continue;
 		err = calc_relo(c->r->kind, ls, cand, &cres);
+		if (err)
+			err = core_err(c, err, "cannot compute the value (a type without size, or a bitfield "
+				       "no 8-byte load covers)");
 		if (!err && found && (cand->bit_off != best->bit_off || cres.poison != res->poison ||
 				      cres.val != res->val))
 			err = core_err(c, -EINVAL, "ambiguous: target candidates disagree");
@@ -759,8 +762,8 @@ static int find_result(const struct core_ctx *c, const struct core_spec *ls, str
 			*best = *cand;
 		}
 	}
-	if (!err && !found)
-		err = calc_relo(c->r->kind, ls, NULL, res);
+	if (!err && !found && calc_relo(c->r->kind, ls, NULL, res))
+		err = core_err(c, -EINVAL, "cannot compute the local value");
 	free(cand);
 	return err;
 }

@@ -839,8 +839,8 @@ static int obj_open(struct bpf_obj *obj)
 	err = err ?: obj_collect_relos(obj);
 	err = err ?: obj_collect_knobs(obj);
 	err = err ?: obj_collect_struct_ops(obj);
-	if (err == -ENOMEM && !obj->err[0])
-		obj_err(obj, err, "out of memory");
+	if (err && !obj->err[0])
+		obj_err(obj, err, "%s", strerror(-err));
 	return err;
 }
 

@@ -996,8 +996,8 @@ int bpf_obj_load(struct bpf_obj *obj, const struct bpf_obj_resolver *res)
 	err = err ?: resolve_externs(obj, res);
 	err = err ?: relocate_data(obj, res);
 	err = err ?: build_progs(obj);
-	if (err == -ENOMEM && !obj->err[0])
-		obj_err(obj, err, "out of memory");
+	if (err && !obj->err[0])
+		obj_err(obj, err, "load failed: %s", strerror(-err));
 	obj->loaded = !err;
 	obj->load_failed = !!err;
 	return err;
