@@ -571,6 +571,11 @@ TEST(bpf_map_hash_update_flags_and_full)
 	CHECK_EQ(bpf_map_user_update(m, &k, &v, BPF_ANY), 0);
 	CHECK_EQ(bpf_map_user_update(m, NULL, &v, BPF_ANY), -EINVAL);
 	CHECK_EQ(bpf_map_user_delete(m, NULL), -EINVAL);
+	v = 44; /* the cpu argument means nothing for a map that is not per-CPU */
+	CHECK_EQ(bpf_map_prog_update(m, &k, &v, BPF_EXIST, 1000), 0);
+	CHECK(bpf_map_prog_lookup(m, &k, 1000) == bpf_map_prog_lookup(m, &k, 0));
+	CHECK_EQ(*(u64 *)bpf_map_prog_lookup(m, &k, 0), 44);
+	CHECK_EQ(bpf_map_prog_for_each(m, sum_cb, &out, 0, 1000), 3);
 	bpf_map_destroy(m);
 }
 
@@ -1235,6 +1240,8 @@ TEST(bpf_map_ringbuf_submit_only_outstanding)
 	CHECK_EQ(bpf_map_user_update(m, &(u32){ 0 }, stack, 0), -EOPNOTSUPP);
 	CHECK_EQ(bpf_map_user_get_next_key(m, NULL, stack), -EOPNOTSUPP);
 	CHECK(bpf_map_prog_lookup(m, stack, 0) == NULL);
+	CHECK_EQ(bpf_map_prog_delete(m, stack), -EOPNOTSUPP);
+	CHECK_EQ(bpf_map_user_delete(m, stack), -EOPNOTSUPP);
 	bpf_map_destroy(m);
 	bpf_map_destroy(h);
 }
@@ -1248,6 +1255,7 @@ TEST(bpf_map_ringbuf_capacity_and_full)
 	CHECK(m);
 	/* the producer stays < size bytes ahead: at most 4096 - 8 - 8 bytes of payload */
 	CHECK(bpf_map_prog_ringbuf_reserve(m, 4081, 0) == NULL);
+	CHECK(bpf_map_prog_ringbuf_reserve(m, 5000, 0) == NULL);
 	CHECK(bpf_map_prog_ringbuf_reserve(m, 1ULL << 40, 0) == NULL);
 	a = bpf_map_prog_ringbuf_reserve(m, 4080, 0);
 	CHECK(a);
@@ -1508,6 +1516,21 @@ TEST(bpf_map_user_ringbuf_space_errors)
 	bpf_map_destroy(rb);
 }
 
+TEST(bpf_map_user_ringbuf_sample_larger_than_dynptr)
+{
+	struct bpf_map *m = mk(BPF_MAP_TYPE_USER_RINGBUF, 0, 0, 32U << 20, 0, NULL);
+	struct drain_ctx c = { .m = m };
+	void *p;
+
+	CHECK(m);
+	CHECK_EQ(bpf_map_user_ringbuf_reserve(m, 1U << 24, &p), 0);
+	CHECK_EQ(bpf_map_user_ringbuf_submit(m, p), 0);
+	CHECK_EQ(bpf_map_prog_user_ringbuf_drain(m, drain_cb, &c, 0), -E2BIG);
+	CHECK_EQ(c.n, 0);
+	CHECK_EQ(bpf_map_ringbuf_wakeups(m), 0);
+	bpf_map_destroy(m);
+}
+
 struct urb_model {
 	u32 n;
 	u32 want[4096];
@@ -1672,6 +1695,8 @@ TEST(bpf_map_storage_access_flags)
 	s.map_flags = BPF_F_NO_PREALLOC;
 	CHECK_EQ(bpf_map_create(&s, &m, NULL, 0), 0);
 	CHECK_EQ(bpf_map_user_storage_update(m, &task, &v, BPF_F_LOCK), -EINVAL);
+	CHECK_EQ(bpf_map_user_storage_lookup(m, &task, &v, BPF_F_LOCK), -EINVAL);
+	CHECK_EQ(bpf_map_user_storage_update(m, &task, NULL, 0), -EINVAL);
 	CHECK_EQ(bpf_map_prog_storage_delete(m, &task), -ENOENT);
 	bpf_map_destroy(m);
 }

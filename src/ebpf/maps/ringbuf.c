@@ -341,24 +341,22 @@ int bpf_map_user_ringbuf_discard(struct bpf_map *map, void *sample)
 /* ---- BPF consumer (USER_RINGBUF drain) -------------------------------------------------------- */
 
 /* The kernel's __bpf_user_ringbuf_peek(): 0 and the next sample, -ENODATA (none or still
- * reserved), -EAGAIN (a discarded one was skipped), -EINVAL/-E2BIG (malformed). */
+ * reserved), -EAGAIN (a discarded one was skipped), -E2BIG (larger than a dynptr can hold).
+ * The kernel also checks positions and lengths a hostile mmap()ing producer could corrupt;
+ * bpf_map_user_ringbuf_reserve() cannot produce such records, so those checks are not here. */
 static int urb_peek(struct ringbuf *rb, void **sample, u32 *size)
 {
 	struct rb_hdr *h;
 	u32 flags, len;
 	u64 total;
 
-	if (rb->prod % 8)
-		return -EINVAL;
 	if (rb->cons >= rb->prod)
 		return -ENODATA;
 	h = rb_hdr_at(rb, rb->cons);
 	flags = h->len & RB_FLAG_BITS;
 	len = h->len & ~RB_FLAG_BITS;
 	total = rb_record_len(len);
-	if (total > rb->prod - rb->cons)
-		return -EINVAL;
-	if (total > rb->size || len > DYNPTR_MAX_SIZE)
+	if (len > DYNPTR_MAX_SIZE)
 		return -E2BIG;
 	if (flags & BPF_RINGBUF_DISCARD_BIT) {
 		rb->cons += total;

@@ -9,6 +9,9 @@
  * observable depends on that order: local storage has no get_next_key or for_each (the kernel
  * refuses both), and frees are reported in deletion order.
  *
+ * Local storage accepts no access flags (the kernel's mask is BPF_F_NO_PREALLOC | BPF_F_CLONE),
+ * so there is no BPF_F_RDONLY* check here.
+ *
  * Invariants: the map's key_size stays 4 (the kernel's fd key); the core's key is
  * sizeof(void *) bytes holding the owner pointer.
  */
@@ -56,7 +59,7 @@ void *bpf_map_prog_storage_get(struct bpf_map *map, const void *owner, const voi
 	e = storage_find(map, owner);
 	if (e)
 		return htab_value(map, e);
-	if (!(flags & BPF_LOCAL_STORAGE_GET_F_CREATE) || (map->flags & BPF_F_RDONLY_PROG))
+	if (!(flags & BPF_LOCAL_STORAGE_GET_F_CREATE))
 		return NULL;
 	return storage_create(map, owner, init, &e) ? NULL : htab_value(map, e);
 }
@@ -65,8 +68,6 @@ int bpf_map_prog_storage_delete(struct bpf_map *map, const void *owner)
 {
 	if (!is_storage(map) || !owner)
 		return -EINVAL;
-	if (map->flags & BPF_F_RDONLY_PROG)
-		return -EACCES;
 	return bpf_map_storage_owner_gone(map, owner);
 }
 
@@ -96,8 +97,6 @@ int bpf_map_user_storage_lookup(struct bpf_map *map, const void *owner, void *va
 		return -EINVAL;
 	if (!owner)
 		return -EBADF;
-	if (map->flags & BPF_F_WRONLY)
-		return -EPERM;
 	e = storage_find(map, owner);
 	if (!e)
 		return -ENOENT;
@@ -121,8 +120,6 @@ int bpf_map_user_storage_update(struct bpf_map *map, const void *owner, const vo
 		return err;
 	if (!owner)
 		return -EBADF;
-	if (map->flags & BPF_F_RDONLY)
-		return -EPERM;
 	e = storage_find(map, owner);
 	if (e && op == BPF_NOEXIST)
 		return -EEXIST;
@@ -142,8 +139,6 @@ int bpf_map_user_storage_delete(struct bpf_map *map, const void *owner)
 		return -EINVAL;
 	if (!owner)
 		return -EBADF;
-	if (map->flags & BPF_F_RDONLY)
-		return -EPERM;
 	return bpf_map_storage_owner_gone(map, owner);
 }
 
