@@ -133,6 +133,8 @@ static void apply_phase_affinity(struct task_struct *p, const struct wl_phase *p
 		return;
 	p->cpus_allowed = mk;
 	p->nr_cpus_allowed = cpumask_weight(&mk);
+	if (p->m->scx)
+		scx_set_cpumask(p);
 	if (!cpumask_test(&mk, p->cpu))
 		p->x.must_migrate = true;
 }

@@ -78,6 +78,8 @@ void resched_curr(struct rq *rq)
 		return;
 	rq->need_resched = true;
 	delay = rq->cpu == m->cur_cpu ? 0 : m->p.wakeup_ipi_ns;
+	if (rq->in_schedule) /* asked again while picking: at least one switch later, never a zero-time loop */
+		delay = MAX(delay, MAX(m->p.ctx_switch_ns, 1000));
 	sim_schedule(&m->sim, &rq->resched_ev, m->sim.now + delay, SIM_PRIO_RESCHED);
 }
 
@@ -213,6 +215,8 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
 	for (size_t i = 0; i < ARRAY_SIZE(classes) && !next; i++)
 		next = classes[i]->pick_task(rq);
 	rq->pick_prev = NULL;
+	if (next && rq->m->scx && next->sched_class != &ext_sched_class)
+		scx_next_task_picked(rq, next);
 	if (next != prev) {
 		rq->put_next = next;
 		if (prev)
@@ -298,6 +302,7 @@ static void schedule(struct rq *rq)
 
 	rq->need_resched = false;
 	sim_cancel(&m->sim, &rq->resched_ev);
+	rq->in_schedule = true;
 	if (prev) {
 		update_rq_curr(rq);
 		task_account_work(rq, prev);
@@ -306,6 +311,7 @@ static void schedule(struct rq *rq)
 	next = pick_next_task(rq, prev);
 	if (!next && fair_sched_class.balance(rq))
 		next = pick_next_task(rq, NULL);
+	rq->in_schedule = false;
 	if (next == prev) {
 		if (next) {
 			rq->work_start = MAX(rq->work_start, m->sim.now);
@@ -382,12 +388,13 @@ static void done_fn(struct sim *s, struct sim_event *ev)
 		break;
 	case STEP_MIGRATE:
 		/* the running task's affinity no longer includes this CPU: requeue it elsewhere */
-		deactivate_task(rq, p, DEQUEUE_SAVE);
+		/* take it off this CPU first (the kernel's stopper), then place it anew */
 		p->state = TASK_BLOCKED;
+		deactivate_task(rq, p, DEQUEUE_SAVE);
+		schedule(rq);
 		wake_up_task(p, 0);
 		p->st.nr_wakeups--;
 		p->st.wake_pending = false;
-		schedule(rq);
 		break;
 	case STEP_YIELD:
 		if (p->sched_class->yield)

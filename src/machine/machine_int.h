@@ -255,6 +255,7 @@ struct rq {
 	u64 nr_switches;
 	u64 nr_ticks;
 	bool need_resched;
+	bool in_schedule;            /* inside schedule(): pick in progress */
 	bool online;
 	struct sim_event done_ev;    /* curr reaches the end of its current work / step */
 	struct sim_event tick_ev;
@@ -352,6 +353,8 @@ void scx_rq_init(struct machine *m, struct rq *rq);
 void scx_task_fork(struct task_struct *p);     /* a new task starts while ext is loaded */
 void scx_task_dead(struct task_struct *p);     /* a task exited */
 void scx_update_idle(struct rq *rq, bool idle);
+void scx_next_task_picked(struct rq *rq, struct task_struct *next);
+void scx_set_cpumask(struct task_struct *p);
 bool scx_switch_in_tickless(struct rq *rq, struct task_struct *p);
 void scx_sched_free(struct machine *m);
 void scx_write_result(struct machine *m, struct jw *w);

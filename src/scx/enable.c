@@ -218,3 +218,12 @@ void scx_sched_free(struct machine *m)
 	free(sch);
 	m->scx = NULL;
 }
+
+/* The task's affinity changed (set_cpus_allowed_scx). */
+void scx_set_cpumask(struct task_struct *p)
+{
+	struct scx_sched *sch = p->m->scx;
+
+	if (sch && !sch->disabled && p->sched_class == &ext_sched_class)
+		SCX_CALL_OP(sch, SCX_KF_REST, set_cpumask, p, p->cpu, p, &p->cpus_allowed);
+}

@@ -420,6 +420,8 @@ static void put_prev_task_scx(struct rq *rq, struct task_struct *p)
 	struct scx_sched *sch = rq->m->scx;
 	struct task_struct *next = rq->put_next;
 
+	if (!sch)
+		return;
 	update_curr_scx(rq);
 	if (p->scx.flags & SCX_TASK_QUEUED) {
 		SCX_CALL_OP(sch, SCX_KF_REST, stopping, p, rq->cpu, p, true);
@@ -429,12 +431,19 @@ static void put_prev_task_scx(struct rq *rq, struct task_struct *p)
 		else
 			scx_do_enqueue(sch, rq, p, next ? 0 : SCX_ENQ_LAST);
 	}
-	if (next && next->sched_class != &ext_sched_class && !rq->scx.cpu_released &&
-	    sch->ops.cpu_release && !sch->exiting) {
-		struct scx_cpu_release_args args = { preempt_reason(next->sched_class), next };
-		rq->scx.cpu_released = true;
-		SCX_CALL_OP(sch, SCX_KF_CPU_RELEASE, cpu_release, NULL, rq->cpu, rq->cpu, &args);
-	}
+}
+
+/* A task of a higher class was picked on rq: tell the scheduler it lost the CPU (once). */
+void scx_next_task_picked(struct rq *rq, struct task_struct *next)
+{
+	struct scx_sched *sch = rq->m->scx;
+
+	if (!sch || sch->disabled || next->sched_class == &ext_sched_class || rq->scx.cpu_released ||
+	    !sch->ops.cpu_release || sch->exiting)
+		return;
+	struct scx_cpu_release_args args = { preempt_reason(next->sched_class), next };
+	rq->scx.cpu_released = true;
+	SCX_CALL_OP(sch, SCX_KF_CPU_RELEASE, cpu_release, NULL, rq->cpu, rq->cpu, &args);
 }
 
 void update_curr_scx(struct rq *rq)

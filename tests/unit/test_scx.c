@@ -816,3 +816,206 @@ TEST(scx_hackbench_and_rt_coexist)
 	CHECK(hist_max(by_comm(r.m, "rt")->st.wake_lat) < 20000);
 	srun_free(&r);
 }
+
+/* ---- cpu_release / cpu_acquire, reenqueue_local ------------------------------------------ */
+
+static int n_release, n_acquire, n_reenq, release_reason_bad;
+static void rel_cpu_release(s32 cpu, struct scx_cpu_release_args *args)
+{
+	n_release++;
+	if (args->reason != SCX_CPU_PREEMPT_RT || !args->task || strcmp(args->task->comm, "rt"))
+		release_reason_bad++;
+	n_reenq += scx_bpf_reenqueue_local();
+}
+static void rel_cpu_acquire(s32 cpu, struct scx_cpu_acquire_args *args)
+{
+	n_acquire++;
+}
+static void rel_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	/* local DSQ of CPU 0: re-enqueued by cpu_release when rt takes CPU 0 */
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | 0, SCX_SLICE_DFL / 10, enq_flags);
+}
+
+TEST(scx_cpu_release_and_acquire_around_rt)
+{
+	static const struct sched_ext_ops ops = {
+		.enqueue = rel_enqueue, .cpu_release = rel_cpu_release,
+		.cpu_acquire = rel_cpu_acquire, .name = "release",
+	};
+	struct srun r;
+	n_release = n_acquire = n_reenq = release_reason_bad = 0;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"e\":{\"instance\":3,\"loop\":20,\"run\":3000},"
+			       "\"rt\":{\"policy\":\"SCHED_FIFO\",\"priority\":20,\"loop\":10,\"sleep\":4000,\"run\":1000}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	/* the rt task takes the CPU at its start and after each of its 10 sleeps */
+	CHECK_EQ(n_release, 11);
+	CHECK_EQ(release_reason_bad, 0);
+	CHECK(n_acquire >= 10 && n_acquire <= 11);
+	CHECK(n_reenq > 0);
+	srun_free(&r);
+}
+
+static void reenq_outside_release(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_reenqueue_local();
+}
+
+TEST(scx_fail_reenqueue_local_outside_cpu_release)
+{
+	static const struct sched_ext_ops ops = { .enqueue = reenq_outside_release, .name = "reenq" };
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "allowed only from ops.cpu_release()");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+/* ---- set_cpumask, update_idle, set_weight ---------------------------------------------- */
+
+static int n_set_cpumask, n_update_idle, n_set_weight, weight_sum;
+static void sc_set_cpumask(struct task_struct *p, const struct cpumask *m)
+{
+	n_set_cpumask++;
+}
+static void sc_update_idle(s32 cpu, bool idle)
+{
+	n_update_idle++;
+}
+static void sc_set_weight(struct task_struct *p, u32 w)
+{
+	n_set_weight++;
+	weight_sum += w;
+}
+
+TEST(scx_set_cpumask_update_idle_set_weight)
+{
+	static const struct sched_ext_ops ops = {
+		.enqueue = fifo_enqueue, .set_cpumask = sc_set_cpumask, .update_idle = sc_update_idle,
+		.set_weight = sc_set_weight, .flags = SCX_OPS_KEEP_BUILTIN_IDLE, .name = "notify",
+	};
+	struct srun r;
+	n_set_cpumask = n_update_idle = n_set_weight = weight_sum = 0;
+	CHECK_EQ(srun(&r, "2", "{\"tasks\":{\"t\":{\"priority\":-5,\"loop\":3,\"phases\":{"
+			       "\"a\":{\"cpus\":[0],\"run\":1000},\"b\":{\"cpus\":[1],\"run\":1000,\"sleep\":100}}}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK(n_set_cpumask >= 5);
+	CHECK(n_update_idle > 0);
+	CHECK_EQ(n_set_weight, 1);
+	CHECK_EQ(weight_sum, 305); /* nice -5: 3121 * 100 / 1024 */
+	srun_free(&r);
+}
+
+static s32 noidle_select(struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	return scx_bpf_pick_idle_cpu(&p->cpus_allowed, 0) >= 0 ? prev_cpu : prev_cpu;
+}
+
+TEST(scx_fail_builtin_idle_disabled)
+{
+	static const struct sched_ext_ops ops = {
+		.select_cpu = noidle_select, .update_idle = sc_update_idle, .name = "noidle",
+	};
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", finite_mix, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "built-in idle tracking is disabled");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+/* ---- idle-CPU selection: two wake-ups never claim the same idle CPU ---------------------- */
+
+static int dup_claims;
+static struct cpumask claimed;
+static s32 claim_select(struct task_struct *p, s32 prev_cpu, u64 wake_flags)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(&p->cpus_allowed, 0);
+	if (cpu < 0)
+		return prev_cpu;
+	if (cpumask_test(&claimed, cpu))
+		dup_claims++;
+	cpumask_set(&claimed, cpu);
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
+	return cpu;
+}
+static void claim_running(struct task_struct *p)
+{
+	cpumask_unset(&claimed, scx_bpf_task_cpu(p));
+}
+
+TEST(scx_pick_idle_cpu_claims_once)
+{
+	static const struct sched_ext_ops ops = {
+		.select_cpu = claim_select, .running = claim_running, .name = "claim",
+	};
+	struct srun r;
+	dup_claims = 0;
+	cpumask_clear(&claimed);
+	CHECK_EQ(srun(&r, "2s4c2t", "schbench:mthreads=2,workers=6,loops=50", &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK_EQ(dup_claims, 0);
+	srun_free(&r);
+}
+
+/* ---- a dispatch loop that never makes progress is caught ------------------------------ */
+
+static struct task_struct *stuck;
+static void spin_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	stuck = p; /* keep it */
+}
+static void spin_dispatch(s32 cpu, struct task_struct *prev)
+{
+	/* "dispatches" a task that can never run here: pinned elsewhere, into this CPU's DSQ */
+	if (stuck)
+		scx_bpf_dsq_insert(stuck, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, 0);
+}
+
+TEST(scx_fail_dispatch_without_progress_stalls)
+{
+	static const struct sched_ext_ops ops = {
+		.enqueue = spin_enqueue, .dispatch = spin_dispatch, .timeout_ms = 2000, .name = "spinner",
+	};
+	struct srun r;
+	stuck = NULL;
+	CHECK_EQ(srun(&r, "2", "{\"tasks\":{\"a\":{\"cpus\":[1],\"loop\":5,\"run\":1000,\"sleep\":100},"
+			       "\"b\":{\"cpus\":[1],\"loop\":5,\"run\":1000,\"sleep\":100}}}",
+		      &ops, 30 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR_STALL);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+/* ---- SCX_KICK_WAIT delays the kicker ---------------------------------------------------- */
+
+static void kw_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+static void kw_tick(struct task_struct *p)
+{
+	scx_bpf_kick_cpu(1 - scx_bpf_task_cpu(p), SCX_KICK_WAIT);
+}
+
+TEST(scx_kick_wait_costs_the_kicker)
+{
+	static const struct sched_ext_ops plain = { .enqueue = kw_enqueue, .name = "plain" };
+	static const struct sched_ext_ops waiting = { .enqueue = kw_enqueue, .tick = kw_tick, .name = "kickwait" };
+	const char *json = "{\"tasks\":{\"h\":{\"instance\":2,\"run\":200000}}}";
+	struct srun a, b;
+	CHECK_EQ(srun(&a, "2", json, &plain, 100 * NSEC_PER_MSEC), 0);
+	CHECK_EQ(srun(&b, "2", json, &waiting, 100 * NSEC_PER_MSEC), 0);
+	u64 wa = by_comm(a.m, "h-0")->st.work_done_ns + by_comm(a.m, "h-1")->st.work_done_ns;
+	u64 wb = by_comm(b.m, "h-0")->st.work_done_ns + by_comm(b.m, "h-1")->st.work_done_ns;
+	CHECK(wb < wa);
+	CHECK(b.m->scx->nr_kicks >= 150);
+	srun_free(&a);
+	srun_free(&b);
+}
