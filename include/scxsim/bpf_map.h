@@ -206,7 +206,7 @@ const char *bpf_map_type_name(u32 type);
 /*
  * Ends the grace period: frees the elements deleted or evicted since the last call, reporting
  * their regions' removal in deletion order. -EBUSY (and nothing freed) when called from inside
- * a for_each or drain callback of this map; 0 otherwise.
+ * a for_each or drain callback of this map; -EINVAL for a NULL map; 0 otherwise.
  */
 int bpf_map_rcu_sync(struct bpf_map *map);
 

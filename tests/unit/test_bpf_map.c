@@ -358,6 +358,7 @@ TEST(bpf_map_null_map_is_refused)
 	CHECK_EQ(bpf_map_storage_owner_gone(NULL, &v), -EINVAL);
 	CHECK_EQ(bpf_map_user_storage_lookup(NULL, &v, &v, 0), -EINVAL);
 	CHECK(!bpf_map_ringbuf_owns(NULL, &v));
+	CHECK_EQ(bpf_map_rcu_sync(NULL), -EINVAL);
 	CHECK_EQ(bpf_map_ringbuf_wakeups(NULL), 0);
 }
 

@@ -11,7 +11,7 @@
  *   recency (LRU)    most recently used first; BPF lookups and updates from either face move
  *                    an element to the front, user-space lookups do not (kernel: lookup_sys);
  *                    a full LRU map evicts the element at the back;
- *   pending          deleted/evicted elements in deletion order, released by htab_sync().
+ *   pending          deleted/evicted elements in deletion order, released by map_htab_sync().
  *
  * Differences from the kernel, on purpose: an update of an existing key writes the value in
  * place (the kernel swaps in a new element for non-per-CPU maps), and LRU is exact (the kernel's
@@ -44,12 +44,12 @@ static struct htab_elem **htab_bucket(struct htab *h, u64 hash)
 	return &h->buckets[hash & (h->nbuckets - 1)];
 }
 
-void *htab_value(const struct bpf_map *m, const struct htab_elem *e)
+void *map_htab_value(const struct bpf_map *m, const struct htab_elem *e)
 {
 	return (u8 *)e->data + m->ht.key_room;
 }
 
-int htab_init(struct bpf_map *m, u32 key_size, u32 limit)
+int map_htab_init(struct bpf_map *m, u32 key_size, u32 limit)
 {
 	struct htab *h = &m->ht;
 
@@ -72,15 +72,15 @@ static void htab_free_list(struct htab_elem *e)
 	}
 }
 
-void htab_fini(struct bpf_map *m)
+void map_htab_fini(struct bpf_map *m)
 {
 	struct htab *h = &m->ht;
 	struct htab_elem *e, *n;
 
 	for (e = h->pend_head; e; e = e->free_next)
-		map_region(m, htab_value(m, e), map_value_span(m), false);
+		map_region(m, map_htab_value(m, e), map_value_span(m), false);
 	for (e = h->first; e; e = e->next)
-		map_region(m, htab_value(m, e), map_value_span(m), false);
+		map_region(m, map_htab_value(m, e), map_value_span(m), false);
 	htab_free_list(h->pend_head);
 	htab_free_list(h->free);
 	for (e = h->first; e; e = n) {
@@ -92,7 +92,7 @@ void htab_fini(struct bpf_map *m)
 
 /* ---- lookup and growth ---------------------------------------------------------------------- */
 
-struct htab_elem *htab_find(struct bpf_map *m, const void *key)
+struct htab_elem *map_htab_find(struct bpf_map *m, const void *key)
 {
 	struct htab *h = &m->ht;
 	u64 hash = fnv1a(key, h->key_size);
@@ -198,10 +198,10 @@ static void htab_link(struct bpf_map *m, struct htab_elem *e, const void *key, u
 	if (m->mt->lru)
 		lru_push_front(h, e);
 	h->count++;
-	map_region(m, htab_value(m, e), map_value_span(m), true);
+	map_region(m, map_htab_value(m, e), map_value_span(m), true);
 }
 
-int htab_insert(struct bpf_map *m, const void *key, struct htab_elem **out)
+int map_htab_insert(struct bpf_map *m, const void *key, struct htab_elem **out)
 {
 	struct htab *h = &m->ht;
 	struct htab_elem *e;
@@ -209,7 +209,7 @@ int htab_insert(struct bpf_map *m, const void *key, struct htab_elem **out)
 	if (h->limit && h->count >= h->limit) {
 		if (!m->mt->lru || !h->lru)
 			return -E2BIG;
-		htab_remove(m, h->lru);
+		map_htab_remove(m, h->lru);
 	}
 	if (htab_grow(h))
 		return -ENOMEM;
@@ -243,7 +243,7 @@ static void order_unlink(struct htab *h, struct htab_elem *e)
 		h->last = e->prev;
 }
 
-void htab_remove(struct bpf_map *m, struct htab_elem *e)
+void map_htab_remove(struct bpf_map *m, struct htab_elem *e)
 {
 	struct htab *h = &m->ht;
 
@@ -262,7 +262,7 @@ void htab_remove(struct bpf_map *m, struct htab_elem *e)
 	h->count--;
 }
 
-void htab_sync(struct bpf_map *m)
+void map_htab_sync(struct bpf_map *m)
 {
 	struct htab *h = &m->ht;
 	u32 keep = h->limit ? h->limit : HTAB_FREE_MAX;
@@ -272,7 +272,7 @@ void htab_sync(struct bpf_map *m)
 	h->npending = 0;
 	for (; e; e = n) {
 		n = e->free_next;
-		map_region(m, htab_value(m, e), map_value_span(m), false);
+		map_region(m, map_htab_value(m, e), map_value_span(m), false);
 		if (h->count + h->nfree < keep) {
 			e->free_next = h->free;
 			h->free = e;
@@ -287,7 +287,7 @@ void htab_sync(struct bpf_map *m)
 
 static int hash_init(struct bpf_map *m)
 {
-	return htab_init(m, m->key_size, m->max_entries);
+	return map_htab_init(m, m->key_size, m->max_entries);
 }
 
 static u32 hash_count(const struct bpf_map *m)
@@ -298,19 +298,19 @@ static u32 hash_count(const struct bpf_map *m)
 static void hash_copy_out(struct bpf_map *m, void *value, const struct htab_elem *e)
 {
 	if (m->mt->percpu)
-		map_percpu_load(m, value, htab_value(m, e));
+		map_percpu_load(m, value, map_htab_value(m, e));
 	else
-		map_value_load(m, value, htab_value(m, e));
+		map_value_load(m, value, map_htab_value(m, e));
 }
 
 static int hash_lookup(struct bpf_map *m, const void *key, void *value, u64 flags)
 {
-	struct htab_elem *e = htab_find(m, key);
+	struct htab_elem *e = map_htab_find(m, key);
 	int err;
 
 	if (!e)
 		return -ENOENT;
-	err = map_lock_check(m, htab_value(m, e), flags);
+	err = map_lock_check(m, map_htab_value(m, e), flags);
 	if (!err)
 		hash_copy_out(m, value, e);
 	return err;
@@ -319,7 +319,7 @@ static int hash_lookup(struct bpf_map *m, const void *key, void *value, u64 flag
 /* Writes value into e: user face (cpu < 0) all CPUs, BPF face one CPU. */
 static void hash_store(struct bpf_map *m, struct htab_elem *e, const void *value, int cpu)
 {
-	u8 *v = htab_value(m, e);
+	u8 *v = map_htab_value(m, e);
 
 	if (!m->mt->percpu)
 		map_value_store(m, v, value);
@@ -338,18 +338,18 @@ static int hash_upsert(struct bpf_map *m, const void *key, const void *value, u6
 
 	if (err)
 		return err;
-	e = htab_find(m, key);
+	e = map_htab_find(m, key);
 	if (e && op == BPF_NOEXIST)
 		return -EEXIST;
 	if (!e && op == BPF_EXIST)
 		return -ENOENT;
 	if (e) {
-		err = map_lock_check(m, htab_value(m, e), flags);
+		err = map_lock_check(m, map_htab_value(m, e), flags);
 		if (err)
 			return err;
 		lru_touch(m, e);
 	} else {
-		err = htab_insert(m, key, &e);
+		err = map_htab_insert(m, key, &e);
 		if (err)
 			return err;
 	}
@@ -370,11 +370,11 @@ static int hash_prog_update(struct bpf_map *m, const void *key, const void *valu
 
 static int hash_delete(struct bpf_map *m, const void *key)
 {
-	struct htab_elem *e = htab_find(m, key);
+	struct htab_elem *e = map_htab_find(m, key);
 
 	if (!e)
 		return -ENOENT;
-	htab_remove(m, e);
+	map_htab_remove(m, e);
 	return 0;
 }
 
@@ -387,7 +387,7 @@ static int hash_lookup_delete(struct bpf_map *m, const void *key, void *value, u
 
 static int hash_next_key(struct bpf_map *m, const void *key, void *next)
 {
-	struct htab_elem *e = key ? htab_find(m, key) : NULL;
+	struct htab_elem *e = key ? map_htab_find(m, key) : NULL;
 
 	e = e ? e->next : m->ht.first;
 	if (!e)
@@ -398,12 +398,12 @@ static int hash_next_key(struct bpf_map *m, const void *key, void *next)
 
 static void *hash_prog_lookup(struct bpf_map *m, const void *key, u32 cpu)
 {
-	struct htab_elem *e = htab_find(m, key);
+	struct htab_elem *e = map_htab_find(m, key);
 
 	if (!e)
 		return NULL;
 	lru_touch(m, e);
-	return (u8 *)htab_value(m, e) + (size_t)cpu * m->stride;
+	return (u8 *)map_htab_value(m, e) + (size_t)cpu * m->stride;
 }
 
 /* Elements that existed at the start (seq <= last), in insertion order, skipping the dead. */
@@ -416,7 +416,7 @@ static long hash_for_each(struct bpf_map *m, bpf_map_elem_fn fn, void *ctx, u32 
 		if (e->dead)
 			continue;
 		n++;
-		if (fn(ctx, e->data, (u8 *)htab_value(m, e) + (size_t)cpu * m->stride))
+		if (fn(ctx, e->data, (u8 *)map_htab_value(m, e) + (size_t)cpu * m->stride))
 			break;
 	}
 	return n;
@@ -424,8 +424,8 @@ static long hash_for_each(struct bpf_map *m, bpf_map_elem_fn fn, void *ctx, u32 
 
 const struct map_ops map_hash_ops = {
 	.init = hash_init,
-	.fini = htab_fini,
-	.sync = htab_sync,
+	.fini = map_htab_fini,
+	.sync = map_htab_sync,
 	.count = hash_count,
 	.lookup = hash_lookup,
 	.update = hash_update,

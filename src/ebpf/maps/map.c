@@ -404,6 +404,8 @@ u32 bpf_map_pending_frees(const struct bpf_map *map)
 
 int bpf_map_rcu_sync(struct bpf_map *map)
 {
+	if (!map)
+		return -EINVAL;
 	if (map->busy)
 		return -EBUSY;
 	if (map->mt->ops->sync)

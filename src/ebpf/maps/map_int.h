@@ -169,14 +169,14 @@ int map_lock_check(const struct bpf_map *m, const void *value, u64 flags);
 int map_update_flags_ok(const struct bpf_map *m, u64 flags);
 
 /* hash.c: the core that storage.c also uses. */
-int htab_init(struct bpf_map *m, u32 key_size, u32 limit);
-void htab_fini(struct bpf_map *m);
-void htab_sync(struct bpf_map *m);
-struct htab_elem *htab_find(struct bpf_map *m, const void *key);
+int map_htab_init(struct bpf_map *m, u32 key_size, u32 limit);
+void map_htab_fini(struct bpf_map *m);
+void map_htab_sync(struct bpf_map *m);
+struct htab_elem *map_htab_find(struct bpf_map *m, const void *key);
 /* Allocates and links a new element for key (which must be absent), zero-valued; when full:
  * LRU maps evict the least recently used element, others fail with -E2BIG. */
-int htab_insert(struct bpf_map *m, const void *key, struct htab_elem **out);
-void htab_remove(struct bpf_map *m, struct htab_elem *e);
-void *htab_value(const struct bpf_map *m, const struct htab_elem *e); /* CPU 0's */
+int map_htab_insert(struct bpf_map *m, const void *key, struct htab_elem **out);
+void map_htab_remove(struct bpf_map *m, struct htab_elem *e);
+void *map_htab_value(const struct bpf_map *m, const struct htab_elem *e); /* CPU 0's */
 
 #endif

@@ -20,7 +20,7 @@
 
 static int storage_init(struct bpf_map *m)
 {
-	return htab_init(m, sizeof(void *), 0);
+	return map_htab_init(m, sizeof(void *), 0);
 }
 
 static u32 storage_count(const struct bpf_map *m)
@@ -35,17 +35,17 @@ static bool is_storage(const struct bpf_map *m)
 
 static struct htab_elem *storage_find(struct bpf_map *m, const void *owner)
 {
-	return htab_find(m, &owner);
+	return map_htab_find(m, &owner);
 }
 
 /* A new, zeroed value for owner, filled from init when given. */
 static int storage_create(struct bpf_map *m, const void *owner, const void *init,
 			  struct htab_elem **out)
 {
-	int err = htab_insert(m, &owner, out);
+	int err = map_htab_insert(m, &owner, out);
 
 	if (!err && init)
-		map_value_store(m, htab_value(m, *out), init);
+		map_value_store(m, map_htab_value(m, *out), init);
 	return err;
 }
 
@@ -58,10 +58,10 @@ void *bpf_map_prog_storage_get(struct bpf_map *map, const void *owner, const voi
 		return NULL;
 	e = storage_find(map, owner);
 	if (e)
-		return htab_value(map, e);
+		return map_htab_value(map, e);
 	if (!(flags & BPF_LOCAL_STORAGE_GET_F_CREATE))
 		return NULL;
-	return storage_create(map, owner, init, &e) ? NULL : htab_value(map, e);
+	return storage_create(map, owner, init, &e) ? NULL : map_htab_value(map, e);
 }
 
 int bpf_map_prog_storage_delete(struct bpf_map *map, const void *owner)
@@ -80,7 +80,7 @@ int bpf_map_storage_owner_gone(struct bpf_map *map, const void *owner)
 	e = storage_find(map, owner);
 	if (!e)
 		return -ENOENT;
-	htab_remove(map, e);
+	map_htab_remove(map, e);
 	return 0;
 }
 
@@ -100,9 +100,9 @@ int bpf_map_user_storage_lookup(struct bpf_map *map, const void *owner, void *va
 	e = storage_find(map, owner);
 	if (!e)
 		return -ENOENT;
-	err = map_lock_check(map, htab_value(map, e), flags);
+	err = map_lock_check(map, map_htab_value(map, e), flags);
 	if (!err)
-		map_value_load(map, value, htab_value(map, e));
+		map_value_load(map, value, map_htab_value(map, e));
 	return err;
 }
 
@@ -127,9 +127,9 @@ int bpf_map_user_storage_update(struct bpf_map *map, const void *owner, const vo
 		return -ENOENT;
 	if (!e)
 		return storage_create(map, owner, value, &e);
-	err = map_lock_check(map, htab_value(map, e), flags);
+	err = map_lock_check(map, map_htab_value(map, e), flags);
 	if (!err)
-		map_value_store(map, htab_value(map, e), value);
+		map_value_store(map, map_htab_value(map, e), value);
 	return err;
 }
 
@@ -144,7 +144,7 @@ int bpf_map_user_storage_delete(struct bpf_map *map, const void *owner)
 
 const struct map_ops map_storage_ops = {
 	.init = storage_init,
-	.fini = htab_fini,
-	.sync = htab_sync,
+	.fini = map_htab_fini,
+	.sync = map_htab_sync,
 	.count = storage_count,
 };
