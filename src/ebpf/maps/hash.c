@@ -283,7 +283,7 @@ void map_htab_sync(struct bpf_map *m)
 	}
 }
 
-/* ---- the hash map types ---------------------------------------------------------------------- */
+/* ---- the hash map types --------------------------------------------------------------------- */
 
 static int hash_init(struct bpf_map *m)
 {

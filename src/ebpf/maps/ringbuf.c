@@ -131,7 +131,7 @@ static struct rb_hdr *rb_claim(struct ringbuf *rb, u32 size, u64 len)
 	return h;
 }
 
-/* ---- BPF producer (RINGBUF) ------------------------------------------------------------------ */
+/* ---- BPF producer (RINGBUF) ----------------------------------------------------------------- */
 
 /* Moves pend past the committed records that precede the oldest reserved one. */
 static void rb_advance_pending(struct ringbuf *rb)
@@ -261,7 +261,7 @@ u64 bpf_map_ringbuf_wakeups(const struct bpf_map *map)
 	return map->rb.wakeups;
 }
 
-/* ---- user-space consumer (RINGBUF) ------------------------------------------------------------ */
+/* ---- user-space consumer (RINGBUF) ---------------------------------------------------------- */
 
 long bpf_map_user_ringbuf_consume(struct bpf_map *map, bpf_map_sample_fn fn, void *ctx,
 				  u64 max)
@@ -291,7 +291,7 @@ long bpf_map_user_ringbuf_consume(struct bpf_map *map, bpf_map_sample_fn fn, voi
 	return cnt;
 }
 
-/* ---- user-space producer (USER_RINGBUF) ------------------------------------------------------- */
+/* ---- user-space producer (USER_RINGBUF) ----------------------------------------------------- */
 
 int bpf_map_user_ringbuf_reserve(struct bpf_map *map, u32 size, void **sample)
 {
@@ -338,7 +338,7 @@ int bpf_map_user_ringbuf_discard(struct bpf_map *map, void *sample)
 	return urb_finish(map, sample, true);
 }
 
-/* ---- BPF consumer (USER_RINGBUF drain) -------------------------------------------------------- */
+/* ---- BPF consumer (USER_RINGBUF drain) ------------------------------------------------------ */
 
 /* The kernel's __bpf_user_ringbuf_peek(): 0 and the next sample, -ENODATA (none or still
  * reserved), -EAGAIN (a discarded one was skipped), -E2BIG (larger than a dynptr can hold).
