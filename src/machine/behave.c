@@ -129,9 +129,9 @@ static void apply_phase_affinity(struct task_struct *p, const struct wl_phase *p
 	} else {
 		mk = p->m->topo->all;
 	}
-	if (cpumask_equal(&mk, &p->cpus_allowed))
+	if (cpumask_equal(&mk, &p->cpus_mask))
 		return;
-	p->cpus_allowed = mk;
+	p->cpus_mask = mk;
 	p->nr_cpus_allowed = cpumask_weight(&mk);
 	if (p->m->scx)
 		scx_set_cpumask(p);

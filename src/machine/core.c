@@ -158,14 +158,14 @@ static int select_task_rq(struct task_struct *p, int wake_flags)
 {
 	int cpu = p->sched_class->select_cpu(p, p->cpu, wake_flags);
 
-	if (cpu < 0 || cpu >= p->m->nr_cpus || !cpumask_test(&p->cpus_allowed, cpu) ||
+	if (cpu < 0 || cpu >= p->m->nr_cpus || !cpumask_test(&p->cpus_mask, cpu) ||
 	    !cpu_rq(p->m, cpu)->online) {
 		struct cpumask ok;
 		cpumask_clear(&ok);
 		for (int c = 0; c < p->m->nr_cpus; c++)
 			if (cpu_rq(p->m, c)->online)
 				cpumask_set(&ok, c);
-		cpumask_and(&ok, &ok, &p->cpus_allowed);
+		cpumask_and(&ok, &ok, &p->cpus_mask);
 		cpu = cpumask_first(&ok);
 	}
 	return cpu;
@@ -272,7 +272,7 @@ static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 	if (p->last_ran_cpu >= 0 && p->last_ran_cpu != rq->cpu)
 		cost += m->p.migration_ns;
 	p->last_ran_cpu = rq->cpu;
-	if (!cpumask_test(&p->cpus_allowed, rq->cpu))
+	if (!cpumask_test(&p->cpus_mask, rq->cpu))
 		machine_violation(m, "cpu %d runs pid %d outside its affinity", rq->cpu, p->pid);
 	rq->exec_start = now;
 	rq->work_start = now + cost;
@@ -352,6 +352,7 @@ void exit_current(struct rq *rq, struct task_struct *p)
 	struct machine *m = rq->m;
 
 	p->state = TASK_DEAD;
+	p->flags |= PF_EXITING;
 	deactivate_task(rq, p, DEQUEUE_SLEEP);
 	if (m->scx)
 		scx_task_dead(p);

@@ -658,7 +658,7 @@ int fair_select_idle(struct machine *m, struct task_struct *p, int target)
 	int cpu;
 
 	cpumask_and(&cand, &t->llc_mask[t->cpus[target].llc], &m->idle);
-	cpumask_and(&cand, &cand, &p->cpus_allowed);
+	cpumask_and(&cand, &cand, &p->cpus_mask);
 	if (cpumask_empty(&cand))
 		return -1;
 	if (t->nr_cores < t->nr_cpus) {
@@ -676,10 +676,10 @@ static int select_idle_sibling(struct machine *m, struct task_struct *p, int pre
 {
 	int cpu;
 
-	if (cpu_idle(m, target) && cpumask_test(&p->cpus_allowed, target))
+	if (cpu_idle(m, target) && cpumask_test(&p->cpus_mask, target))
 		return target;
 	if (prev != target && cpus_share_llc(m, prev, target) && cpu_idle(m, prev) &&
-	    cpumask_test(&p->cpus_allowed, prev))
+	    cpumask_test(&p->cpus_mask, prev))
 		return prev;
 	cpu = fair_select_idle(m, p, target);
 	return cpu >= 0 ? cpu : target;
@@ -692,13 +692,13 @@ static int select_fork_cpu(struct machine *m, struct task_struct *p)
 	int cpu, best = -1;
 	u32 best_nr = ~0u;
 
-	cpumask_and(&cand, &m->idle, &p->cpus_allowed);
+	cpumask_and(&cand, &m->idle, &p->cpus_mask);
 	if (!cpumask_empty(&cand)) {
 		cpu = mask_next_wrap(&cand, m->fork_rr, m->nr_cpus);
 		m->fork_rr = cpu + 1;
 		return cpu;
 	}
-	for_each_cpu(cpu, &p->cpus_allowed) {
+	for_each_cpu(cpu, &p->cpus_mask) {
 		if (cpu >= m->nr_cpus)
 			break;
 		u32 nr = cpu_rq(m, cpu)->nr_running;
@@ -717,9 +717,9 @@ static int select_task_rq_fair(struct task_struct *p, int prev_cpu, int wake_fla
 
 	if (wake_flags & WF_FORK)
 		return select_fork_cpu(m, p);
-	if (prev_cpu < 0 || !cpumask_test(&p->cpus_allowed, prev_cpu))
-		target = prev_cpu = cpumask_first(&p->cpus_allowed);
-	if (this_cpu >= 0 && this_cpu != prev_cpu && cpumask_test(&p->cpus_allowed, this_cpu) &&
+	if (prev_cpu < 0 || !cpumask_test(&p->cpus_mask, prev_cpu))
+		target = prev_cpu = cpumask_first(&p->cpus_mask);
+	if (this_cpu >= 0 && this_cpu != prev_cpu && cpumask_test(&p->cpus_mask, this_cpu) &&
 	    !cpus_share_llc(m, this_cpu, prev_cpu)) {
 		/* wake_affine: prefer the waker's CPU when it is idle or only runs the waker */
 		if (cpu_idle(m, this_cpu) ||
@@ -742,7 +742,7 @@ static struct task_struct *detachable_task(struct rq *src, int dst)
 	for (p = src->cfs_head; p; p = p->cfs_next)
 		last = p;
 	for (p = last; p; p = p->cfs_prev)
-		if (!p->on_cpu && cpumask_test(&p->cpus_allowed, dst))
+		if (!p->on_cpu && cpumask_test(&p->cpus_mask, dst))
 			return p;
 	return NULL;
 }
@@ -826,7 +826,7 @@ void fair_nohz_kick(struct rq *rq)
 		return;
 	for (int level = 1; level < 4; level++) {
 		cpumask_and(&cand, domain_span(m, rq->cpu, level), &m->idle);
-		cpumask_and(&cand, &cand, &p->cpus_allowed);
+		cpumask_and(&cand, &cand, &p->cpus_mask);
 		int cpu = cpumask_first(&cand);
 		if (cpu >= 0) {
 			resched_curr(cpu_rq(m, cpu));

@@ -23,7 +23,7 @@ static void check_cpus(struct machine *m, u32 *queued)
 		if (p) {
 			CHK(m, p->on_cpu && p->cpu == c && p->on_rq && p->state == TASK_RUNNABLE,
 			    "cpu %d: curr pid %d is not a runnable task of this CPU", c, p->pid);
-			CHK(m, cpumask_test(&p->cpus_allowed, c),
+			CHK(m, cpumask_test(&p->cpus_mask, c),
 			    "cpu %d: runs pid %d outside its affinity", c, p->pid);
 		}
 		CHK(m, queued[c] == rq->nr_running,

@@ -43,6 +43,10 @@ enum task_state {
 
 #define NICE_0_SHARES (1024ULL << 10)
 
+/* task_struct.flags (the kernel's values) */
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
+
 #define WF_FORK 0x01
 #define WF_SYNC 0x02
 
@@ -220,8 +224,11 @@ struct task_struct {
 	int nice;
 	int rt_prio;                 /* 1..99 for rt tasks */
 	const struct sched_class *sched_class;
-	struct cpumask cpus_allowed;
+	struct cpumask cpus_mask;    /* affinity (the kernel's p->cpus_mask) */
+	const struct cpumask *cpus_ptr; /* = &cpus_mask, as the kernel's (schedulers read this) */
 	int nr_cpus_allowed;
+	unsigned int flags;          /* PF_* (PF_EXITING while exiting) */
+	int prio, static_prio, normal_prio; /* kernel priority scale: 100 + 20 + nice; rt: 99 - rt_prio */
 	struct cgroup *tg;
 	struct sched_entity se;
 	struct rt_entity rt;

@@ -143,7 +143,7 @@ static int find_lowest_cpu(struct task_struct *p, int prev)
 	struct machine *m = p->m;
 	int best = -1, best_prio = p->rt_prio, cpu;
 
-	for_each_cpu(cpu, &p->cpus_allowed) {
+	for_each_cpu(cpu, &p->cpus_mask) {
 		if (cpu >= m->nr_cpus)
 			break;
 		struct rq *rq = cpu_rq(m, cpu);
@@ -164,8 +164,8 @@ static int select_task_rq_rt(struct task_struct *p, int prev_cpu, int wake_flags
 	struct rq *rq;
 	int cpu;
 
-	if (prev_cpu < 0 || !cpumask_test(&p->cpus_allowed, prev_cpu))
-		prev_cpu = cpumask_first(&p->cpus_allowed);
+	if (prev_cpu < 0 || !cpumask_test(&p->cpus_mask, prev_cpu))
+		prev_cpu = cpumask_first(&p->cpus_mask);
 	rq = cpu_rq(m, prev_cpu);
 	if (rq->curr && rq->curr->sched_class == &rt_sched_class && rq->curr->rt_prio >= p->rt_prio) {
 		cpu = find_lowest_cpu(p, prev_cpu);
@@ -209,7 +209,7 @@ void rt_check_pull(struct rq *rq)
 		if (cpu == rq->cpu)
 			continue;
 		for (struct task_struct *p = src->rt.head[rt_highest(&src->rt)]; p; p = p->rt.next) {
-			if (p->on_cpu || !cpumask_test(&p->cpus_allowed, rq->cpu))
+			if (p->on_cpu || !cpumask_test(&p->cpus_mask, rq->cpu))
 				continue;
 			if (mine >= 0 && rt_idx(p) >= mine)
 				break;

@@ -153,18 +153,21 @@ static struct task_struct *task_create(struct machine *m, const struct wl_task *
 	p->rt_prio = wt->rt_prio;
 	p->sched_class = task_is_rt(p) ? &rt_sched_class : &fair_sched_class;
 	if (wt->cpus) {
-		cpumask_clear(&p->cpus_allowed);
+		cpumask_clear(&p->cpus_mask);
 		for (int i = 0; i < wt->nr_cpus; i++)
-			cpumask_set(&p->cpus_allowed, wt->cpus[i]);
+			cpumask_set(&p->cpus_mask, wt->cpus[i]);
 	} else {
-		p->cpus_allowed = m->topo->all;
+		p->cpus_mask = m->topo->all;
 	}
-	p->nr_cpus_allowed = cpumask_weight(&p->cpus_allowed);
+	p->nr_cpus_allowed = cpumask_weight(&p->cpus_mask);
+	p->cpus_ptr = &p->cpus_mask;
+	p->static_prio = 120 + p->nice;
+	p->prio = p->normal_prio = task_is_rt(p) ? 99 - p->rt_prio : p->static_prio;
 	p->tg = wt->cgroup[0] ? tg_find(m, wt->cgroup) : m->tgs[0];
 	if (!p->tg)
 		p->tg = m->tgs[0];
 	p->tg->nr_tasks++;
-	p->cpu = cpumask_first(&p->cpus_allowed);
+	p->cpu = cpumask_first(&p->cpus_mask);
 	p->last_ran_cpu = -1;
 	p->instance = inst;
 	p->x.wt = wt;

@@ -225,5 +225,5 @@ void scx_set_cpumask(struct task_struct *p)
 	struct scx_sched *sch = p->m->scx;
 
 	if (sch && !sch->disabled && p->sched_class == &ext_sched_class)
-		SCX_CALL_OP(sch, SCX_KF_REST, set_cpumask, p, p->cpu, p, &p->cpus_allowed);
+		SCX_CALL_OP(sch, SCX_KF_REST, set_cpumask, p, p->cpu, p, &p->cpus_mask);
 }

@@ -139,7 +139,7 @@ static void move_to_local(struct scx_sched *sch, struct rq *dst, struct task_str
 
 static bool task_can_run_on(struct task_struct *p, struct rq *rq)
 {
-	return cpumask_test(&p->cpus_allowed, rq->cpu) && rq->online;
+	return cpumask_test(&p->cpus_mask, rq->cpu) && rq->online;
 }
 
 /* Dispatch p to the DSQ named by dsq_id, from the point of view of CPU rq. */

@@ -100,22 +100,22 @@ s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cp
 		return prev_cpu;
 	}
 	if (t->nr_cores < sch->m->nr_cpus) {
-		if (cpumask_test(&p->cpus_allowed, prev_cpu) && cpumask_test(&sch->idle_smt, prev_cpu) &&
+		if (cpumask_test(&p->cpus_mask, prev_cpu) && cpumask_test(&sch->idle_smt, prev_cpu) &&
 		    scx_test_and_clear_cpu_idle(sch, prev_cpu)) {
 			*found = true;
 			return prev_cpu;
 		}
-		cpu = scx_pick_idle_cpu(sch, &p->cpus_allowed, SCX_PICK_IDLE_CORE);
+		cpu = scx_pick_idle_cpu(sch, &p->cpus_mask, SCX_PICK_IDLE_CORE);
 		if (cpu >= 0) {
 			*found = true;
 			return cpu;
 		}
 	}
-	if (cpumask_test(&p->cpus_allowed, prev_cpu) && scx_test_and_clear_cpu_idle(sch, prev_cpu)) {
+	if (cpumask_test(&p->cpus_mask, prev_cpu) && scx_test_and_clear_cpu_idle(sch, prev_cpu)) {
 		*found = true;
 		return prev_cpu;
 	}
-	cpu = scx_pick_idle_cpu(sch, &p->cpus_allowed, 0);
+	cpu = scx_pick_idle_cpu(sch, &p->cpus_mask, 0);
 	if (cpu >= 0) {
 		*found = true;
 		return cpu;

@@ -259,7 +259,7 @@ static void central_dispatch(s32 cpu, struct task_struct *prev)
 		struct scx_sched *sch = scx_sch(scx_current_machine());
 		struct task_struct *p = dsq_first(dsq_find_user(sch, CENTRAL_DSQ));
 		for (; p; p = dsq_next(dsq_find_user(sch, CENTRAL_DSQ), p))
-			if (cpumask_test(&p->cpus_allowed, c))
+			if (cpumask_test(&p->cpus_mask, c))
 				break;
 		if (!p)
 			continue;
@@ -913,7 +913,7 @@ TEST(scx_set_cpumask_update_idle_set_weight)
 
 static s32 noidle_select(struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
-	return scx_bpf_pick_idle_cpu(&p->cpus_allowed, 0) >= 0 ? prev_cpu : prev_cpu;
+	return scx_bpf_pick_idle_cpu(&p->cpus_mask, 0) >= 0 ? prev_cpu : prev_cpu;
 }
 
 TEST(scx_fail_builtin_idle_disabled)
@@ -935,7 +935,7 @@ static int dup_claims;
 static struct cpumask claimed;
 static s32 claim_select(struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
-	s32 cpu = scx_bpf_pick_idle_cpu(&p->cpus_allowed, 0);
+	s32 cpu = scx_bpf_pick_idle_cpu(&p->cpus_mask, 0);
 	if (cpu < 0)
 		return prev_cpu;
 	if (cpumask_test(&claimed, cpu))
