@@ -53,6 +53,10 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 /* Readable summary table. */
 void machine_print_summary(struct machine *m, FILE *f);
 
+/* Take CPU `cpu` offline (online=false) or back online at simulated time at_ns. -EINVAL for a
+ * CPU that does not exist. Offlining the last online CPU is refused (counted in the result). */
+int machine_hotplug_at(struct machine *m, u64 at_ns, int cpu, bool online);
+
 /* Context switches on all CPUs so far. */
 u64 machine_ctx_switches(struct machine *m);
 

@@ -78,6 +78,10 @@ struct machine;
 			   SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_MIGRATION_DISABLED | \
 			   SCX_OPS_ALLOW_QUEUED_WAKEUP | SCX_OPS_HAS_CGROUP_WEIGHT)
 
+/* exit codes (scx_bpf_exit / kernel-initiated exits) */
+#define SCX_ECODE_RSN_HOTPLUG (1ULL << 32)
+#define SCX_ECODE_ACT_RESTART (1ULL << 48)
+
 /* task->scx.flags */
 #define SCX_TASK_QUEUED (1u << 0)
 

@@ -67,7 +67,28 @@ void add_nr_running(struct rq *rq, int n)
 	update_idle_state(rq);
 }
 
+static void go_idle(struct rq *rq);
+
+/* An offline CPU only gets rid of what it runs: prev goes to an online CPU. */
+static void schedule_offline(struct rq *rq, struct task_struct *prev)
+{
+	rq->in_schedule = false;
+	if (!prev)
+		return;
+	rq->put_next = NULL;
+	prev->sched_class->put_prev(rq, prev);
+	prev->on_cpu = false;
+	rq->curr = NULL;
+	update_idle_state(rq);
+	go_idle(rq);
+	if (prev->on_rq) {
+		prev->st.last_queued = rq->m->sim.now;
+		move_queued_task_off(prev);
+	}
+}
+
 static void resched_fn(struct sim *s, struct sim_event *ev);
+static void go_idle(struct rq *rq);
 
 void resched_curr(struct rq *rq)
 {
@@ -159,15 +180,8 @@ static int select_task_rq(struct task_struct *p, int wake_flags)
 	int cpu = p->sched_class->select_cpu(p, p->cpu, wake_flags);
 
 	if (cpu < 0 || cpu >= p->m->nr_cpus || !cpumask_test(&p->cpus_mask, cpu) ||
-	    !cpu_rq(p->m, cpu)->online) {
-		struct cpumask ok;
-		cpumask_clear(&ok);
-		for (int c = 0; c < p->m->nr_cpus; c++)
-			if (cpu_rq(p->m, c)->online)
-				cpumask_set(&ok, c);
-		cpumask_and(&ok, &ok, &p->cpus_mask);
-		cpu = cpumask_first(&ok);
-	}
+	    !cpu_rq(p->m, cpu)->online)
+		cpu = select_fallback_cpu(p, p->cpu >= 0 ? p->cpu - 1 : -1);
 	return cpu;
 }
 
@@ -306,6 +320,10 @@ static void schedule(struct rq *rq)
 	if (prev) {
 		update_rq_curr(rq);
 		task_account_work(rq, prev);
+	}
+	if (!rq->online) {
+		schedule_offline(rq, prev);
+		return;
 	}
 	rt_check_pull(rq);
 	next = pick_next_task(rq, prev);

@@ -313,6 +313,11 @@ struct machine {
 	int nr_violations;
 	struct sim_event check_ev;
 	struct scx_sched *scx;        /* loaded ext scheduler, or NULL */
+	struct hp_event **hp_events;  /* scheduled hotplug events, owned */
+	int nr_hp_events;
+	u64 nr_hotplug;               /* hotplug transitions done */
+	u64 nr_hotplug_refused;       /* offlining the last online CPU */
+	u64 nr_affinity_broken;       /* tasks whose affinity was reset by hotplug */
 	u64 end_ns;
 	u64 last_time;
 	int cur_cpu;                 /* CPU whose event is being handled, -1 = none */
@@ -362,6 +367,12 @@ void scx_task_dead(struct task_struct *p);     /* a task exited */
 void scx_update_idle(struct rq *rq, bool idle);
 void scx_next_task_picked(struct rq *rq, struct task_struct *next);
 void scx_set_cpumask(struct task_struct *p);
+void scx_cpu_hotplug(struct rq *rq, bool online);
+
+/* hotplug.c */
+int select_fallback_cpu(struct task_struct *p, int from);
+void move_queued_task_off(struct task_struct *p);
+void hotplug_free(struct machine *m);
 bool scx_switch_in_tickless(struct rq *rq, struct task_struct *p);
 void scx_sched_free(struct machine *m);
 void scx_write_result(struct machine *m, struct jw *w);

@@ -111,12 +111,20 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 	write_lat(w, "wakeup_lat_ns", m->wake_lat, true);
 	jw_obj_end(w);
 
+	jw_key(w, "hotplug");
+	jw_obj_begin(w);
+	jw_kuint(w, "transitions", m->nr_hotplug);
+	jw_kuint(w, "refused", m->nr_hotplug_refused);
+	jw_kuint(w, "affinity_broken", m->nr_affinity_broken);
+	jw_obj_end(w);
+
 	jw_key(w, "cpus");
 	jw_arr_begin(w);
 	for (int c = 0; c < m->nr_cpus; c++) {
 		struct rq *rq = cpu_rq(m, c);
 		jw_obj_begin(w);
 		jw_kint(w, "cpu", c);
+		jw_kbool(w, "online", rq->online);
 		jw_kuint(w, "idle_ns", rq->idle_ns);
 		jw_kuint(w, "ctx_switches", rq->nr_switches);
 		jw_kuint(w, "ticks", rq->nr_ticks);

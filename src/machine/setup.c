@@ -277,6 +277,18 @@ struct machine *machine_create(const struct topo *t, const struct workload *w,
 			snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	for (int i = 0; i < w->nr_hotplug; i++) {
+		if (w->hotplug[i].cpu >= m->nr_cpus) {
+			snprintf(err, errlen, "%s: hotplug event %d: CPU %d does not exist (machine has %d CPUs)",
+				 w->source, i, w->hotplug[i].cpu, m->nr_cpus);
+			goto fail;
+		}
+		if (machine_hotplug_at(m, w->hotplug[i].at_ns, w->hotplug[i].cpu,
+				       w->hotplug[i].kind == WL_CPU_ONLINE)) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
 	invariants_start(m);
 	return m;
 fail:
@@ -333,6 +345,7 @@ void machine_destroy(struct machine *m)
 	free(m->violations);
 	hist_free(m->wake_lat);
 	scx_sched_free(m);
+	hotplug_free(m);
 	free(m->res);
 	free(m->rqs);
 	free(m);

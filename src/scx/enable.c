@@ -227,3 +227,28 @@ void scx_set_cpumask(struct task_struct *p)
 	if (sch && !sch->disabled && p->sched_class == &ext_sched_class)
 		SCX_CALL_OP(sch, SCX_KF_REST, set_cpumask, p, p->cpu, p, &p->cpus_mask);
 }
+
+/* A CPU goes offline or comes online (handle_hotplug): the scheduler must handle it or exit. */
+void scx_cpu_hotplug(struct rq *rq, bool online)
+{
+	struct scx_sched *sch = rq->m->scx;
+	int cpu = rq->cpu;
+
+	if (!sch || sch->disabled)
+		return;
+	if (online) {
+		cpumask_set(&sch->online, cpu);
+	} else {
+		cpumask_unset(&sch->online, cpu);
+		scx_test_and_clear_cpu_idle(sch, cpu);
+	}
+	if (sch->exiting)
+		return;
+	if (online && sch->ops.cpu_online)
+		SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, cpu_online, NULL, cpu, cpu);
+	else if (!online && sch->ops.cpu_offline)
+		SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, cpu_offline, NULL, cpu, cpu);
+	else
+		scx_exit(sch, SCX_EXIT_UNREG_KERN, (s64)(SCX_ECODE_ACT_RESTART | SCX_ECODE_RSN_HOTPLUG),
+			 "cpu %d going %s, exiting scheduler", cpu, online ? "online" : "offline");
+}

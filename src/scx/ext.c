@@ -157,6 +157,8 @@ void scx_dispatch_to_dsq_id(struct scx_sched *sch, struct rq *rq, struct task_st
 				goto global;
 			dst = cpu_rq(m, (int)cpu);
 		}
+		if (!dst->online) /* raced with hotplug: not the scheduler's fault */
+			goto global;
 		if (!task_can_run_on(p, dst)) {
 			scx_error(sch, "SCX_DSQ_LOCAL[_ON] verdict target cpu %d not allowed for %s[%d]",
 				  dst->cpu, p->comm, p->pid);

@@ -49,7 +49,7 @@ void scx_update_idle(struct rq *rq, bool idle)
 		return;
 	if (sch->ops.update_idle && !sch->exiting)
 		SCX_CALL_OP(sch, SCX_KF_REST, update_idle, NULL, rq->cpu, rq->cpu, idle);
-	if (idle) {
+	if (idle && rq->online) {
 		cpumask_set(&sch->idle_cpu, rq->cpu);
 		smt_update(sch, rq->cpu);
 	} else {

@@ -274,6 +274,60 @@ static int rt_cgroups(struct rt_ctx *c, const struct json_value *cg)
 	return 0;
 }
 
+/* ---- hotplug (scxsim's extension) --------------------------------------------------------
+ * "hotplug": [{"at_ms": 100, "cpu": 1, "online": false}, ...]: CPU hotplug events in
+ * simulated time; kept sorted by time (stable for equal times).
+ */
+
+static int rt_hotplug_cmp(const void *a, const void *b)
+{
+	const struct wl_hotplug *x = a, *y = b;
+
+	return x->at_ns < y->at_ns ? -1 : x->at_ns > y->at_ns;
+}
+
+static int rt_hotplug(struct rt_ctx *c, const struct json_value *hp)
+{
+	static const char *const fields[] = { "at_ms", "cpu", "online", NULL };
+
+	if (hp->type != JSON_ARRAY)
+		return rtapp_fail(c, hp, "hotplug: expected an array of {\"at_ms\", \"cpu\", \"online\"}, got %s",
+				  json_value_kind(hp));
+	if (hp->arr.n > 4096)
+		return rtapp_fail(c, hp, "hotplug: more than 4096 events");
+	c->w->hotplug = calloc(hp->arr.n ? hp->arr.n : 1, sizeof(*c->w->hotplug));
+	if (!c->w->hotplug)
+		return rtapp_oom(c);
+	for (int i = 0; i < hp->arr.n; i++) {
+		const struct json_value *e = hp->arr.v[i], *at, *cpu, *on;
+		s64 ms = 0, n = 0;
+
+		if (rt_need_object(c, "hotplug", e) || rt_only_fields(c, "hotplug", e, fields))
+			return -EINVAL;
+		at = json_get(e, "at_ms");
+		cpu = json_get(e, "cpu");
+		on = json_get(e, "online");
+		if (!at || !cpu || !on)
+			return rtapp_fail(c, e, "hotplug: event %d needs \"at_ms\", \"cpu\" and \"online\"", i);
+		if (rtapp_int(c, "at_ms", at, 0, 1000000000, &ms) || rtapp_int(c, "cpu", cpu, 0, 1023, &n))
+			return -EINVAL;
+		if (on->type != JSON_BOOL)
+			return rtapp_fail(c, on, "hotplug: key 'online': expected true or false, got %s",
+					  json_value_kind(on));
+		c->w->hotplug[i] = (struct wl_hotplug){ (u64)ms * NSEC_PER_MSEC, (int)n,
+							 on->b ? WL_CPU_ONLINE : WL_CPU_OFFLINE };
+		c->w->nr_hotplug++;
+	}
+	/* insertion sort: stable, events are few */
+	for (int i = 1; i < c->w->nr_hotplug; i++)
+		for (int k = i; k > 0 && rt_hotplug_cmp(&c->w->hotplug[k - 1], &c->w->hotplug[k]) > 0; k--) {
+			struct wl_hotplug t = c->w->hotplug[k];
+			c->w->hotplug[k] = c->w->hotplug[k - 1];
+			c->w->hotplug[k - 1] = t;
+		}
+	return 0;
+}
+
 /* ---- top-level "resources" (legacy declarations; ignored by the event grammar) ------------- */
 
 static const char *const rt_res_types[] = {
@@ -891,7 +945,7 @@ static void rt_timer_modes(struct workload *w)
 	free(abs);
 }
 
-static const char *const rt_top_keys[] = { "tasks", "global", "resources", "cgroups", NULL };
+static const char *const rt_top_keys[] = { "tasks", "global", "resources", "cgroups", "hotplug", NULL };
 
 static int rt_root(struct rt_ctx *c, const struct json_value *root)
 {
@@ -913,6 +967,8 @@ static int rt_root(struct rt_ctx *c, const struct json_value *root)
 	if ((v = json_get(root, "resources")) && rt_resources(c, v))
 		return -EINVAL;
 	if ((v = json_get(root, "cgroups")) && rt_cgroups(c, v))
+		return -EINVAL;
+	if ((v = json_get(root, "hotplug")) && rt_hotplug(c, v))
 		return -EINVAL;
 	v = json_get(root, "tasks");
 	if (!v)

@@ -294,3 +294,35 @@ TEST(machine_phase_cpus_move_the_task)
 	CHECK_EQ(r.m->nr_violations, 0);
 	run_free(&r);
 }
+
+TEST(machine_hotplug_moves_tasks_and_loses_nothing)
+{
+	struct run r;
+	/* 4 CPUs; CPU 1 goes away at 10 ms (with a task pinned to it), comes back at 50 ms */
+	CHECK_EQ(run_json(&r, "4", "{\"hotplug\":[{\"at_ms\":50,\"cpu\":1,\"online\":true},"
+			  "{\"at_ms\":10,\"cpu\":1,\"online\":false},{\"at_ms\":20,\"cpu\":3,\"online\":false}],"
+			  "\"tasks\":{\"h\":{\"instance\":6,\"loop\":40,\"run\":1000,\"sleep\":200},"
+			  "\"pinned\":{\"cpus\":[1],\"loop\":30,\"run\":2000,\"sleep\":100}}}",
+			  5 * NSEC_PER_SEC, 1), 0);
+	for (int i = 0; i < r.m->nr_tasks; i++)
+		CHECK(r.m->tasks[i]->st.finished);
+	CHECK_EQ(r.m->nr_violations, 0);
+	CHECK_EQ(r.m->nr_hotplug, 3);
+	CHECK_EQ(r.m->nr_affinity_broken, 1);
+	CHECK(!r.m->rqs[3].online && r.m->rqs[1].online);
+	run_free(&r);
+}
+
+TEST(machine_hotplug_refuses_last_cpu_and_bad_cpu)
+{
+	struct run r;
+	CHECK_EQ(run_json(&r, "1", "{\"hotplug\":[{\"at_ms\":1,\"cpu\":0,\"online\":false}],"
+			  "\"tasks\":{\"t\":{\"loop\":3,\"run\":1000,\"sleep\":1000}}}", NSEC_PER_SEC, 1), 0);
+	CHECK_EQ(r.m->nr_hotplug_refused, 1);
+	CHECK(task_by_comm(r.m, "t")->st.finished);
+	run_free(&r);
+	CHECK_EQ(run_json(&r, "2", "{\"hotplug\":[{\"at_ms\":1,\"cpu\":5,\"online\":false}],"
+			  "\"tasks\":{\"t\":{\"run\":1000}}}", NSEC_PER_SEC, 1), -3);
+	CHECK_CONTAINS(r.err, "hotplug event 0: CPU 5 does not exist");
+	run_free(&r);
+}

@@ -1019,3 +1019,42 @@ TEST(scx_kick_wait_costs_the_kicker)
 	srun_free(&a);
 	srun_free(&b);
 }
+
+/* ---- hotplug: cpu_online/cpu_offline, or the scheduler exits ----------------------------- */
+
+static int n_online, n_offline;
+static void hp_online(s32 cpu) { n_online++; }
+static void hp_offline(s32 cpu) { n_offline++; }
+
+static const char *hp_json =
+	"{\"hotplug\":[{\"at_ms\":5,\"cpu\":1,\"online\":false},{\"at_ms\":30,\"cpu\":1,\"online\":true}],"
+	"\"tasks\":{\"h\":{\"instance\":4,\"loop\":40,\"run\":1000,\"sleep\":200},"
+	"\"p\":{\"cpus\":[1],\"loop\":20,\"run\":1000,\"sleep\":100}}}";
+
+TEST(scx_hotplug_callbacks)
+{
+	static const struct sched_ext_ops ops = {
+		.enqueue = pcpu_enqueue, .select_cpu = pcpu_select, .cpu_online = hp_online,
+		.cpu_offline = hp_offline, .name = "hotplug",
+	};
+	struct srun r;
+	n_online = n_offline = 0;
+	CHECK_EQ(srun(&r, "2", hp_json, &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK_EQ(n_offline, 1);
+	CHECK_EQ(n_online, 1);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+TEST(scx_fail_hotplug_without_callbacks_exits)
+{
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", hp_json, &vtime_ops, 10 * NSEC_PER_SEC), 0);
+	const struct scx_exit_info *ei = machine_scx_exit_info(r.m);
+	CHECK_EQ(ei->kind, SCX_EXIT_UNREG_KERN);
+	CHECK_STR(ei->msg, "cpu 1 going offline, exiting scheduler");
+	CHECK_EQ((u64)ei->exit_code, SCX_ECODE_ACT_RESTART | SCX_ECODE_RSN_HOTPLUG);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
