@@ -166,6 +166,7 @@ void scx_disable_now(struct scx_sched *sch)
 	sch->ops_off = false; /* the exit path's ops still run; errors in them are ignored */
 	for (int i = 0; i < m->nr_tasks; i++)
 		scx_task_disable_exit(sch, m->tasks[i]);
+	scx_cgroups_exit(sch);
 	SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, exit, NULL, -1, &sch->ei);
 	sch->ops_off = true;
 	for (int i = 0; i < m->nr_tasks; i++) {

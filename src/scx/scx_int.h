@@ -86,6 +86,7 @@ struct scx_sched {
 	u64 nr_kicks;
 	u64 nr_enqueued;             /* ops.enqueue calls */
 	u64 nr_dispatch_calls;       /* ops.dispatch calls */
+	int nr_cgroups_inited;       /* machine.tgs[0..n) got ops.cgroup_init */
 };
 
 extern struct machine *scx_cur_machine;
@@ -186,6 +187,7 @@ s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cp
 /* enable.c */
 void scx_task_disable_exit(struct scx_sched *sch, struct task_struct *p);
 u32 scx_weight_of(const struct task_struct *p);
+void scx_cgroups_exit(struct scx_sched *sch);
 
 /* kfuncs.c */
 bool scx_kf_allowed(struct scx_sched *sch, u32 mask, const char *kfunc);

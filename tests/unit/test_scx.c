@@ -1058,3 +1058,78 @@ TEST(scx_fail_hotplug_without_callbacks_exits)
 	CHECK(all_finished(r.m));
 	srun_free(&r);
 }
+
+/* ---- cgroups ------------------------------------------------------------------------------ */
+
+static int n_cg_init, n_cg_exit, cg_weight_sum, cg_seen_bad;
+static s32 cg_init(struct cgroup *cg, struct scx_cgroup_init_args *a)
+{
+	n_cg_init++;
+	cg_weight_sum += a->weight;
+	return 0;
+}
+static void cg_exit(struct cgroup *cg) { n_cg_exit++; }
+static void cg_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	struct cgroup *cg = scx_bpf_task_cgroup(p);
+	if (cg != p->tg)
+		cg_seen_bad++;
+	/* weight the slice by the cgroup weight: a cgroup-aware policy */
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL / 100 * cg->cpu_weight / 10, enq_flags);
+}
+static void cg_sysrq_exit(struct scx_exit_info *ei) { }
+
+TEST(scx_cgroup_init_exit_and_task_cgroup)
+{
+	static const struct sched_ext_ops ops = {
+		.cgroup_init = cg_init, .cgroup_exit = cg_exit, .enqueue = cg_enqueue,
+		.exit = cg_sysrq_exit, .name = "cgaware",
+	};
+	struct srun r;
+	n_cg_init = n_cg_exit = cg_weight_sum = cg_seen_bad = 0;
+	CHECK_EQ(srun_start(&r, "2", "{\"cgroups\":{\"/a\":{\"weight\":200},\"/a/b\":{\"weight\":50}},"
+				     "\"tasks\":{\"x\":{\"taskgroup\":\"/a/b\",\"loop\":20,\"run\":500,\"sleep\":100},"
+				     "\"y\":{\"taskgroup\":\"/a\",\"loop\":20,\"run\":500,\"sleep\":100},"
+				     "\"z\":{\"loop\":20,\"run\":500,\"sleep\":100}}}", &ops), 0);
+	CHECK_EQ(n_cg_init, 3); /* /, /a, /a/b */
+	CHECK_EQ(cg_weight_sum, 350);
+	machine_sysrq_at(r.m, 5 * NSEC_PER_MSEC);
+	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_SYSRQ);
+	CHECK_EQ(n_cg_exit, 3);
+	CHECK_EQ(cg_seen_bad, 0);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static s32 cg_init_fail(struct cgroup *cg, struct scx_cgroup_init_args *a)
+{
+	return strcmp(cg->path, "/a") ? 0 : -7;
+}
+
+static void cg_task_cgroup_other(struct task_struct *p, u64 enq_flags)
+{
+	/* asks for the cgroup of a task the op is not about */
+	for (int i = 0; i < scx_current_machine()->nr_tasks; i++)
+		if (scx_current_machine()->tasks[i] != p) {
+			scx_bpf_task_cgroup(scx_current_machine()->tasks[i]);
+			break;
+		}
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+TEST(scx_fail_cgroup_errors)
+{
+	static const struct sched_ext_ops bad_init = { .cgroup_init = cg_init_fail, .name = "cgfail" };
+	static const struct sched_ext_ops other = { .enqueue = cg_task_cgroup_other, .name = "cgother" };
+	struct srun r;
+	CHECK_EQ(srun_start(&r, "2", "{\"cgroups\":{\"/a\":{\"weight\":200}},\"tasks\":{\"x\":{\"taskgroup\":\"/a\",\"run\":500}}}",
+			    &bad_init), -4);
+	CHECK_CONTAINS(r.err, "ops.cgroup_init() failed (-7) for cgroup /a");
+	srun_free(&r);
+	CHECK_EQ(srun(&r, "2", finite_mix, &other, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "scx_bpf_task_cgroup() called on");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
