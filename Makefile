@@ -19,15 +19,20 @@ LDFLAGS  += $(if $(SAN),$(SANFLAGS))
 LDLIBS   := -lm
 BPFFLAGS := -O2 -g -target bpf -mcpu=v3 -Ischeds/include \
             -Wno-compare-distinct-pointer-types -Wno-incompatible-function-pointer-types
+LLVM_OBJCOPY ?= llvm-objcopy-19
+# The target BTF: scxsim's kernel types compiled for BPF (src/btfgen). glibc's headers need the
+# host's multiarch directory and a 64-bit word size (stubs.h) to be readable by -target bpf.
+KBTF_FLAGS := -g -O0 -target bpf -Iinclude -Isrc -D__x86_64__ \
+              -idirafter /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
 
-LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*' ! -path 'src/btfgen/*'))
 CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BPF_SRCS  := $(sort $(wildcard scheds/*.bpf.c))
 TBPF_SRCS := $(sort $(wildcard tests/bpf/*.bpf.c))
 
-LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/obj/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/gen/kernel_btf.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(O)/obj/%.o)
 # subcommands without main(): the unit tests call them too
 CMD_OBJS  := $(filter-out $(O)/obj/src/cli/main.o,$(CLI_OBJS))
@@ -41,6 +46,20 @@ LIB := $(O)/libscxsim.a
 all: $(O)/scxsim $(O)/tests/unit $(BPF_OBJS) $(TBPF_OBJS)
 
 $(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
+
+$(O)/gen/kernel_types.bpf.o: src/btfgen/kernel_types.c
+	@mkdir -p $(@D)
+	$(BPF_CC) $(KBTF_FLAGS) -MMD -MP -MT $@ -MF $(O)/gen/kernel_types.d -c $< -o $@
+
+$(O)/gen/kernel.btf: $(O)/gen/kernel_types.bpf.o
+	$(LLVM_OBJCOPY) --dump-section .BTF=$@ $<
+
+$(O)/gen/kernel_btf.c: $(O)/gen/kernel.btf src/btfgen/embed.sh
+	sh src/btfgen/embed.sh $< scxsim_kernel_btf > $@
+
+$(O)/obj/gen/kernel_btf.o: $(O)/gen/kernel_btf.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
 
@@ -88,3 +107,4 @@ clean:
 .PHONY: all deps test demo bench clean
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+-include $(wildcard $(O)/gen/kernel_types.d)
