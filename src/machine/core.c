@@ -83,6 +83,7 @@ static void schedule_offline(struct rq *rq, struct task_struct *prev)
 	go_idle(rq);
 	if (prev->on_rq) {
 		prev->st.last_queued = rq->m->sim.now;
+		prev->st.waiting = true;
 		move_queued_task_off(prev);
 	}
 }
@@ -216,6 +217,7 @@ void wake_up_task(struct task_struct *p, int wake_flags)
 	}
 	activate_task(cpu_rq(m, cpu), p, flags);
 	p->st.last_queued = now;
+	p->st.waiting = true;
 	wakeup_preempt(cpu_rq(m, cpu), p, wake_flags);
 }
 
@@ -229,6 +231,8 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
 	for (size_t i = 0; i < ARRAY_SIZE(classes) && !next; i++)
 		next = classes[i]->pick_task(rq);
 	rq->pick_prev = NULL;
+	if (rq->m->core_sched)
+		next = core_pick(rq, next);
 	if (next && rq->m->scx && next->sched_class != &ext_sched_class)
 		scx_next_task_picked(rq, next);
 	if (next != prev) {
@@ -273,9 +277,9 @@ static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 			scx_update_idle(rq, false);
 	}
 	p->on_cpu = true;
-	if (p->st.last_queued) {
+	if (p->st.waiting) {
 		p->st.wait_ns += now - p->st.last_queued;
-		p->st.last_queued = 0;
+		p->st.waiting = false;
 	}
 	if (p->st.wake_pending) {
 		u64 lat = now - p->st.wake_ts;
@@ -341,6 +345,7 @@ static void schedule(struct rq *rq)
 		prev->on_cpu = false;
 		if (prev->on_rq)
 			prev->st.last_queued = m->sim.now;
+			prev->st.waiting = true;
 	}
 	rq->curr = next;
 	update_idle_state(rq);
@@ -348,6 +353,10 @@ static void schedule(struct rq *rq)
 		switch_in(rq, next, !prev);
 	else
 		go_idle(rq);
+	if (m->core_sched) {
+		core_check(rq);
+		core_sibling_changed(rq);
+	}
 }
 
 static void resched_fn(struct sim *s, struct sim_event *ev)
@@ -450,6 +459,7 @@ void rq_init(struct machine *m, struct rq *rq, int cpu)
 	sim_event_init(&rq->resched_ev, resched_fn);
 	fair_init_rq(m, rq);
 	scx_rq_init(m, rq);
+	core_rq_init(rq);
 	update_idle_state(rq);
 }
 
@@ -496,7 +506,7 @@ void machine_settle(struct machine *m)
 	}
 	for (int i = 0; i < m->nr_tasks; i++) {
 		struct task_struct *p = m->tasks[i];
-		if (p->on_rq && !p->on_cpu && p->st.last_queued) {
+		if (p->on_rq && !p->on_cpu && p->st.waiting) {
 			p->st.wait_ns += m->sim.now - p->st.last_queued;
 			p->st.last_queued = m->sim.now;
 		}

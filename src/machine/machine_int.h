@@ -206,7 +206,8 @@ struct task_stats {
 	u64 nr_switches;             /* times switched in */
 	u64 work_done_ns;
 	s64 work_total_ns;           /* -1 = open-ended */
-	u64 last_queued;             /* when it became runnable-not-running (0 = n/a) */
+	u64 last_queued;             /* when it became runnable-not-running */
+	bool waiting;                /* runnable, not running: last_queued is valid */
 	u64 wake_ts;                 /* time of the last wakeup, pending latency sample */
 	bool wake_pending;
 	bool finished;
@@ -240,6 +241,7 @@ struct task_struct {
 	struct task_struct *cfs_next, *cfs_prev; /* rq's list of queued fair tasks (load balancing) */
 	int instance;                /* instance index within its workload task */
 	int last_ran_cpu;            /* -1 before the first run */
+	u64 core_cookie;             /* SMT core-scheduling cookie, 0 = untagged */
 	struct res *priv_res;        /* per-instance resources ("unique" timers), or NULL */
 	struct machine *m;
 };
@@ -263,6 +265,8 @@ struct rq {
 	u64 nr_ticks;
 	bool need_resched;
 	bool in_schedule;            /* inside schedule(): pick in progress */
+	bool core_forced_idle;       /* idles because siblings run other cookies */
+	struct sim_event core_ev;    /* forced idle: look again one slice later */
 	bool online;
 	struct sim_event done_ev;    /* curr reaches the end of its current work / step */
 	struct sim_event tick_ev;
@@ -318,6 +322,9 @@ struct machine {
 	u64 nr_hotplug;               /* hotplug transitions done */
 	u64 nr_hotplug_refused;       /* offlining the last online CPU */
 	u64 nr_affinity_broken;       /* tasks whose affinity was reset by hotplug */
+	int nr_cookied;               /* tasks with a core cookie */
+	bool core_sched;              /* core scheduling active */
+	u64 nr_forced_idle;           /* core-sched forced-idle picks */
 	u64 end_ns;
 	u64 last_time;
 	int cur_cpu;                 /* CPU whose event is being handled, -1 = none */
@@ -368,6 +375,15 @@ void scx_update_idle(struct rq *rq, bool idle);
 void scx_next_task_picked(struct rq *rq, struct task_struct *next);
 void scx_set_cpumask(struct task_struct *p);
 void scx_cpu_hotplug(struct rq *rq, bool online);
+
+/* coresched.c */
+bool core_sched_active(const struct machine *m);
+struct task_struct *core_pick(struct rq *rq, struct task_struct *next);
+void core_sibling_changed(struct rq *rq);
+void core_rq_init(struct rq *rq);
+void core_check(struct rq *rq);
+bool scx_core_sched_before(struct task_struct *a, struct task_struct *b);
+struct task_struct *scx_pick_compatible(struct rq *rq, u64 cookie);
 
 /* hotplug.c */
 int select_fallback_cpu(struct task_struct *p, int from);

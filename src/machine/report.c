@@ -117,6 +117,12 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 	jw_kuint(w, "refused", m->nr_hotplug_refused);
 	jw_kuint(w, "affinity_broken", m->nr_affinity_broken);
 	jw_obj_end(w);
+	if (m->core_sched) {
+		jw_key(w, "core_sched");
+		jw_obj_begin(w);
+		jw_kuint(w, "forced_idle_picks", m->nr_forced_idle);
+		jw_obj_end(w);
+	}
 
 	jw_key(w, "cpus");
 	jw_arr_begin(w);

@@ -171,6 +171,8 @@ static struct task_struct *task_create(struct machine *m, const struct wl_task *
 	p->last_ran_cpu = -1;
 	p->instance = inst;
 	p->x.wt = wt;
+	p->core_cookie = wt->core_cookie;
+	m->nr_cookied += wt->core_cookie != 0;
 	p->x.relock = -1;
 	p->st.work_total_ns = workload_task_work_ns(wt);
 	fair_task_init(m, p);
@@ -289,6 +291,7 @@ struct machine *machine_create(const struct topo *t, const struct workload *w,
 			goto fail;
 		}
 	}
+	m->core_sched = core_sched_active(m);
 	invariants_start(m);
 	return m;
 fail:

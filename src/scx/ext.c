@@ -566,3 +566,23 @@ bool scx_switch_in_tickless(struct rq *rq, struct task_struct *p)
 {
 	return p->sched_class == &ext_sched_class && p->scx.slice == SCX_SLICE_INF;
 }
+
+/* Core-sched order between two ext tasks: ops.core_sched_before, default FIFO. */
+bool scx_core_sched_before(struct task_struct *a, struct task_struct *b)
+{
+	struct scx_sched *sch = a->m->scx;
+	bool before = (s64)(a->scx.core_sched_at - b->scx.core_sched_at) < 0;
+
+	if (sch && sch->ops.core_sched_before && !sch->ops_off)
+		SCX_CALL_OP_RET(sch, SCX_KF_REST, core_sched_before, a, a->cpu, before, a, b);
+	return before;
+}
+
+/* First task of rq's local DSQ with the given cookie (core-sched alternative pick). */
+struct task_struct *scx_pick_compatible(struct rq *rq, u64 cookie)
+{
+	for (struct task_struct *p = dsq_first(&rq->scx.local); p; p = dsq_next(&rq->scx.local, p))
+		if (p->core_cookie == cookie)
+			return p;
+	return NULL;
+}

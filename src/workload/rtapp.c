@@ -593,7 +593,7 @@ static rt_ev_fn rt_event_fn(const char *key)
 
 enum rt_key_class {
 	K_UNKNOWN, K_EVENT, K_LEGACY, K_IGNORED, K_INSTANCE, K_LOOP, K_POLICY, K_PRIORITY,
-	K_CPUS, K_TASKGROUP, K_DELAY, K_PHASES, K_DL,
+	K_CPUS, K_TASKGROUP, K_DELAY, K_PHASES, K_DL, K_COOKIE,
 };
 
 enum { AT_TASK = 1, AT_PHASE = 2 };
@@ -613,6 +613,7 @@ static const struct {
 	{ "dl-deadline", K_DL, AT_TASK },       { "util_min", K_IGNORED, AT_TASK | AT_PHASE },
 	{ "util_max", K_IGNORED, AT_TASK | AT_PHASE },
 	{ "nodes_membind", K_IGNORED, AT_TASK | AT_PHASE },
+	{ "core_cookie", K_COOKIE, AT_TASK }, /* scxsim extension: SMT core-scheduling cookie */
 };
 
 static enum rt_key_class rt_classify(const char *key, const struct json_value *v, int at,
@@ -834,6 +835,11 @@ static int rt_task_settings(struct rt_ctx *c, const struct json_value *obj, stru
 		return -EINVAL;
 	if ((v = json_get(obj, "taskgroup")) && rt_taskgroup(c, v, t))
 		return -EINVAL;
+	if ((v = json_get(obj, "core_cookie"))) {
+		if (rtapp_int(c, "core_cookie", v, 0, INT64_MAX, &n))
+			return -EINVAL;
+		t->core_cookie = (u64)n;
+	}
 	return 0;
 }
 

@@ -1133,3 +1133,26 @@ TEST(scx_fail_cgroup_errors)
 	CHECK(all_finished(r.m));
 	srun_free(&r);
 }
+
+/* ---- core-sched ordering for ext tasks --------------------------------------------------- */
+
+static int n_csb;
+static bool csb(struct task_struct *a, struct task_struct *b)
+{
+	n_csb++;
+	return a->pid < b->pid;
+}
+
+TEST(scx_core_sched_before_orders_ext_tasks)
+{
+	static const struct sched_ext_ops ops = { .enqueue = fifo_enqueue, .core_sched_before = csb, .name = "csb" };
+	struct srun r;
+	n_csb = 0;
+	CHECK_EQ(srun(&r, "1s1c2t", "{\"tasks\":{\"a\":{\"core_cookie\":1,\"instance\":2,\"loop\":10,\"run\":5000},"
+				    "\"b\":{\"core_cookie\":2,\"instance\":2,\"loop\":10,\"run\":5000}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK(n_csb > 0);
+	srun_free(&r);
+}
