@@ -1156,3 +1156,74 @@ TEST(scx_core_sched_before_orders_ext_tasks)
 	CHECK(n_csb > 0);
 	srun_free(&r);
 }
+
+/* ---- disallow, SCX_ENQ_LAST, yield --------------------------------------------------------- */
+
+static s32 disallow_init_task(struct task_struct *p, struct scx_init_task_args *a)
+{
+	if (!strcmp(p->comm, "keepout"))
+		p->scx.disallow = true;
+	return 0;
+}
+
+TEST(scx_disallow_keeps_task_on_fair)
+{
+	static const struct sched_ext_ops ops = {
+		.init_task = disallow_init_task, .enqueue = fifo_enqueue, .name = "disallow",
+	};
+	struct srun r;
+	CHECK_EQ(srun(&r, "2", "{\"tasks\":{\"keepout\":{\"policy\":\"SCHED_EXT\",\"loop\":5,\"run\":1000,\"sleep\":100},"
+			       "\"in\":{\"loop\":5,\"run\":1000,\"sleep\":100}}}", &ops, NSEC_PER_SEC), 0);
+	CHECK_STR(task_class_name(by_comm(r.m, "keepout")), "fair");
+	CHECK_EQ(by_comm(r.m, "keepout")->policy, WL_POLICY_OTHER); /* rejected SCHED_EXT reverts */
+	CHECK_STR(task_class_name(by_comm(r.m, "in")), "ext");
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static int n_enq_last;
+static void last_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, enq_flags);
+	if (enq_flags & SCX_ENQ_LAST) {
+		/* upstream contract: the scheduler triggers the follow-up scheduling event */
+		n_enq_last++;
+		scx_bpf_kick_cpu(scx_bpf_task_cpu(p), 0);
+	}
+}
+
+TEST(scx_enq_last_for_the_only_task)
+{
+	static const struct sched_ext_ops with = { .enqueue = last_enqueue, .flags = SCX_OPS_ENQ_LAST, .name = "last" };
+	static const struct sched_ext_ops without = { .enqueue = last_enqueue, .name = "nolast" };
+	struct srun r;
+	n_enq_last = 0;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"solo\":{\"run\":200000}}}", &with, 200 * NSEC_PER_MSEC), 0);
+	CHECK(n_enq_last >= 8); /* a 20 ms slice ends ~10 times in 200 ms */
+	CHECK_EQ(r.m->nr_violations, 0);
+	srun_free(&r);
+	n_enq_last = 0;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"solo\":{\"run\":200000}}}", &without, 200 * NSEC_PER_MSEC), 0);
+	CHECK_EQ(n_enq_last, 0); /* kept running without going through enqueue */
+	srun_free(&r);
+}
+
+static int n_yield;
+static bool count_yield(struct task_struct *from, struct task_struct *to)
+{
+	n_yield++;
+	from->scx.slice = 0;
+	return false;
+}
+
+TEST(scx_yield_op)
+{
+	static const struct sched_ext_ops ops = { .enqueue = fifo_enqueue, .yield = count_yield, .name = "yielder" };
+	struct srun r;
+	n_yield = 0;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"y\":{\"loop\":10,\"run\":100,\"yield\":\"\"},\"o\":{\"loop\":10,\"run\":100}}}",
+		      &ops, NSEC_PER_SEC), 0);
+	CHECK_EQ(n_yield, 10);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
