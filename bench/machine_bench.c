@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "scxsim/machine.h"
+#include "scxsim/scx.h"
 
 #define REPS 5
 
@@ -35,6 +36,14 @@ struct fig {
 	u64 wall_ns, switches, events;
 };
 
+static void fifo_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+static const struct sched_ext_ops fifo_ops = { .enqueue = fifo_enqueue, .name = "fifo" };
+static const struct sched_ext_ops *bench_ops; /* NULL = fair */
+
 static int run_once(const char *topo, const char *wl, u64 dur, struct fig *f)
 {
 	struct topo *t;
@@ -49,7 +58,7 @@ static int run_once(const char *topo, const char *wl, u64 dur, struct fig *f)
 	}
 	machine_params_default(&p);
 	m = machine_create(t, w, &p, 1, err, sizeof(err));
-	if (!m) {
+	if (!m || (bench_ops && machine_attach_scx(m, bench_ops, err, sizeof(err)))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return -1;
 	}
@@ -116,6 +125,33 @@ static void bench_hackbench(void)
 	       ((double)f[2].wall_ns / f[2].switches) / ((double)f[0].wall_ns / f[0].switches));
 }
 
+/* The ext class's own overhead: a C global-FIFO scheduler vs fair, same hackbench runs. */
+static void bench_ext_vs_fair(void)
+{
+	static const int cpus[] = { 8, 64, 512 };
+	struct fig ff, fe;
+	char topo[16], wl[64], label[64];
+
+	printf("ext (C global FIFO) vs fair, hackbench groups = CPUs/4:\n");
+	for (int i = 0; i < 3; i++) {
+		snprintf(topo, sizeof(topo), "%d", cpus[i]);
+		snprintf(wl, sizeof(wl), "hackbench:groups=%d,loops=20", cpus[i] / 4);
+		bench_ops = NULL;
+		if (run_median(topo, wl, 10 * NSEC_PER_SEC, &ff))
+			return;
+		bench_ops = &fifo_ops;
+		if (run_median(topo, wl, 10 * NSEC_PER_SEC, &fe))
+			return;
+		bench_ops = NULL;
+		snprintf(label, sizeof(label), "fair, %d CPUs", cpus[i]);
+		print_fig(label, &ff);
+		snprintf(label, sizeof(label), "ext fifo, %d CPUs", cpus[i]);
+		print_fig(label, &fe);
+		printf("  ext/fair cost per event: %.2fx\n",
+		       ((double)fe.wall_ns / fe.events) / ((double)ff.wall_ns / ff.events));
+	}
+}
+
 static void bench_pipe(void)
 {
 	struct fig f;
@@ -164,6 +200,7 @@ static void bench_memory(void)
 int main(void)
 {
 	bench_hackbench();
+	bench_ext_vs_fair();
 	bench_pipe();
 	bench_memory();
 	return 0;
