@@ -201,6 +201,8 @@ void machine_sysrq_at(struct machine *m, u64 at_ns);
 /* After a run: the scheduler's exit info (kind SCX_EXIT_NONE while still loaded). */
 const struct scx_exit_info *machine_scx_exit_info(const struct machine *m);
 const char *scx_exit_kind_name(enum scx_exit_kind kind); /* "none", "error_stall", ... */
+const char *scx_ops_name(const struct machine *m);       /* "" when none attached */
+u64 scx_exit_at_ns(const struct machine *m);
 
 /* ---- kfuncs (current upstream names) ---------------------------------------------------- */
 s32 scx_bpf_create_dsq(u64 dsq_id, s32 node);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "scxsim/json_write.h"
 #include "scxsim/machine.h"
+#include "scxsim/scx.h"
 #include "scxsim/topo.h"
 #include "scxsim/workload.h"
 
@@ -23,6 +24,8 @@ struct run_opts {
 	const char *topo;
 	const char *json;
 	u64 duration_ns;       /* 0 = from the workload, else the default */
+	u64 sysrq_at_ns;       /* 0 = none */
+	bool sysrq;
 	u64 seed;
 	struct machine_params params;
 	bool quiet;
@@ -33,7 +36,7 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: scxsim run --workload FILE.json|GEN[:k=v,...] [--sched fair]\n"
 		"                  [--topo N|SsCcTt[:llc=K][:nodes=N]|host] [--duration 5s]\n"
-		"                  [--seed N] [--hz 1000] [--json OUT.json] [--quiet]\n"
+		"                  [--seed N] [--hz 1000] [--json OUT.json] [--sysrq-at T] [--quiet]\n"
 		"generators: cpuhog[:n=N,nice=K,work=MS]  pipe[:loops=L]\n"
 		"            hackbench[:groups=G,fds=F,loops=L]  schbench[:mthreads=M,workers=W]\n"
 		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n");
@@ -86,6 +89,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "hz", required_argument, NULL, 'H' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "sysrq-at", required_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -108,6 +112,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				fprintf(stderr, "scxsim run: --duration '%s': expected a positive time like 5s, 100ms, 250us\n", optarg);
 				return 2;
 			}
+			break;
+		case 'y':
+			if (!strcmp(optarg, "0")) {
+				o->sysrq_at_ns = 0;
+			} else if (parse_duration(optarg, &o->sysrq_at_ns)) {
+				fprintf(stderr, "scxsim run: --sysrq-at '%s': expected a time like 2s, 150ms\n", optarg);
+				return 2;
+			}
+			o->sysrq = true;
 			break;
 		case 'S':
 			if (parse_u64(optarg, &o->seed)) {
@@ -226,6 +239,12 @@ int cmd_run(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (o.sysrq) {
+		if (strcmp(o.sched, "fair"))
+			machine_sysrq_at(m, o.sysrq_at_ns);
+		else
+			fprintf(stderr, "scxsim run: --sysrq-at: no ext scheduler is loaded (--sched fair); SysRq-S has nothing to disable\n");
+	}
 	t0 = wall_now_ns();
 	if (machine_run(m, duration)) {
 		fprintf(stderr, "scxsim run: out of memory\n");
@@ -233,6 +252,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	u64 wall = wall_now_ns() - t0;
+	const struct scx_exit_info *ei = machine_scx_exit_info(m);
+	if (ei->kind >= SCX_EXIT_ERROR && ei->dump)
+		fprintf(stderr, "scxsim: the ext scheduler was ejected (%s): %s\n%s", ei->reason, ei->msg, ei->dump);
 	if (!o.quiet) {
 		printf("scxsim: %s on %s, workload %s, seed %llu\n\n", o.sched, t->spec, w->source,
 		       (unsigned long long)o.seed);

@@ -207,8 +207,15 @@ void machine_print_summary(struct machine *m, FILE *f)
 	fprintf(f, "wakeup latency p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us\n",
 		us(hist_percentile(m->wake_lat, 50)), us(hist_percentile(m->wake_lat, 99)),
 		us(hist_percentile(m->wake_lat, 99.9)), us(hist_max(m->wake_lat)));
-	fprintf(f, "work done %.3f ms; finite tasks finished %d/%d (%.3f of %.3f ms)\n", ms(done),
-		finished, finite, ms(done > total ? total : done), ms(total));
+	fprintf(f, "work done %.3f ms; finite tasks finished %d of %d\n", ms(done), finished, finite);
+	if (m->scx) {
+		const struct scx_exit_info *ei = machine_scx_exit_info(m);
+		if (ei->kind == SCX_EXIT_NONE)
+			fprintf(f, "ext scheduler '%s': still loaded at the end\n", scx_ops_name(m));
+		else
+			fprintf(f, "ext scheduler '%s': exited at %.3f ms, %s (%s): %s\n", scx_ops_name(m),
+				ms(scx_exit_at_ns(m)), scx_exit_kind_name(ei->kind), ei->reason, ei->msg);
+	}
 	fprintf(f, "invariants: %llu checked, %d violations\n", (unsigned long long)m->inv_checked,
 		m->nr_violations);
 	for (int i = 0; i < m->nr_violations && i < 10; i++)

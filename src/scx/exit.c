@@ -294,3 +294,13 @@ void scx_invariants(struct machine *m)
 			machine_violation(m, "cpu %d: local DSQ count %u but %u tasks", c, rq->scx.local.nr, nr);
 	}
 }
+
+const char *scx_ops_name(const struct machine *m)
+{
+	return m->scx ? m->scx->ops.name : "";
+}
+
+u64 scx_exit_at_ns(const struct machine *m)
+{
+	return m->scx ? m->scx->exit_at_ns : 0;
+}

@@ -72,4 +72,14 @@ expect_exit 2 json_unwritable $SCXSIM run --workload cpuhog --duration 1ms --jso
 check json_unwritable_msg has "/nonexistent/dir/o.json" "$TMP/stderr"
 expect_exit 1 sched_not_loadable $SCXSIM run --workload cpuhog --sched nosuch
 check sched_not_loadable_msg has "nosuch" "$TMP/stderr"
+expect_exit 2 bad_sysrq $SCXSIM run --workload cpuhog --sysrq-at soon
+check bad_sysrq_msg has "sysrq-at" "$TMP/stderr"
+expect_exit 0 sysrq_on_fair_is_noted $SCXSIM run --workload cpuhog --duration 5ms --sysrq-at 1ms --quiet
+check sysrq_on_fair_msg has "nothing to disable" "$TMP/stderr"
+printf '{"hotplug":[{"at_ms":2,"cpu":1,"online":false}],"tasks":{"t":{"loop":5,"run":1000,"sleep":100}}}' > "$TMP/hp.json"
+expect_exit 0 hotplug_workload $SCXSIM run --workload "$TMP/hp.json" --topo 2 --json "$TMP/hp.out" --quiet
+check hotplug_counted has '"transitions": 1' "$TMP/hp.out"
+printf '{"hotplug":[{"at_ms":2,"cpu":1}],"tasks":{"t":{"run":100}}}' > "$TMP/hpbad.json"
+expect_exit 2 hotplug_bad $SCXSIM run --workload "$TMP/hpbad.json"
+check hotplug_bad_msg has "online" "$TMP/stderr"
 summary
