@@ -4,6 +4,7 @@
  * on stderr naming the option or file and the problem, and exit status 2.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,9 @@ static void run_usage(FILE *f)
 		"                  [--seed N] [--hz 1000] [--json OUT.json] [--sysrq-at T] [--quiet]\n"
 		"generators: cpuhog[:n=N,nice=K,work=MS]  pipe[:loops=L]\n"
 		"            hackbench[:groups=G,fds=F,loops=L]  schbench[:mthreads=M,workers=W]\n"
-		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n");
+		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n"
+		"--model k=v,...  model parameters in ns: ctx_switch_ns, migration_ns, wakeup_ipi_ns,\n"
+		"                 base_slice_ns, rr_timeslice_ns, check_period_ns (docs/model.md)\n");
 }
 
 /* "5s", "100ms", "250us", "1000ns", "2" (seconds). */
@@ -67,6 +70,61 @@ static int parse_duration(const char *s, u64 *out)
 	return 0;
 }
 
+/* --model k=v,...: the machine's model parameters (docs/model.md), by name. */
+static const struct {
+	const char *name;
+	size_t off;
+} model_params[] = {
+	{ "ctx_switch_ns", offsetof(struct machine_params, ctx_switch_ns) },
+	{ "migration_ns", offsetof(struct machine_params, migration_ns) },
+	{ "wakeup_ipi_ns", offsetof(struct machine_params, wakeup_ipi_ns) },
+	{ "base_slice_ns", offsetof(struct machine_params, base_slice_ns) },
+	{ "rr_timeslice_ns", offsetof(struct machine_params, rr_timeslice_ns) },
+	{ "check_period_ns", offsetof(struct machine_params, check_period_ns) },
+};
+
+static int parse_model(const char *spec, struct machine_params *mp)
+{
+	char buf[512], *save = NULL;
+
+	if (strlen(spec) >= sizeof(buf))
+		return -E2BIG;
+	strcpy(buf, spec);
+	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '='), *end;
+		size_t i;
+
+		if (!eq) {
+			fprintf(stderr, "scxsim run: --model '%s': expected NAME=NS\n", kv);
+			return -EINVAL;
+		}
+		*eq = 0;
+		for (i = 0; i < ARRAY_SIZE(model_params); i++)
+			if (!strcmp(kv, model_params[i].name))
+				break;
+		if (i == ARRAY_SIZE(model_params)) {
+			fprintf(stderr, "scxsim run: --model: unknown parameter '%s' (known:", kv);
+			for (i = 0; i < ARRAY_SIZE(model_params); i++)
+				fprintf(stderr, " %s", model_params[i].name);
+			fprintf(stderr, ")\n");
+			return -EINVAL;
+		}
+		errno = 0;
+		unsigned long long v = strtoull(eq + 1, &end, 10);
+		if (errno || *end || !eq[1] || eq[1] == '-' || v > 10ULL * NSEC_PER_SEC) {
+			fprintf(stderr, "scxsim run: --model %s='%s': expected nanoseconds in 0..10000000000\n",
+				kv, eq + 1);
+			return -EINVAL;
+		}
+		*(u64 *)((char *)mp + model_params[i].off) = v;
+	}
+	if (!mp->base_slice_ns || !mp->rr_timeslice_ns) {
+		fprintf(stderr, "scxsim run: --model: base_slice_ns and rr_timeslice_ns must be > 0\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_u64(const char *s, u64 *out)
 {
 	char *end;
@@ -90,6 +148,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "json", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "sysrq-at", required_argument, NULL, 'y' },
+		{ "model", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -112,6 +171,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				fprintf(stderr, "scxsim run: --duration '%s': expected a positive time like 5s, 100ms, 250us\n", optarg);
 				return 2;
 			}
+			break;
+		case 'M':
+			if (parse_model(optarg, &o->params))
+				return 2;
 			break;
 		case 'y':
 			if (!strcmp(optarg, "0")) {

@@ -79,6 +79,7 @@ static void schedule_offline(struct rq *rq, struct task_struct *prev)
 	prev->sched_class->put_prev(rq, prev);
 	prev->on_cpu = false;
 	rq->curr = NULL;
+	rq->nr_switches++;
 	update_idle_state(rq);
 	go_idle(rq);
 	if (prev->on_rq) {
@@ -294,7 +295,6 @@ static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 		machine_violation(m, "cpu %d runs pid %d outside its affinity", rq->cpu, p->pid);
 	rq->exec_start = now;
 	rq->work_start = now + cost;
-	rq->nr_switches++;
 	p->st.nr_switches++;
 	program_done(rq);
 	if (m->scx && scx_switch_in_tickless(rq, p))
@@ -348,6 +348,7 @@ static void schedule(struct rq *rq)
 			prev->st.waiting = true;
 	}
 	rq->curr = next;
+	rq->nr_switches++; /* as the kernel's rq->nr_switches: to and from idle too */
 	update_idle_state(rq);
 	if (next)
 		switch_in(rq, next, !prev);

@@ -82,4 +82,8 @@ check hotplug_counted has '"transitions": 1' "$TMP/hp.out"
 printf '{"hotplug":[{"at_ms":2,"cpu":1}],"tasks":{"t":{"run":100}}}' > "$TMP/hpbad.json"
 expect_exit 2 hotplug_bad $SCXSIM run --workload "$TMP/hpbad.json"
 check hotplug_bad_msg has "online" "$TMP/stderr"
+expect_exit 0 model_params $SCXSIM run --workload pipe:loops=100 --model ctx_switch_ns=5000,wakeup_ipi_ns=0 --quiet
+expect_exit 2 model_unknown $SCXSIM run --workload cpuhog --model warp=1
+check model_unknown_msg has "ctx_switch_ns" "$TMP/stderr"
+expect_exit 2 model_bad_value $SCXSIM run --workload cpuhog --model base_slice_ns=0
 summary
