@@ -1,0 +1,52 @@
+/*
+ * scx/compat.bpf.h — helpers for schedulers that must run on several kernel versions, with
+ * upstream's names: __COMPAT_* wrappers that test whether a kfunc or an enumerator exists at
+ * run time, and SCX_OPS_DEFINE. In scxsim both the v3 kfunc names (scx_bpf_dispatch,
+ * scx_bpf_consume, ...) and the current ones are real kfuncs, so the old names need no
+ * redirection here: they are declared in scx/common.bpf.h.
+ */
+#ifndef __SCX_COMPAT_BPF_H
+#define __SCX_COMPAT_BPF_H
+
+/* The value of enumerator __ent of __type in the running kernel, 0 if it has none. */
+#define __COMPAT_ENUM_OR_ZERO(__type, __ent) ({                                              \
+	__type __ret = 0;                                                                    \
+	if (bpf_core_enum_value_exists(__type, __ent))                                       \
+		__ret = __ent;                                                               \
+	__ret;                                                                               \
+})
+
+#define __COMPAT_scx_bpf_task_cgroup(p) \
+	(bpf_ksym_exists(scx_bpf_task_cgroup) ? scx_bpf_task_cgroup((p)) : NULL)
+
+#define __COMPAT_scx_bpf_cpu_node(cpu) \
+	(bpf_ksym_exists(scx_bpf_cpu_node) ? scx_bpf_cpu_node(cpu) : 0)
+#define __COMPAT_scx_bpf_get_idle_cpumask_node(node) \
+	(bpf_ksym_exists(scx_bpf_get_idle_cpumask_node) ? \
+	 scx_bpf_get_idle_cpumask_node(node) : scx_bpf_get_idle_cpumask())
+#define __COMPAT_scx_bpf_get_idle_smtmask_node(node) \
+	(bpf_ksym_exists(scx_bpf_get_idle_smtmask_node) ? \
+	 scx_bpf_get_idle_smtmask_node(node) : scx_bpf_get_idle_smtmask())
+#define __COMPAT_scx_bpf_pick_idle_cpu_node(cpus_allowed, node, flags) \
+	(bpf_ksym_exists(scx_bpf_pick_idle_cpu_node) ? \
+	 scx_bpf_pick_idle_cpu_node(cpus_allowed, node, flags) : \
+	 scx_bpf_pick_idle_cpu(cpus_allowed, flags))
+#define __COMPAT_scx_bpf_pick_any_cpu_node(cpus_allowed, node, flags) \
+	(bpf_ksym_exists(scx_bpf_pick_any_cpu_node) ? \
+	 scx_bpf_pick_any_cpu_node(cpus_allowed, node, flags) : \
+	 scx_bpf_pick_any_cpu(cpus_allowed, flags))
+
+/* SCX_ENQ_CPU_SELECTED exists in scxsim: true when select_cpu ran for this enqueue. */
+static inline bool __COMPAT_is_enq_cpu_selected(u64 enq_flags)
+{
+	return enq_flags & SCX_ENQ_CPU_SELECTED;
+}
+
+/* The ops table, in the section libbpf attaches with a link. */
+#define SCX_OPS_DEFINE(__name, ...)                                                          \
+	SEC(".struct_ops.link")                                                              \
+	struct sched_ext_ops __name = {                                                      \
+		__VA_ARGS__,                                                                 \
+	};
+
+#endif /* __SCX_COMPAT_BPF_H */
