@@ -187,17 +187,25 @@ static void avg_vruntime_sub(struct cfs_rq *cfs_rq, struct sched_entity *se)
 	cfs_rq->avg_load -= w;
 }
 
-static u64 avg_vruntime(struct cfs_rq *cfs_rq)
+/* The tree's weighted key sum and load, with curr (kept out of the tree) added in. */
+static void avg_with_curr(struct cfs_rq *cfs_rq, s64 *avg, s64 *load)
 {
 	struct sched_entity *curr = cfs_rq->curr;
-	s64 avg = cfs_rq->avg_vruntime;
-	s64 load = (s64)cfs_rq->avg_load;
 
+	*avg = cfs_rq->avg_vruntime;
+	*load = (s64)cfs_rq->avg_load;
 	if (curr && curr->on_rq) {
 		u64 w = scale_down(curr->weight);
-		avg += entity_key(cfs_rq, curr) * (s64)w;
-		load += w;
+		*avg += entity_key(cfs_rq, curr) * (s64)w;
+		*load += w;
 	}
+}
+
+static u64 avg_vruntime(struct cfs_rq *cfs_rq)
+{
+	s64 avg, load;
+
+	avg_with_curr(cfs_rq, &avg, &load);
 	if (load) {
 		if (avg < 0)
 			avg -= load - 1;
@@ -208,15 +216,9 @@ static u64 avg_vruntime(struct cfs_rq *cfs_rq)
 
 static bool vruntime_eligible(struct cfs_rq *cfs_rq, u64 vruntime)
 {
-	struct sched_entity *curr = cfs_rq->curr;
-	s64 avg = cfs_rq->avg_vruntime;
-	s64 load = (s64)cfs_rq->avg_load;
+	s64 avg, load;
 
-	if (curr && curr->on_rq) {
-		u64 w = scale_down(curr->weight);
-		avg += entity_key(cfs_rq, curr) * (s64)w;
-		load += w;
-	}
+	avg_with_curr(cfs_rq, &avg, &load);
 	return avg >= (s64)(vruntime - cfs_rq->min_vruntime) * load;
 }
 
