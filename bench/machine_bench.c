@@ -110,8 +110,9 @@ static void bench_hackbench(void)
 		snprintf(wl, sizeof(wl), "%d CPUs", cpus[i]);
 		print_fig(wl, &f[i]);
 	}
-	printf("  cost per context switch 512 vs 8 CPUs: %.2fx (target <= 2x)\n",
-	       ((double)f[2].wall_ns / f[2].switches) / ((double)f[0].wall_ns / f[0].switches));
+	printf("  cost per context switch 512 vs 8 CPUs: %.2fx (target <= 2x); per event: %.2fx\n",
+	       ((double)f[2].wall_ns / f[2].switches) / ((double)f[0].wall_ns / f[0].switches),
+	       ((double)f[2].wall_ns / f[2].events) / ((double)f[0].wall_ns / f[0].events));
 	printf("hackbench scaled with the machine (groups = CPUs/2):\n");
 	for (int i = 0; i < 3; i++) {
 		snprintf(topo, sizeof(topo), "%d", cpus[i]);

@@ -749,20 +749,34 @@ static struct task_struct *detachable_task(struct rq *src, int dst)
 	return NULL;
 }
 
-/* Busiest CPU with waiting fair tasks in span, excluding self. */
+#define BALANCE_SCAN_MAX 16
+
+/*
+ * Busiest CPU with waiting fair tasks in span, excluding self. Looks at no more than
+ * BALANCE_SCAN_MAX candidates, starting after self (like the kernel's bounded idle scans), so
+ * balancing costs O(1) per call whatever the machine's size.
+ */
 static struct rq *find_busiest(struct machine *m, const struct cpumask *span, int self)
 {
 	struct cpumask cand;
 	struct rq *busiest = NULL;
-	int cpu;
+	int seen = 0;
 
 	cpumask_and(&cand, span, &m->overloaded);
-	for_each_cpu(cpu, &cand) {
-		struct rq *rq = cpu_rq(m, cpu);
-		if (cpu == self)
-			continue;
-		if (!busiest || rq->cfs.h_nr_running > busiest->cfs.h_nr_running)
-			busiest = rq;
+	cpumask_unset(&cand, self);
+	/* two passes: the CPUs after self, then the ones before it */
+	for (int pass = 0; pass < 2 && seen < BALANCE_SCAN_MAX; pass++) {
+		int cpu = cpumask_next(&cand, pass ? 0 : self + 1);
+		for (; cpu >= 0 && cpu < m->nr_cpus && seen < BALANCE_SCAN_MAX;
+		     cpu = cpumask_next(&cand, cpu + 1)) {
+			struct rq *rq;
+			if (pass && cpu > self)
+				break;
+			rq = cpu_rq(m, cpu);
+			if (!busiest || rq->cfs.h_nr_running > busiest->cfs.h_nr_running)
+				busiest = rq;
+			seen++;
+		}
 	}
 	return busiest;
 }
