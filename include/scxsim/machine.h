@@ -57,6 +57,12 @@ void machine_print_summary(struct machine *m, FILE *f);
  * CPU that does not exist. Offlining the last online CPU is refused (counted in the result). */
 int machine_hotplug_at(struct machine *m, u64 at_ns, int cpu, bool online);
 
+/* Stream a Chrome/Perfetto JSON trace of the run to f (open before machine_run, close after;
+ * f stays the caller's). machine_trace_close writes the end of the document; -EIO on a write
+ * error. */
+int machine_trace_open(struct machine *m, FILE *f);
+int machine_trace_close(struct machine *m);
+
 /* Context switches on all CPUs so far. */
 u64 machine_ctx_switches(struct machine *m);
 

@@ -24,6 +24,7 @@ struct run_opts {
 	const char *workload;
 	const char *topo;
 	const char *json;
+	const char *trace;
 	u64 duration_ns;       /* 0 = from the workload, else the default */
 	u64 sysrq_at_ns;       /* 0 = none */
 	bool sysrq;
@@ -37,7 +38,8 @@ static void run_usage(FILE *f)
 	fprintf(f,
 		"usage: scxsim run --workload FILE.json|GEN[:k=v,...] [--sched fair]\n"
 		"                  [--topo N|SsCcTt[:llc=K][:nodes=N]|host] [--duration 5s]\n"
-		"                  [--seed N] [--hz 1000] [--json OUT.json] [--sysrq-at T] [--quiet]\n"
+		"                  [--seed N] [--hz 1000] [--json OUT.json] [--trace OUT.json]\n"
+		"                  [--sysrq-at T] [--model k=v,...] [--quiet]\n"
 		"generators: cpuhog[:n=N,nice=K,work=MS]  pipe[:loops=L]\n"
 		"            hackbench[:groups=G,fds=F,loops=L]  schbench[:mthreads=M,workers=W]\n"
 		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n"
@@ -146,6 +148,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "hz", required_argument, NULL, 'H' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "trace", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "sysrq-at", required_argument, NULL, 'y' },
 		{ "model", required_argument, NULL, 'M' },
@@ -165,6 +168,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'w': o->workload = optarg; break;
 		case 't': o->topo = optarg; break;
 		case 'j': o->json = optarg; break;
+		case 'T': o->trace = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'd':
 			if (parse_duration(optarg, &o->duration_ns)) {
@@ -277,6 +281,7 @@ int cmd_run(int argc, char **argv)
 	struct topo *t = NULL;
 	struct workload *w = NULL;
 	struct machine *m = NULL;
+	FILE *trace_f = NULL;
 	char err[512];
 	int rc = parse_opts(argc, argv, &o);
 	u64 t0, duration;
@@ -308,6 +313,14 @@ int cmd_run(int argc, char **argv)
 		else
 			fprintf(stderr, "scxsim run: --sysrq-at: no ext scheduler is loaded (--sched fair); SysRq-S has nothing to disable\n");
 	}
+	if (o.trace) {
+		trace_f = fopen(o.trace, "w");
+		if (!trace_f || machine_trace_open(m, trace_f)) {
+			fprintf(stderr, "scxsim run: --trace %s: %s\n", o.trace, strerror(errno));
+			rc = 2;
+			goto out;
+		}
+	}
 	t0 = wall_now_ns();
 	if (machine_run(m, duration)) {
 		fprintf(stderr, "scxsim run: out of memory\n");
@@ -315,6 +328,16 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	u64 wall = wall_now_ns() - t0;
+	if (trace_f) {
+		int te = machine_trace_close(m);
+		if (fclose(trace_f) || te) {
+			trace_f = NULL;
+			fprintf(stderr, "scxsim run: --trace %s: write error\n", o.trace);
+			rc = 2;
+			goto out;
+		}
+		trace_f = NULL;
+	}
 	const struct scx_exit_info *ei = machine_scx_exit_info(m);
 	if (ei->kind >= SCX_EXIT_ERROR && ei->dump)
 		fprintf(stderr, "scxsim: the ext scheduler was ejected (%s): %s\n%s", ei->reason, ei->msg, ei->dump);
@@ -327,6 +350,8 @@ int cmd_run(int argc, char **argv)
 		rc = write_json(o.json, m, o.sched, wall);
 out:
 	machine_destroy(m);
+	if (trace_f)
+		fclose(trace_f);
 	workload_free(w);
 	topo_free(t);
 	return rc;

@@ -78,6 +78,8 @@ static void schedule_offline(struct rq *rq, struct task_struct *prev)
 	rq->put_next = NULL;
 	prev->sched_class->put_prev(rq, prev);
 	prev->on_cpu = false;
+	if (rq->m->trace)
+		trace_slice(rq->m, rq->cpu, prev, rq->slice_start, rq->m->sim.now);
 	rq->curr = NULL;
 	rq->nr_switches++;
 	update_idle_state(rq);
@@ -142,6 +144,11 @@ void set_task_cpu(struct task_struct *p, int new_cpu)
 	if (p->cpu != new_cpu) {
 		p->st.nr_migrations++;
 		p->m->nr_migrations++;
+		if (p->m->trace) {
+			char from[24];
+			snprintf(from, sizeof(from), "from cpu %d", p->cpu);
+			trace_instant(p->m, new_cpu, "migrate", p, from);
+		}
 	}
 	p->cpu = new_cpu;
 	fair_attach_cpu(p);
@@ -205,6 +212,7 @@ void wake_up_task(struct task_struct *p, int wake_flags)
 		p->st.nr_wakeups++;
 		p->st.wake_ts = now;
 		p->st.wake_pending = true;
+		p->st.wake_from_cpu = m->cur_cpu;
 	}
 	p->state = TASK_RUNNABLE;
 	cpu = select_task_rq(p, wake_flags);
@@ -217,6 +225,8 @@ void wake_up_task(struct task_struct *p, int wake_flags)
 		flags |= ENQUEUE_MIGRATED;
 	}
 	activate_task(cpu_rq(m, cpu), p, flags);
+	if (m->trace)
+		trace_instant(m, cpu, flags & ENQUEUE_INITIAL ? "start" : "wakeup", p, NULL);
 	p->st.last_queued = now;
 	p->st.waiting = true;
 	wakeup_preempt(cpu_rq(m, cpu), p, wake_flags);
@@ -285,6 +295,9 @@ static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 	if (p->st.wake_pending) {
 		u64 lat = now - p->st.wake_ts;
 		p->st.wake_pending = false;
+		if (m->trace)
+			trace_flow(m, p->st.wake_from_cpu >= 0 ? p->st.wake_from_cpu : rq->cpu,
+				   p->st.wake_ts, rq->cpu, now);
 		if (hist_record(&p->st.wake_lat, lat) || hist_record(&m->wake_lat, lat))
 			machine_violation(m, "pid %d: out of memory recording wake-up latency", p->pid);
 	}
@@ -294,6 +307,7 @@ static void switch_in(struct rq *rq, struct task_struct *p, bool from_idle)
 	if (!cpumask_test(&p->cpus_mask, rq->cpu))
 		machine_violation(m, "cpu %d runs pid %d outside its affinity", rq->cpu, p->pid);
 	rq->exec_start = now;
+	rq->slice_start = now;
 	rq->work_start = now + cost;
 	p->st.nr_switches++;
 	program_done(rq);
@@ -343,9 +357,12 @@ static void schedule(struct rq *rq)
 	}
 	if (prev) {
 		prev->on_cpu = false;
-		if (prev->on_rq)
+		if (m->trace)
+			trace_slice(m, rq->cpu, prev, rq->slice_start, m->sim.now);
+		if (prev->on_rq) {
 			prev->st.last_queued = m->sim.now;
 			prev->st.waiting = true;
+		}
 	}
 	rq->curr = next;
 	rq->nr_switches++; /* as the kernel's rq->nr_switches: to and from idle too */

@@ -86,6 +86,8 @@ static void cpu_go_offline(struct machine *m, int cpu)
 	if (rq->curr)
 		resched_curr(rq);
 	m->nr_hotplug++;
+	if (m->trace)
+		trace_instant(m, cpu, "cpu offline", NULL, NULL);
 }
 
 static void cpu_go_online(struct machine *m, int cpu)
@@ -100,6 +102,8 @@ static void cpu_go_online(struct machine *m, int cpu)
 		scx_cpu_hotplug(rq, true);
 	resched_curr(rq); /* enter the scheduler: pull waiting work */
 	m->nr_hotplug++;
+	if (m->trace)
+		trace_instant(m, cpu, "cpu online", NULL, NULL);
 }
 
 static void hotplug_fn(struct sim *s, struct sim_event *ev)

@@ -210,6 +210,7 @@ struct task_stats {
 	bool waiting;                /* runnable, not running: last_queued is valid */
 	u64 wake_ts;                 /* time of the last wakeup, pending latency sample */
 	bool wake_pending;
+	int wake_from_cpu;           /* CPU that woke it (-1: a timer), for trace flows */
 	bool finished;
 	struct hist *wake_lat;       /* lazily allocated */
 };
@@ -258,6 +259,7 @@ struct rq {
 	struct task_struct *put_next;       /* next during put_prev (for ext) */
 	struct task_struct *cfs_head;       /* queued fair tasks, most recently enqueued first */
 	u64 exec_start;              /* accounting start of curr */
+	u64 slice_start;             /* when curr was switched in (trace slices) */
 	u64 work_start;              /* curr's work progresses from here (after switch cost) */
 	u64 idle_since;              /* when it went idle */
 	u64 idle_ns;
@@ -317,6 +319,7 @@ struct machine {
 	int nr_violations;
 	struct sim_event check_ev;
 	struct scx_sched *scx;        /* loaded ext scheduler, or NULL */
+	struct trace *trace;          /* open Perfetto trace, or NULL */
 	struct hp_event **hp_events;  /* scheduled hotplug events, owned */
 	int nr_hp_events;
 	u64 nr_hotplug;               /* hotplug transitions done */
@@ -384,6 +387,13 @@ void core_rq_init(struct rq *rq);
 void core_check(struct rq *rq);
 bool scx_core_sched_before(struct task_struct *a, struct task_struct *b);
 struct task_struct *scx_pick_compatible(struct rq *rq, u64 cookie);
+
+/* src/trace/perfetto.c (called only when m->trace) */
+void trace_slice(struct machine *m, int cpu, struct task_struct *p, u64 start, u64 end);
+void trace_instant(struct machine *m, int cpu, const char *name, struct task_struct *p,
+		   const char *detail);
+void trace_global(struct machine *m, const char *name, const char *detail);
+void trace_flow(struct machine *m, int from_cpu, u64 from_ts, int to_cpu, u64 to_ts);
 
 /* hotplug.c */
 int select_fallback_cpu(struct task_struct *p, int from);

@@ -328,6 +328,7 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
+	machine_trace_close(m);
 	sim_fini(&m->sim);
 	for (int i = 0; i < m->nr_tasks; i++) {
 		hist_free(m->tasks[i]->st.wake_lat);

@@ -153,6 +153,11 @@ bool scx_exit(struct scx_sched *sch, enum scx_exit_kind kind, s64 code, const ch
 		if (cpu_rq(sch->m, c)->scx.nr_running)
 			resched_curr(cpu_rq(sch->m, c));
 	sim_schedule(&sch->m->sim, &sch->disable_ev, sch->m->sim.now, SIM_PRIO_HOTPLUG);
+	if (sch->m->trace) {
+		char d[SCX_EXIT_MSG_LEN + 32];
+		snprintf(d, sizeof(d), "%s: %s", scx_exit_kind_name(kind), sch->msg);
+		trace_global(sch->m, "scx_exit", d);
+	}
 	return true;
 }
 

@@ -16,6 +16,7 @@
  * (stale sequence) is ignored, as upstream does. While the scheduler is exiting (bypass) every
  * task goes to the global DSQ in FIFO order and no op is called.
  */
+#include <stdio.h>
 #include "scx_int.h"
 
 static inline struct rq *task_rq(struct task_struct *p)
@@ -103,6 +104,11 @@ void scx_dispatch_enqueue(struct scx_sched *sch, struct scx_dsq *dsq, struct tas
 		enq_flags |= SCX_ENQ_HEAD;
 	dsq_insert(sch, dsq, p, enq_flags);
 	sch->nr_dispatched++;
+	if (sch->m->trace) {
+		char d[40];
+		snprintf(d, sizeof(d), "dsq 0x%llx", (unsigned long long)dsq->id);
+		trace_instant(sch->m, dsq->cpu >= 0 ? dsq->cpu : p->cpu, "dsq_insert", p, d);
+	}
 	if (enq_flags & SCX_ENQ_CLEAR_OPSS)
 		p->scx.ops_state = SCX_OPSS_NONE;
 	rq = dsq_rq(sch->m, dsq);
@@ -532,6 +538,9 @@ void scx_kick(struct scx_sched *sch, int cpu, u64 flags)
 	struct rq *rq = cpu_rq(sch->m, cpu);
 
 	sch->nr_kicks++;
+	if (sch->m->trace)
+		trace_instant(sch->m, cpu, "kick", NULL,
+			      flags & SCX_KICK_PREEMPT ? "preempt" : flags & SCX_KICK_IDLE ? "idle" : "");
 	if (flags & SCX_KICK_IDLE) {
 		if (!rq->curr)
 			resched_curr(rq);

@@ -86,4 +86,8 @@ expect_exit 0 model_params $SCXSIM run --workload pipe:loops=100 --model ctx_swi
 expect_exit 2 model_unknown $SCXSIM run --workload cpuhog --model warp=1
 check model_unknown_msg has "ctx_switch_ns" "$TMP/stderr"
 expect_exit 2 model_bad_value $SCXSIM run --workload cpuhog --model base_slice_ns=0
+expect_exit 0 trace_written $SCXSIM run --workload hackbench:groups=1,loops=5 --topo 4 --trace "$TMP/trace.json" --quiet
+check trace_has_events has '"traceEvents"' "$TMP/trace.json"
+check trace_closed sh -c "tail -c 5 '$TMP/trace.json' | grep -q ']}'"
+expect_exit 2 trace_unwritable $SCXSIM run --workload cpuhog --duration 1ms --trace /nonexistent/t.json --quiet
 summary

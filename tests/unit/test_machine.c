@@ -363,3 +363,16 @@ TEST(machine_core_sched_bounded_forced_idle)
 	CHECK_EQ(r.m->nr_violations, 0);
 	run_free(&r);
 }
+
+TEST(machine_wait_time_excludes_sleep)
+{
+	struct run r;
+	/* one task on an idle machine: it never waits for a CPU, however long it sleeps */
+	CHECK_EQ(run_json(&r, "2", "{\"tasks\":{\"t\":{\"loop\":50,\"run\":1000,\"sleep\":9000}}}",
+			  NSEC_PER_SEC, 1), 0);
+	struct task_struct *p = task_by_comm(r.m, "t");
+	CHECK(p->st.finished);
+	if (p->st.wait_ns > 50 * 5000)
+		FAIL_("wait_ns %llu: sleeping counted as waiting?", (unsigned long long)p->st.wait_ns);
+	run_free(&r);
+}
