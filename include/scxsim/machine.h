@@ -63,6 +63,21 @@ int machine_hotplug_at(struct machine *m, u64 at_ns, int cpu, bool online);
 int machine_trace_open(struct machine *m, FILE *f);
 int machine_trace_close(struct machine *m);
 
+/* The figures --compare puts side by side (docs/metrics.md defines each). */
+struct run_metrics {
+	u64 work_done_ns;        /* CPU work done by all tasks (throughput) */
+	int tasks_finished, tasks_finite;
+	double jain_tasks;       /* Jain's index over tasks of (running/(running+waiting))/weight */
+	double jain_cgroups;     /* Jain's index over cgroups of runtime/cpu.weight (1 if < 2) */
+	u64 lat_p50, lat_p99, lat_p999, lat_max; /* wake-up latency, ns */
+	u64 wait_ns;             /* runqueue wait, all tasks */
+	u64 ctx_switches, migrations;
+	double idle_pct;         /* of all CPU time */
+	const char *exit_kind;   /* "none" or the ext scheduler's exit kind */
+};
+
+void machine_metrics(struct machine *m, struct run_metrics *out);
+
 /* Context switches on all CPUs so far. */
 u64 machine_ctx_switches(struct machine *m);
 

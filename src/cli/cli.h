@@ -11,4 +11,9 @@ int cmd_disasm(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
+struct machine;
+/* Attach an ext scheduler given as NAME (an example built into build/scheds) or
+ * FILE.bpf.o[:knob=v,...] to m. 0, or -errno with the reason in err. (sched_load.c) */
+int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errlen);
+
 #endif

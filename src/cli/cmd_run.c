@@ -25,6 +25,7 @@ struct run_opts {
 	const char *topo;
 	const char *json;
 	const char *trace;
+	const char *compare;
 	u64 duration_ns;       /* 0 = from the workload, else the default */
 	u64 sysrq_at_ns;       /* 0 = none */
 	bool sysrq;
@@ -36,7 +37,8 @@ struct run_opts {
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: scxsim run --workload FILE.json|GEN[:k=v,...] [--sched fair]\n"
+		"usage: scxsim run --workload FILE.json|GEN[:k=v,...] [--sched fair|NAME|FILE.bpf.o[:knob=v,...]]\n"
+		"                  [--compare SCHED,SCHED,...]\n"
 		"                  [--topo N|SsCcTt[:llc=K][:nodes=N]|host] [--duration 5s]\n"
 		"                  [--seed N] [--hz 1000] [--json OUT.json] [--trace OUT.json]\n"
 		"                  [--sysrq-at T] [--model k=v,...] [--quiet]\n"
@@ -149,6 +151,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "hz", required_argument, NULL, 'H' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "trace", required_argument, NULL, 'T' },
+		{ "compare", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "sysrq-at", required_argument, NULL, 'y' },
 		{ "model", required_argument, NULL, 'M' },
@@ -169,6 +172,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 't': o->topo = optarg; break;
 		case 'j': o->json = optarg; break;
 		case 'T': o->trace = optarg; break;
+		case 'C': o->compare = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'd':
 			if (parse_duration(optarg, &o->duration_ns)) {
@@ -275,84 +279,209 @@ static int write_json(const char *path, struct machine *m, const char *sched, u6
 	return 0;
 }
 
+/* Load scheduler `spec` into m: "fair" loads nothing; anything else is an ext scheduler. */
+static int attach_sched(struct machine *m, const char *spec, char *err, size_t errlen)
+{
+	if (!strcmp(spec, "fair"))
+		return 0;
+	snprintf(err, errlen, "BPF schedulers cannot be loaded by this build yet (the BPF runtime is being integrated)");
+	return -ENOTSUP;
+}
+
+struct one_run {
+	const char *sched;
+	struct machine *m;
+	u64 wall_ns;
+};
+
+/* Build, load and run one machine. Returns the exit status to use, 0 when it ran. */
+static int run_one(const struct run_opts *o, const struct topo *t, const struct workload *w,
+		   u64 duration, struct one_run *r, bool traced)
+{
+	char err[1024];
+	FILE *trace_f = NULL;
+	u64 t0;
+
+	r->m = machine_create(t, w, &o->params, o->seed, err, sizeof(err));
+	if (!r->m) {
+		fprintf(stderr, "scxsim run: %s\n", err);
+		return 2;
+	}
+	if (attach_sched(r->m, r->sched, err, sizeof(err))) {
+		fprintf(stderr, "scxsim run: --sched %s: %s\n", r->sched, err);
+		return 1;
+	}
+	if (o->sysrq) {
+		if (strcmp(r->sched, "fair"))
+			machine_sysrq_at(r->m, o->sysrq_at_ns);
+		else
+			fprintf(stderr, "scxsim run: --sysrq-at: no ext scheduler is loaded (--sched fair); SysRq-S has nothing to disable\n");
+	}
+	if (traced) {
+		trace_f = fopen(o->trace, "w");
+		if (!trace_f || machine_trace_open(r->m, trace_f)) {
+			fprintf(stderr, "scxsim run: --trace %s: %s\n", o->trace, strerror(errno));
+			if (trace_f)
+				fclose(trace_f);
+			return 2;
+		}
+	}
+	t0 = wall_now_ns();
+	if (machine_run(r->m, duration)) {
+		fprintf(stderr, "scxsim run: out of memory\n");
+		if (trace_f)
+			fclose(trace_f);
+		return 2;
+	}
+	r->wall_ns = wall_now_ns() - t0;
+	if (trace_f) {
+		int te = machine_trace_close(r->m);
+		if (fclose(trace_f) || te) {
+			fprintf(stderr, "scxsim run: --trace %s: write error\n", o->trace);
+			return 2;
+		}
+	}
+	const struct scx_exit_info *ei = machine_scx_exit_info(r->m);
+	if (ei->kind >= SCX_EXIT_ERROR && ei->dump)
+		fprintf(stderr, "scxsim: %s was ejected (%s): %s\n%s", r->sched, ei->reason, ei->msg, ei->dump);
+	return 0;
+}
+
+static void print_compare(struct one_run *runs, int n, FILE *f)
+{
+	struct run_metrics mt[16];
+	static const char *const rows[] = {
+		"work done (ms)", "finished tasks", "fairness: Jain, tasks", "fairness: Jain, cgroups",
+		"wakeup lat p50 (us)", "wakeup lat p99 (us)", "wakeup lat p99.9 (us)",
+		"wakeup lat max (us)", "runqueue wait (ms)", "context switches", "migrations",
+		"idle (%)", "exit",
+	};
+
+	for (int i = 0; i < n; i++)
+		machine_metrics(runs[i].m, &mt[i]);
+	fprintf(f, "%-24s", "");
+	for (int i = 0; i < n; i++)
+		fprintf(f, " %14.14s", runs[i].sched);
+	fputc('\n', f);
+	for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
+		fprintf(f, "%-24s", rows[r]);
+		for (int i = 0; i < n; i++) {
+			const struct run_metrics *x = &mt[i];
+			char cell[32];
+			switch (r) {
+			case 0: snprintf(cell, sizeof(cell), "%.1f", x->work_done_ns / 1e6); break;
+			case 1: snprintf(cell, sizeof(cell), "%d/%d", x->tasks_finished, x->tasks_finite); break;
+			case 2: snprintf(cell, sizeof(cell), "%.3f", x->jain_tasks); break;
+			case 3: snprintf(cell, sizeof(cell), "%.3f", x->jain_cgroups); break;
+			case 4: snprintf(cell, sizeof(cell), "%.1f", x->lat_p50 / 1e3); break;
+			case 5: snprintf(cell, sizeof(cell), "%.1f", x->lat_p99 / 1e3); break;
+			case 6: snprintf(cell, sizeof(cell), "%.1f", x->lat_p999 / 1e3); break;
+			case 7: snprintf(cell, sizeof(cell), "%.1f", x->lat_max / 1e3); break;
+			case 8: snprintf(cell, sizeof(cell), "%.1f", x->wait_ns / 1e6); break;
+			case 9: snprintf(cell, sizeof(cell), "%llu", (unsigned long long)x->ctx_switches); break;
+			case 10: snprintf(cell, sizeof(cell), "%llu", (unsigned long long)x->migrations); break;
+			case 11: snprintf(cell, sizeof(cell), "%.1f", x->idle_pct); break;
+			default: snprintf(cell, sizeof(cell), "%s", x->exit_kind); break;
+			}
+			fprintf(f, " %14s", cell);
+		}
+		fputc('\n', f);
+	}
+}
+
+static int write_compare_json(const char *path, struct one_run *runs, int n)
+{
+	FILE *f = fopen(path, "w");
+	struct jw w;
+
+	if (!f) {
+		fprintf(stderr, "scxsim run: --json %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	jw_init(&w, f, false);
+	jw_obj_begin(&w);
+	jw_key(&w, "runs");
+	jw_arr_begin(&w);
+	for (int i = 0; i < n; i++)
+		machine_write_result(runs[i].m, &w, runs[i].sched, runs[i].wall_ns);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	if (fclose(f)) {
+		fprintf(stderr, "scxsim run: --json %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	return 0;
+}
+
+/* Split --compare into scheduler specs (at most 16). */
+static int split_compare(char *list, const char **out, int max)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			return -E2BIG;
+		out[n++] = tok;
+	}
+	return n;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
 	struct topo *t = NULL;
 	struct workload *w = NULL;
-	struct machine *m = NULL;
-	FILE *trace_f = NULL;
-	char err[512];
-	int rc = parse_opts(argc, argv, &o);
-	u64 t0, duration;
+	struct one_run runs[16] = { 0 };
+	const char *scheds[16];
+	char err[512], *cmp = NULL;
+	int rc = parse_opts(argc, argv, &o), n = 1;
+	u64 duration;
 
 	if (rc >= 0)
 		return rc;
-	if (strcmp(o.sched, "fair")) {
-		fprintf(stderr, "scxsim run: --sched %s: only the fair class is available in this build "
-				"(BPF schedulers arrive with the BPF runtime)\n", o.sched);
-		return 1;
+	scheds[0] = o.sched;
+	if (o.compare) {
+		cmp = strdup(o.compare);
+		n = cmp ? split_compare(cmp, scheds, 16) : -ENOMEM;
+		if (n <= 0) {
+			fprintf(stderr, "scxsim run: --compare '%s': expected 1 to 16 schedulers, comma-separated\n",
+				o.compare);
+			free(cmp);
+			return 2;
+		}
 	}
 	if (topo_parse(o.topo, &t, err, sizeof(err))) {
 		fprintf(stderr, "scxsim run: --topo: %s\n", err);
+		free(cmp);
 		return 2;
 	}
 	rc = load_workload(o.workload, &w);
 	if (rc)
 		goto out;
 	duration = o.duration_ns ? o.duration_ns : w->duration_ns ? w->duration_ns : DEFAULT_DURATION_NS;
-	m = machine_create(t, w, &o.params, o.seed, err, sizeof(err));
-	if (!m) {
-		fprintf(stderr, "scxsim run: %s\n", err);
-		rc = 2;
+	for (int i = 0; i < n && !rc; i++) {
+		runs[i].sched = scheds[i];
+		rc = run_one(&o, t, w, duration, &runs[i], o.trace && i == 0);
+	}
+	if (rc)
 		goto out;
-	}
-	if (o.sysrq) {
-		if (strcmp(o.sched, "fair"))
-			machine_sysrq_at(m, o.sysrq_at_ns);
-		else
-			fprintf(stderr, "scxsim run: --sysrq-at: no ext scheduler is loaded (--sched fair); SysRq-S has nothing to disable\n");
-	}
-	if (o.trace) {
-		trace_f = fopen(o.trace, "w");
-		if (!trace_f || machine_trace_open(m, trace_f)) {
-			fprintf(stderr, "scxsim run: --trace %s: %s\n", o.trace, strerror(errno));
-			rc = 2;
-			goto out;
-		}
-	}
-	t0 = wall_now_ns();
-	if (machine_run(m, duration)) {
-		fprintf(stderr, "scxsim run: out of memory\n");
-		rc = 2;
-		goto out;
-	}
-	u64 wall = wall_now_ns() - t0;
-	if (trace_f) {
-		int te = machine_trace_close(m);
-		if (fclose(trace_f) || te) {
-			trace_f = NULL;
-			fprintf(stderr, "scxsim run: --trace %s: write error\n", o.trace);
-			rc = 2;
-			goto out;
-		}
-		trace_f = NULL;
-	}
-	const struct scx_exit_info *ei = machine_scx_exit_info(m);
-	if (ei->kind >= SCX_EXIT_ERROR && ei->dump)
-		fprintf(stderr, "scxsim: the ext scheduler was ejected (%s): %s\n%s", ei->reason, ei->msg, ei->dump);
 	if (!o.quiet) {
-		printf("scxsim: %s on %s, workload %s, seed %llu\n\n", o.sched, t->spec, w->source,
-		       (unsigned long long)o.seed);
-		machine_print_summary(m, stdout);
+		printf("scxsim: %s on %s, workload %s, seed %llu\n\n", o.compare ? o.compare : o.sched,
+		       t->spec, w->source, (unsigned long long)o.seed);
+		if (o.compare)
+			print_compare(runs, n, stdout);
+		else
+			machine_print_summary(runs[0].m, stdout);
 	}
 	if (o.json)
-		rc = write_json(o.json, m, o.sched, wall);
+		rc = o.compare ? write_compare_json(o.json, runs, n)
+			       : write_json(o.json, runs[0].m, o.sched, runs[0].wall_ns);
 out:
-	machine_destroy(m);
-	if (trace_f)
-		fclose(trace_f);
+	for (int i = 0; i < n; i++)
+		machine_destroy(runs[i].m);
 	workload_free(w);
 	topo_free(t);
+	free(cmp);
 	return rc;
 }

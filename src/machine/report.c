@@ -2,6 +2,7 @@
  * report.c — what a run produced: the result JSON (design.md "Result JSON", key names are a
  * contract) and the readable summary table. Tasks are listed in pid order, so output is stable.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "machine_int.h"
 #include "scxsim/json_write.h"
@@ -220,4 +221,54 @@ void machine_print_summary(struct machine *m, FILE *f)
 		m->nr_violations);
 	for (int i = 0; i < m->nr_violations && i < 10; i++)
 		fprintf(f, "  violation: %s\n", m->violations[i]);
+}
+
+static double jain(const double *x, int n)
+{
+	double sum = 0, sq = 0;
+
+	for (int i = 0; i < n; i++) {
+		sum += x[i];
+		sq += x[i] * x[i];
+	}
+	return n && sq > 0 ? sum * sum / (n * sq) : 1.0;
+}
+
+void machine_metrics(struct machine *m, struct run_metrics *out)
+{
+	double *x = calloc(m->nr_tasks + m->nr_tgs + 1, sizeof(*x));
+	u64 *cg_run = calloc(m->nr_tgs + 1, sizeof(*cg_run));
+	int n = 0;
+
+	*out = (struct run_metrics){ 0 };
+	for (int i = 0; i < m->nr_tasks; i++) {
+		const struct task_struct *p = m->tasks[i];
+		u64 busy = p->st.runtime_ns + p->st.wait_ns;
+		out->work_done_ns += p->st.work_done_ns;
+		out->wait_ns += p->st.wait_ns;
+		if (p->st.work_total_ns >= 0) {
+			out->tasks_finite++;
+			out->tasks_finished += p->st.finished;
+		}
+		if (x && busy)
+			x[n++] = (double)p->st.runtime_ns / busy / (double)(p->se.weight >> 10);
+		if (cg_run)
+			cg_run[p->tg->id] += p->st.runtime_ns;
+	}
+	out->jain_tasks = x ? jain(x, n) : 0;
+	n = 0;
+	for (int i = 0; x && cg_run && i < m->nr_tgs; i++)
+		if (m->tgs[i]->nr_tasks && cg_run[i])
+			x[n++] = (double)cg_run[i] / m->tgs[i]->cpu_weight;
+	out->jain_cgroups = x && n >= 2 ? jain(x, n) : 1.0;
+	out->lat_p50 = hist_percentile(m->wake_lat, 50);
+	out->lat_p99 = hist_percentile(m->wake_lat, 99);
+	out->lat_p999 = hist_percentile(m->wake_lat, 99.9);
+	out->lat_max = hist_max(m->wake_lat);
+	out->ctx_switches = total_switches(m);
+	out->migrations = m->nr_migrations;
+	out->idle_pct = m->sim.now ? 100.0 * total_idle(m) / ((double)m->sim.now * m->nr_cpus) : 0;
+	out->exit_kind = scx_exit_kind_name(machine_scx_exit_info(m)->kind);
+	free(x);
+	free(cg_run);
 }

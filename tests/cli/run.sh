@@ -90,4 +90,11 @@ expect_exit 0 trace_written $SCXSIM run --workload hackbench:groups=1,loops=5 --
 check trace_has_events has '"traceEvents"' "$TMP/trace.json"
 check trace_closed sh -c "tail -c 5 '$TMP/trace.json' | grep -q ']}'"
 expect_exit 2 trace_unwritable $SCXSIM run --workload cpuhog --duration 1ms --trace /nonexistent/t.json --quiet
+expect_exit 0 compare_runs $SCXSIM run --workload schbench:loops=20 --compare fair,fair --topo 4 --json "$TMP/cmp.json"
+check compare_json_runs has '"runs"' "$TMP/cmp.json"
+check compare_two_results sh -c "[ \$(grep -c '\"scheduler\"' '$TMP/cmp.json') -eq 2 ]"
+check compare_table has 'fairness: Jain, tasks' "$TMP/stdout"
+expect_exit 2 compare_empty $SCXSIM run --workload cpuhog --compare ,
+expect_exit 1 compare_unloadable $SCXSIM run --workload cpuhog --duration 1ms --compare fair,nosuch
+check compare_unloadable_msg has "nosuch" "$TMP/stderr"
 summary
