@@ -591,8 +591,7 @@ void bpf_sched_free(struct bpf_sched *s)
 	if (!s)
 		return;
 	registry_del(s);
-	if (s->vm)
-		rt_mem_unregister_all(s);
+	rt_mem_release(s);
 	for (int i = 0; s->maps && i < s->nr_maps; i++)
 		bpf_map_destroy(s->maps[i].map);
 	for (int i = 0; s->progs && i < s->nr_progs; i++)

@@ -10,8 +10,9 @@
  * a live bpf_cpumask?
  *
  * Invariants: regions never overlap (the VM refuses overlaps; a temporary that is already
- * covered is not added and not removed); every region added here is removed by
- * rt_mem_unregister_all() or when its object goes.
+ * covered is not added and not removed); temporaries are removed when their call returns, bpf_cpumask
+ * regions at their last release; the rest live as long as the VM (tasks and cgroups live as
+ * long as the machine, which must outlive every run).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,20 +80,14 @@ int rt_mem_register_machine(struct bpf_sched *s)
 	return e ? rt_err(s, e, "%s: cannot register the machine's tasks and cgroups (%d)", s->name, e) : 0;
 }
 
-void rt_mem_unregister_all(struct bpf_sched *s)
+/* At free: the VM goes with its region table, and the machine may already be gone, so only
+ * the memory the runtime owns is released (bpf_cpumask objects). */
+void rt_mem_release(struct bpf_sched *s)
 {
-	for (int i = 0; i < s->nr_tasks; i++)
-		task_regions(s, s->tasks[i], false);
-	for (int i = 0; s->m && s->tasks && i < s->m->nr_tgs; i++)
-		bpf_vm_region_remove(s->vm, s->m->tgs[i]);
-	for (int i = 0; i < s->nr_masks; i++)
-		bpf_vm_region_remove(s->vm, s->masks[i]);
-	s->nr_masks = 0;
-	for (int i = 0; i < s->nr_cms; i++) {
-		bpf_vm_region_remove(s->vm, s->cms[i]);
+	for (int i = 0; i < s->nr_cms; i++)
 		free(s->cms[i]);
-	}
 	s->nr_cms = 0;
+	s->nr_masks = 0;
 }
 
 bool rt_mem_tmp_add(struct bpf_sched *s, const void *p, size_t len, unsigned flags, const char *name)

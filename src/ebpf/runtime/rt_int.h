@@ -102,7 +102,7 @@ int rt_run(struct bpf_sched *s, struct rt_prog *p, const u64 *args, u32 nr, u64 
 
 /* ---- mem.c ------------------------------------------------------------------------------- */
 int rt_mem_register_machine(struct bpf_sched *s);  /* tasks and cgroups */
-void rt_mem_unregister_all(struct bpf_sched *s);   /* tasks, cgroups, masks, bpf_cpumasks */
+void rt_mem_release(struct bpf_sched *s);          /* frees bpf_cpumasks (at bpf_sched_free) */
 /* A temporary read-only region for the duration of a call: returns true if it was added (and
  * must be removed with bpf_vm_region_remove), false if the memory was already covered. */
 bool rt_mem_tmp_add(struct bpf_sched *s, const void *p, size_t len, unsigned flags,
