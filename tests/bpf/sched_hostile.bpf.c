@@ -4,7 +4,7 @@
  * program, the pc and the source line, and every task must finish on fair.
  *   bad=1  out-of-bounds read of a map value          bad=2  infinite loop (budget)
  *   bad=3  NULL dereference                           bad=4  write to a read-only task field
- *   bad=5  bad kfunc argument (not a task)            bad=6  bad DSQ id to a kfunc
+ *   bad=5  bad kfunc argument (not a task)            bad=6  bad CPU to a kfunc
  *   bad=7  scx_bpf_error() (ERROR_BPF, not a fault)   bad=8  scx_bpf_exit() (UNREG_BPF)
  * `after` enqueues happen normally before the misbehaviour starts.
  */
@@ -49,7 +49,7 @@ static __noinline u64 misbehave(struct task_struct *p, u32 idx)
 		scx_bpf_dsq_insert((struct task_struct *)&sink, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, 0);
 		return 0;
 	case 6:
-		scx_bpf_dsq_insert(p, 0x1234, SCX_SLICE_DFL, 0);
+		scx_bpf_kick_cpu(9999, 0);
 		return 0;
 	case 7:
 		scx_bpf_error("hostile error for %s[%d] after %llu enqueues", p->comm, p->pid, nr_enq);

@@ -152,3 +152,102 @@ TEST(bpf_sched_vtime_weighted_shares)
 		FAIL_("bpf vtime nice0:nice5 = %.4f, want %.4f +-2%%", q, want);
 	brun_free(&r);
 }
+
+/* ---- hostile programs: each ejects the scheduler, every task finishes on fair ------------ */
+
+static const char *finite_mix =
+	"{\"tasks\":{\"w\":{\"instance\":4,\"loop\":50,\"run\":700,\"sleep\":900},"
+	"\"h\":{\"instance\":2,\"loop\":4,\"run\":20000}}}";
+
+/* Run sched_hostile with bad=`bad`; check the exit kind and that the message contains each
+ * of the needles; every task must still finish. */
+static void hostile(int *test_failed_, int bad, enum scx_exit_kind kind, const char *const *needles)
+{
+	struct brun r;
+	char knobs[32];
+	const struct scx_exit_info *ei;
+
+	snprintf(knobs, sizeof(knobs), "bad=%d", bad);
+	START(&r, "2", finite_mix, "sched_hostile", knobs);
+	CHECK_EQ(machine_run(r.m, 30 * NSEC_PER_SEC), 0);
+	ei = machine_scx_exit_info(r.m);
+	if (ei->kind != kind)
+		fprintf(stderr, "  bad=%d: exit %s: %s\n", bad, scx_exit_kind_name(ei->kind), ei->msg);
+	CHECK_EQ(ei->kind, kind);
+	for (int i = 0; needles[i]; i++)
+		CHECK_CONTAINS(ei->msg, needles[i]);
+	CHECK(all_finished(r.m));
+	for (int i = 0; i < r.m->nr_tasks; i++)
+		CHECK_STR(task_class_name(r.m->tasks[i]), "fair");
+	brun_free(&r);
+}
+
+TEST(bpf_sched_hostile_map_value_oob_fail)
+{
+	static const char *const n[] = { "ops.enqueue(): hostile_enqueue pc ", "invalid read of 8 bytes",
+					 "sched_hostile.bpf.c:", "return v[idx + 1]", NULL };
+	hostile(test_failed_, 1, SCX_EXIT_ERROR, n);
+}
+
+TEST(bpf_sched_hostile_infinite_loop_fail)
+{
+	static const char *const n[] = { "hostile_enqueue pc ", "instruction budget", "sched_hostile.bpf.c:",
+					 NULL };
+	hostile(test_failed_, 2, SCX_EXIT_ERROR, n);
+}
+
+TEST(bpf_sched_hostile_null_deref_fail)
+{
+	static const char *const n[] = { "hostile_enqueue pc ", "at 0x0", "return *v;", NULL };
+	hostile(test_failed_, 3, SCX_EXIT_ERROR, n);
+}
+
+TEST(bpf_sched_hostile_readonly_task_write_fail)
+{
+	static const char *const n[] = { "hostile_enqueue pc ", "write to read-only region 'task_struct pid",
+					 "p->pid = 0;", NULL };
+	hostile(test_failed_, 4, SCX_EXIT_ERROR, n);
+}
+
+TEST(bpf_sched_hostile_kfunc_not_a_task_fail)
+{
+	static const char *const n[] = { "hostile_enqueue pc ", "scx_bpf_dsq_insert(): argument 1",
+					 "is not a task_struct", "sched_hostile.bpf.c:", NULL };
+	hostile(test_failed_, 5, SCX_EXIT_ERROR, n);
+}
+
+TEST(bpf_sched_hostile_kfunc_bad_cpu_fail)
+{
+	/* the C kfunc rejects the value; the runtime adds where the program was */
+	static const char *const n[] = { "invalid CPU 9999 in scx_bpf_kick_cpu()", "hostile_enqueue pc ",
+					 "sched_hostile.bpf.c:", NULL };
+	hostile(test_failed_, 6, SCX_EXIT_ERROR, n);
+}
+
+TEST(bpf_sched_hostile_scx_bpf_error)
+{
+	static const char *const n[] = { "hostile error for ", " after 21 enqueues", NULL };
+	hostile(test_failed_, 7, SCX_EXIT_ERROR_BPF, n);
+}
+
+TEST(bpf_sched_hostile_scx_bpf_exit)
+{
+	struct brun r;
+	START(&r, "2", finite_mix, "sched_hostile", "bad=8");
+	CHECK_EQ(machine_run(r.m, 30 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_UNREG_BPF);
+	CHECK_EQ(machine_scx_exit_info(r.m)->exit_code, 7);
+	CHECK_STR(machine_scx_exit_info(r.m)->msg, "hostile exit 7");
+	CHECK(all_finished(r.m));
+	brun_free(&r);
+}
+
+TEST(bpf_sched_hostile_off_runs_fine)
+{
+	struct brun r;
+	START(&r, "2", finite_mix, "sched_hostile", NULL);
+	CHECK_EQ(machine_run(r.m, 30 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	brun_free(&r);
+}

@@ -11,6 +11,7 @@
  * period (bpf_map_rcu_sync), as an RCU grace period would between two callbacks.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "rt_int.h"
@@ -94,13 +95,27 @@ static void tr_mem_del(struct bpf_sched *s, struct tr_mem *tm)
 		bpf_vm_region_remove(s->vm, tm->p[--tm->n]);
 }
 
-static void tr_fail(struct bpf_sched *s, enum rt_op op)
+static bool sch_exiting(struct bpf_sched *s)
+{
+	return s->m && s->m->scx && s->m->scx->exiting;
+}
+
+/*
+ * The run failed. Eject with the VM's message; if a kfunc already ejected the scheduler with a
+ * runtime error during this run (and stopped the program so), its message is replaced by the
+ * VM's, which quotes it and adds the program, pc and source line.
+ */
+static void tr_fail(struct bpf_sched *s, enum rt_op op, bool was_exiting)
 {
 	struct scx_sched *sch = s->m ? s->m->scx : NULL;
+	const struct bpf_vm_error *e = bpf_vm_last_error(s->vm);
 
-	if (sch)
-		scx_exit(sch, SCX_EXIT_ERROR, 0, "ops.%s(): %s", op_members[op],
-			 bpf_vm_last_error(s->vm)->msg);
+	if (!sch)
+		return;
+	if (!was_exiting && sch->exiting && sch->ei.kind == SCX_EXIT_ERROR && e->code == -ECANCELED)
+		snprintf(sch->msg, sizeof(sch->msg), "ops.%s(): %s", op_members[op], e->msg);
+	else
+		scx_exit(sch, SCX_EXIT_ERROR, 0, "ops.%s(): %s", op_members[op], e->msg);
 }
 
 /*
@@ -113,12 +128,14 @@ static u64 tr_call(enum rt_op op, const u64 *args, u32 nr, const void *argp, siz
 	struct bpf_sched *s = rt_registry_find(scx_current_machine());
 	struct tr_mem tm = { .n = 0 };
 	u64 r0 = dflt;
+	bool was;
 
 	if (!s || !s->op[op])
 		return dflt;
+	was = sch_exiting(s);
 	tr_mem_add(s, &tm, argp, arglen, "ops args");
 	if (rt_run(s, s->op[op], args, nr, &r0)) {
-		tr_fail(s, op);
+		tr_fail(s, op, was);
 		r0 = dflt;
 	}
 	tr_mem_del(s, &tm);
@@ -323,7 +340,7 @@ static void tr_exit(struct scx_exit_info *ei)
 	if (ei->dump)
 		tr_mem_add(s, &tm, ei->dump, strlen(ei->dump) + 1, "exit dump");
 	if (rt_run(s, s->op[RT_OP_EXIT], a, 1, NULL))
-		tr_fail(s, RT_OP_EXIT);
+		tr_fail(s, RT_OP_EXIT, true);
 	tr_mem_del(s, &tm);
 }
 
