@@ -6,6 +6,7 @@
  *   bad=3  NULL dereference                           bad=4  write to a read-only task field
  *   bad=5  bad kfunc argument (not a task)            bad=6  bad CPU to a kfunc
  *   bad=7  scx_bpf_error() (ERROR_BPF, not a fault)   bad=8  scx_bpf_exit() (UNREG_BPF)
+ *   bad=9  ops.init() returns -ENOMEM                 bad=10 ops.init() faults
  * `after` enqueues happen normally before the misbehaviour starts.
  */
 #include <scx/common.bpf.h>
@@ -68,6 +69,16 @@ void BPF_STRUCT_OPS(hostile_enqueue, struct task_struct *p, u64 enq_flags)
 	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
 }
 
+s32 BPF_STRUCT_OPS_SLEEPABLE(hostile_init)
+{
+	if (bad == 9)
+		return -ENOMEM;
+	if (bad == 10)
+		return *(volatile s32 *)(unsigned long)sink;
+	return 0;
+}
+
 SCX_OPS_DEFINE(hostile_ops,
 	       .enqueue = (void *)hostile_enqueue,
+	       .init = (void *)hostile_init,
 	       .name = "hostile");

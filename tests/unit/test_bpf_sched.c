@@ -7,6 +7,7 @@
  * BTF agrees with the host compiler's layout; load errors name file and reason.
  * BPF objects come from $SCXSIM_TEST_BPF_DIR or build/tests/bpf.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include "ebpf/runtime/rt_int.h"
 #include "scx/scx_int.h"
@@ -249,5 +250,271 @@ TEST(bpf_sched_hostile_off_runs_fine)
 	CHECK_EQ(machine_run(r.m, 30 * NSEC_PER_SEC), 0);
 	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
 	CHECK(all_finished(r.m));
+	brun_free(&r);
+}
+
+/* ---- the target BTF agrees with the host compiler ------------------------------------------ */
+
+static struct btf *kernel_btf(void)
+{
+	struct btf *b = NULL;
+	char err[256];
+
+	return btf_parse(scxsim_kernel_btf, scxsim_kernel_btf_len, "kbtf", &b, err, sizeof(err)) ? NULL : b;
+}
+
+#define FIELD(type, member) { #type, #member, offsetof(struct type, member), sizeof(((struct type *)0)->member) }
+
+TEST(bpf_sched_btf_matches_host_layout)
+{
+	static const struct {
+		const char *type, *member;
+		size_t off, size;
+	} f[] = {
+		FIELD(task_struct, pid), FIELD(task_struct, comm), FIELD(task_struct, flags),
+		FIELD(task_struct, prio), FIELD(task_struct, static_prio), FIELD(task_struct, normal_prio),
+		FIELD(task_struct, policy), FIELD(task_struct, nr_cpus_allowed),
+		FIELD(task_struct, cpus_mask), FIELD(task_struct, cpus_ptr), FIELD(task_struct, scx),
+		FIELD(task_struct, tg), FIELD(task_struct, se), FIELD(task_struct, on_cpu),
+		FIELD(task_struct, cpu), FIELD(task_struct, last_ran_cpu),
+		FIELD(sched_ext_entity, dsq), FIELD(sched_ext_entity, flags),
+		FIELD(sched_ext_entity, weight), FIELD(sched_ext_entity, sticky_cpu),
+		FIELD(sched_ext_entity, holding_cpu), FIELD(sched_ext_entity, slice),
+		FIELD(sched_ext_entity, dsq_vtime), FIELD(sched_ext_entity, disallow),
+		FIELD(sched_entity, vruntime), FIELD(sched_entity, sum_exec), FIELD(sched_entity, weight),
+		FIELD(cgroup, path), FIELD(cgroup, cpu_weight), FIELD(cgroup, parent),
+		FIELD(cgroup, depth), FIELD(cgroup, id),
+		FIELD(scx_exit_info, kind), FIELD(scx_exit_info, exit_code), FIELD(scx_exit_info, reason),
+		FIELD(scx_exit_info, msg), FIELD(scx_exit_info, dump),
+		FIELD(scx_init_task_args, fork), FIELD(scx_init_task_args, cgroup),
+		FIELD(scx_exit_task_args, cancelled), FIELD(scx_cpu_release_args, reason),
+		FIELD(scx_cpu_release_args, task), FIELD(scx_cgroup_init_args, weight),
+		FIELD(scx_enable_args, cgroup), FIELD(cpumask, bits),
+		FIELD(bpf_cpumask, cpumask), FIELD(bpf_cpumask, usage),
+		FIELD(sched_ext_ops, enqueue), FIELD(sched_ext_ops, name), FIELD(sched_ext_ops, flags),
+	};
+	static const struct {
+		const char *type;
+		size_t size;
+	} sz[] = {
+		{ "task_struct", sizeof(struct task_struct) }, { "cpumask", sizeof(struct cpumask) },
+		{ "scx_exit_info", sizeof(struct scx_exit_info) }, { "cgroup", sizeof(struct cgroup) },
+		{ "sched_ext_entity", sizeof(struct sched_ext_entity) },
+		{ "bpf_iter_num", sizeof(struct bpf_iter_num) },
+	};
+	struct btf *b = kernel_btf();
+
+	CHECK(b);
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		s32 id = btf_find_by_name_kind(b, f[i].type, BTF_KIND_STRUCT);
+		struct btf_member_info mi;
+
+		if (id < 0 || btf_member_by_name(b, (u32)id, f[i].member, &mi)) {
+			btf_free(b);
+			FAIL_("%s.%s missing from the kernel BTF", f[i].type, f[i].member);
+		}
+		if (mi.bit_offset != f[i].off * 8 || btf_type_size(b, mi.type_id) != (s64)f[i].size) {
+			btf_free(b);
+			FAIL_("%s.%s: BTF offset %u size %lld, host offset %zu size %zu", f[i].type,
+			      f[i].member, mi.bit_offset / 8, (long long)btf_type_size(b, mi.type_id),
+			      f[i].off, f[i].size);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sz); i++) {
+		s32 id = btf_find_by_name_kind(b, sz[i].type, BTF_KIND_STRUCT);
+		s64 n = id < 0 ? -1 : btf_type_size(b, (u32)id);
+
+		if (n != (s64)sz[i].size) {
+			btf_free(b);
+			FAIL_("sizeof(struct %s): BTF %lld, host %zu", sz[i].type, (long long)n, sz[i].size);
+		}
+	}
+	btf_free(b);
+}
+
+TEST(bpf_sched_btf_has_every_kfunc)
+{
+	u32 nr;
+	const struct rt_kfunc *k = rt_kfunc_table(&nr);
+	struct btf *b = kernel_btf();
+
+	CHECK(b);
+	CHECK(nr > 60);
+	for (u32 i = 0; i < nr; i++) {
+		s32 id = btf_find_by_name_kind(b, k[i].name, BTF_KIND_FUNC);
+		const struct btf_type *t = id < 0 ? NULL : btf_type_by_id(b, (u32)id);
+
+		if (!t || btf_kind(btf_type_by_id(b, t->type)) != BTF_KIND_FUNC_PROTO) {
+			btf_free(b);
+			FAIL_("kfunc %s has no FUNC with a prototype in the kernel BTF", k[i].name);
+		}
+		if (!k[i].fn || !k[i].impl || !k[i].contexts[0] || rt_kfunc_find(k[i].name, strlen(k[i].name)) != (int)i) {
+			btf_free(b);
+			FAIL_("kfunc table entry %u (%s) incomplete or duplicated", i, k[i].name);
+		}
+	}
+	CHECK_EQ(rt_kfunc_find("scx_bpf_nope", 12), -ENOENT);
+	btf_free(b);
+}
+
+/* ---- helpers and kfuncs, program by program ----------------------------------------------- */
+
+static u64 run(struct brun *r, const char *prog, u64 a0, int *err)
+{
+	u64 args[1] = { a0 }, ret = 0;
+
+	*err = bpf_sched_run_prog(r->s, prog, args, 1, &ret);
+	return ret;
+}
+
+#define RUN_EQ(r, prog, a0, want)                                                          \
+	do {                                                                               \
+		int e__;                                                                   \
+		s64 v__ = (s32)run((r), (prog), (a0), &e__);                               \
+		if (e__)                                                                   \
+			fprintf(stderr, "  %s: %s\n", prog, bpf_sched_errmsg((r)->s));     \
+		CHECK_EQ(e__, 0);                                                          \
+		CHECK_EQ(v__, (want));                                                     \
+	} while (0)
+
+TEST(bpf_sched_helpers_and_kfuncs)
+{
+	struct brun r;
+	int e;
+
+	START(&r, "4", finite_mix, "sched_features", "knob_u32=5,knob_name=xyz");
+	RUN_EQ(&r, "f_args", 10, 15);
+	RUN_EQ(&r, "f_loop", 0, 4510);
+	RUN_EQ(&r, "f_maps", 0, 4040);
+	RUN_EQ(&r, "f_queue", 0, 56);
+	RUN_EQ(&r, "f_print", 0, (s64)strlen("n=42 s=xyz x=ab") + 1);
+	CHECK_STR((char *)bpf_sched_global(r.s, "text", NULL), "n=42 s=xyz x=ab");
+	CHECK_STR(bpf_sched_log(r.s), "hello 42 world\nmany 1 2 3 4 ff\n");
+	RUN_EQ(&r, "f_probe", 0, 401); /* knob_name "xyz": 4 bytes with the NUL */
+	RUN_EQ(&r, "f_iter", 0, 518);
+	RUN_EQ(&r, "f_cpumask", 0, 2110);
+	RUN_EQ(&r, "f_cpumask2", 0, 2);
+	RUN_EQ(&r, "f_task", r.m->tasks[0]->pid, r.m->tasks[0]->pid * 10 + 1);
+	RUN_EQ(&r, "f_task", 99999, -1);
+	RUN_EQ(&r, "f_ringbuf", 0, 1);
+	CHECK_EQ(bpf_map_count(bpf_sched_map(r.s, "rb")), 32); /* two records of 8 + 8 header */
+	RUN_EQ(&r, "f_misc", 0, 1);
+	RUN_EQ(&r, "f_ksym", 0, 1);
+
+	run(&r, "f_print_bad", 0, &e);
+	CHECK_EQ(e, -ECANCELED);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "more conversions than arguments");
+	run(&r, "f_cpumask_double_release", 0, &e);
+	CHECK_EQ(e, -ECANCELED);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "bpf_cpumask_release(): argument 1");
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "sched_features.bpf.c:");
+	run(&r, "no_such_prog", 0, &e);
+	CHECK_EQ(e, -ENOENT);
+	brun_free(&r);
+}
+
+TEST(bpf_sched_randomness_follows_machine_seed)
+{
+	struct brun a, b;
+	u64 x, y;
+	int e;
+
+	START(&a, "2", finite_mix, "sched_features", NULL);
+	START(&b, "2", finite_mix, "sched_features", NULL);
+	x = run(&a, "f_misc", 0, &e);
+	y = run(&b, "f_misc", 0, &e);
+	CHECK_EQ(x, y);
+	CHECK_EQ(*(u64 *)bpf_sched_global(a.s, "counter", NULL), 0); /* simulated time: 0 */
+	brun_free(&a);
+	brun_free(&b);
+}
+
+/* ---- load errors name the file and the reason ------------------------------------------------ */
+
+TEST(bpf_sched_open_errors_fail)
+{
+	struct bpf_sched *s = NULL;
+	char err[512], path[512];
+
+	CHECK(bpf_sched_open("/nonexistent/x.bpf.o", &s, err, sizeof(err)) < 0);
+	CHECK(!s);
+	CHECK_CONTAINS(err, "/nonexistent/x.bpf.o");
+	/* an object without a sched_ext_ops variable */
+	CHECK_EQ(bpf_sched_open(obj_path("loader_core", path, sizeof(path)), &s, err, sizeof(err)), -ENOENT);
+	CHECK_CONTAINS(err, "no struct sched_ext_ops variable");
+	CHECK(!s);
+	bpf_sched_free(NULL);
+}
+
+TEST(bpf_sched_knob_errors_fail)
+{
+	struct brun r;
+
+	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_vtime", "no_such=1"), -5);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "no_such");
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "slice_ns"); /* the list of knobs */
+	brun_free(&r);
+	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_vtime", "slice_ns"), -5);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "expected name=value");
+	brun_free(&r);
+	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_vtime", "direct_idle=maybe"), -5);
+	brun_free(&r);
+}
+
+TEST(bpf_sched_kfunc_prototype_mismatch_fail)
+{
+	struct brun r;
+
+	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_badproto", NULL), -6);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "sched_badproto.bpf.o");
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "scx_bpf_no_such_kfunc");
+	brun_free(&r);
+}
+
+TEST(bpf_sched_load_twice_and_attach_twice_fail)
+{
+	struct brun r;
+	struct bpf_sched *s2 = NULL;
+	char path[512], err[512];
+
+	START(&r, "2", finite_mix, "sched_vtime", NULL);
+	CHECK_EQ(bpf_sched_load(r.s, r.m), -EALREADY);
+	CHECK_EQ(bpf_sched_set_knob(r.s, "slice_ns", "1"), -EBUSY);
+	CHECK_EQ(bpf_sched_open(obj_path("sched_vtime", path, sizeof(path)), &s2, err, sizeof(err)), 0);
+	CHECK_EQ(bpf_sched_attach(s2), -EINVAL); /* not loaded */
+	CHECK_EQ(bpf_sched_load(s2, r.m), 0);
+	CHECK_EQ(bpf_sched_attach(s2), -EBUSY);
+	CHECK_CONTAINS(bpf_sched_errmsg(s2), "already has a BPF scheduler");
+	bpf_sched_free(s2);
+	CHECK(bpf_sched_of(r.m) == r.s);
+	brun_free(&r);
+}
+
+TEST(bpf_sched_ops_data_members)
+{
+	struct brun r;
+
+	START(&r, "2", finite_mix, "sched_features", NULL);
+	CHECK_STR(bpf_sched_name(r.s), "features");
+	CHECK(bpf_sched_ops(r.s)->flags == SCX_OPS_SWITCH_PARTIAL);
+	CHECK(bpf_sched_ops(r.s)->enqueue != NULL);
+	CHECK(bpf_sched_ops(r.s)->dispatch == NULL);
+	brun_free(&r);
+	START(&r, "2", finite_mix, "sched_vtime", NULL);
+	CHECK_EQ(bpf_sched_ops(r.s)->timeout_ms, 5000);
+	brun_free(&r);
+}
+
+TEST(bpf_sched_init_failure_fails_attach)
+{
+	struct brun r;
+
+	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_hostile", "bad=9"), -7);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "sched_hostile.bpf.o: hostile: ops.init() failed (-12)");
+	CHECK(!bpf_sched_of(r.m));
+	brun_free(&r);
+	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_hostile", "bad=10"), -7);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "ops.init(): hostile_init pc ");
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "invalid read of 4 bytes at 0x0");
 	brun_free(&r);
 }

@@ -15,6 +15,10 @@
 
 #define SEC(name) __attribute__((section(name), used))
 
+#ifndef NULL
+#define NULL ((void *)0)
+#endif
+
 /* BTF-defined maps: `__uint(max_entries, 16)` is a pointer to an int array of that length,
  * `__type(key, u32)` a pointer to the type, `__array(values, T)` an array of pointers. */
 #define __uint(name, val) int (*name)[val]
