@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include "cli/cli.h"
 #include "ebpf/runtime/rt_int.h"
 #include "scx/scx_int.h"
 #include "scxsim/bpf_sched.h"
@@ -49,6 +51,8 @@ static int brun_start(struct brun *r, const char *topo, const char *wl, const ch
 	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
 	if (!r->m)
 		return -3;
+	if (!obj) /* the machine only */
+		return 0;
 	if (bpf_sched_open(obj_path(obj, path, sizeof(path)), &r->s, r->err, sizeof(r->err)))
 		return -4;
 	bpf_sched_set_print(r->s, false);
@@ -517,4 +521,83 @@ TEST(bpf_sched_init_failure_fails_attach)
 	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "ops.init(): hostile_init pc ");
 	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "invalid read of 4 bytes at 0x0");
 	brun_free(&r);
+}
+
+/* ---- the CLI's --sched and disasm ------------------------------------------------------------ */
+
+TEST(bpf_sched_cli_attach_file_with_knobs)
+{
+	struct brun r;
+	char spec[600], path[512], err[1024];
+
+	START(&r, "2", finite_mix, NULL, NULL);
+	snprintf(spec, sizeof(spec), "%s:slice_ns=5000000,direct_idle=false",
+		 obj_path("sched_vtime", path, sizeof(path)));
+	CHECK_EQ(cli_sched_attach(r.m, spec, err, sizeof(err)), 0);
+	r.s = bpf_sched_of(r.m);
+	CHECK(r.s);
+	CHECK_EQ(*(u64 *)bpf_sched_global(r.s, "slice_ns", NULL), 5000000);
+	bpf_sched_set_print(r.s, false);
+	CHECK_EQ(machine_run(r.m, 30 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK_EQ(global_u64(r.s, "nr_direct"), 0);
+	CHECK(all_finished(r.m));
+	brun_free(&r);
+}
+
+TEST(bpf_sched_cli_attach_errors_fail)
+{
+	struct brun r;
+	char spec[600], path[512], err[1024];
+
+	START(&r, "2", finite_mix, NULL, NULL);
+	CHECK_EQ(cli_sched_attach(r.m, "no_such_example", err, sizeof(err)), -ENOENT);
+	CHECK_CONTAINS(err, "/scheds/no_such_example.bpf.o");
+	CHECK_EQ(cli_sched_attach(r.m, "bad name!", err, sizeof(err)), -EINVAL);
+	CHECK_CONTAINS(err, "expected NAME or FILE.bpf.o");
+	CHECK(cli_sched_attach(r.m, "/nonexistent/x.bpf.o", err, sizeof(err)) < 0);
+	CHECK_CONTAINS(err, "/nonexistent/x.bpf.o");
+	snprintf(spec, sizeof(spec), "%s:nope=1", obj_path("sched_vtime", path, sizeof(path)));
+	CHECK_EQ(cli_sched_attach(r.m, spec, err, sizeof(err)), -ENOENT);
+	CHECK_CONTAINS(err, "nope");
+	snprintf(spec, sizeof(spec), "%s", obj_path("sched_badproto", path, sizeof(path)));
+	CHECK(cli_sched_attach(r.m, spec, err, sizeof(err)) < 0);
+	CHECK_CONTAINS(err, "sched_badproto.bpf.o");
+	CHECK(!bpf_sched_of(r.m));
+	brun_free(&r);
+}
+
+TEST(bpf_sched_cli_disasm)
+{
+	char path[512], out[] = "/tmp/scxsim_disasm_XXXXXX", buf[65536];
+	char *argv[] = { "disasm", path, NULL };
+	int fd = mkstemp(out), saved = dup(1);
+	FILE *f;
+	size_t n;
+
+	CHECK(fd >= 0);
+	obj_path("sched_vtime", path, sizeof(path));
+	fflush(stdout);
+	dup2(fd, 1);
+	int rc = cmd_disasm(2, argv);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(fd);
+	f = fopen(out, "r");
+	n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	unlink(out);
+	CHECK_EQ(rc, 0);
+	CHECK_CONTAINS(buf, "prog 'vt_enqueue' (section struct_ops/vt_enqueue");
+	CHECK_CONTAINS(buf, "; sched_vtime.bpf.c:");
+	CHECK_CONTAINS(buf, "scx_bpf_dsq_insert_vtime(p, SHARED_DSQ, slice_ns, vtime, enq_flags);");
+	CHECK_CONTAINS(buf, "; scx_bpf_dsq_insert_vtime");
+	CHECK_CONTAINS(buf, "; map 'stats'");
+	char *bad[] = { "disasm", NULL };
+	CHECK_EQ(cmd_disasm(1, bad), 2);
+	char *missing[] = { "disasm", "/nonexistent.bpf.o", NULL };
+	CHECK_EQ(cmd_disasm(2, missing), 1);
 }

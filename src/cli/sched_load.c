@@ -1,0 +1,116 @@
+/*
+ * sched_load.c — `--sched` for the run command: turns a scheduler spec into a BPF scheduler
+ * attached to a machine.
+ *   FILE.bpf.o[:knob=v,...]   a compiled scheduler (any path containing '/' or ending in .o)
+ *   NAME[:knob=v,...]         a built example: DIR/scheds/NAME.bpf.o, DIR being the directory
+ *                             of the running binary (/proc/self/exe), i.e. build/scheds/
+ * The runtime stays registered with the machine: the caller frees it with
+ * bpf_sched_free(bpf_sched_of(m)) before (or after) machine_destroy(m).
+ *
+ * Errors: -errno, with one line in err naming the spec, the file and the stage's reason (the
+ * loader's and the runtime's messages name section, program, knob or kfunc).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "scxsim/bpf_sched.h"
+
+/* Directory of the running binary, or -errno. */
+static int exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return 0;
+}
+
+static bool is_file(const char *what, size_t len)
+{
+	return memchr(what, '/', len) || (len >= 2 && !memcmp(what + len - 2, ".o", 2));
+}
+
+static bool name_ok(const char *name, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(name[i] == '_' || name[i] == '-' || (name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* Split spec into the object path and the knob list (NULL if none). */
+static int spec_path(const char *spec, char *path, size_t len, const char **knobs, char *err,
+		     size_t errlen)
+{
+	const char *slash = strrchr(spec, '/');
+	const char *colon = strchr(slash ? slash : spec, ':');
+	size_t wlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	char dir[PATH_MAX];
+	int e;
+
+	*knobs = colon ? colon + 1 : NULL;
+	if (is_file(spec, wlen)) {
+		if (wlen >= len) {
+			snprintf(err, errlen, "--sched '%s': path too long", spec);
+			return -ENAMETOOLONG;
+		}
+		memcpy(path, spec, wlen);
+		path[wlen] = '\0';
+		return 0;
+	}
+	if (!name_ok(spec, wlen)) {
+		snprintf(err, errlen, "--sched '%s': expected NAME or FILE.bpf.o[:knob=value,...]", spec);
+		return -EINVAL;
+	}
+	e = exe_dir(dir, sizeof(dir));
+	if (e) {
+		snprintf(err, errlen, "--sched '%s': cannot find the scxsim binary's directory (%s)", spec,
+			 strerror(-e));
+		return e;
+	}
+	if ((size_t)snprintf(path, len, "%s/scheds/%.*s.bpf.o", dir, (int)wlen, spec) >= len) {
+		snprintf(err, errlen, "--sched '%s': path too long", spec);
+		return -ENAMETOOLONG;
+	}
+	if (access(path, R_OK)) {
+		e = -errno;
+		snprintf(err, errlen, "--sched '%s': no built scheduler %s (%s)", spec, path, strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	const char *knobs;
+	struct bpf_sched *s = NULL;
+	int e = spec_path(spec, path, sizeof(path), &knobs, err, errlen);
+
+	if (e)
+		return e;
+	e = bpf_sched_open(path, &s, err, errlen);
+	if (e)
+		return e;
+	e = knobs && *knobs ? bpf_sched_set_knobs(s, knobs) : 0;
+	e = e ?: bpf_sched_load(s, m);
+	e = e ?: bpf_sched_attach(s);
+	if (e) {
+		snprintf(err, errlen, "%s", bpf_sched_errmsg(s));
+		bpf_sched_free(s);
+	}
+	return e;
+}
