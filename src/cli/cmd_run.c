@@ -284,8 +284,7 @@ static int attach_sched(struct machine *m, const char *spec, char *err, size_t e
 {
 	if (!strcmp(spec, "fair"))
 		return 0;
-	snprintf(err, errlen, "BPF schedulers cannot be loaded by this build yet (the BPF runtime is being integrated)");
-	return -ENOTSUP;
+	return cli_sched_attach(m, spec, err, errlen);
 }
 
 struct one_run {

@@ -6,7 +6,9 @@
  * starts is initialized (ops.init_task, or v3 ops.prep_enable) and — when eligible: all fair
  * tasks with switch_all, only SCHED_EXT ones with SCX_OPS_SWITCH_PARTIAL — enabled
  * (ops.enable) and moved to the ext class. A task that exits gets ops.disable and
- * ops.exit_task. ops.init_task failing ejects the scheduler (ERROR), as upstream.
+ * ops.exit_task. When ops.init_task fails for a new task, upstream fails the fork; a simulated
+ * task cannot un-exist, so it stays on the fair class (counted in scheduler.stats) and the
+ * scheduler keeps running.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,7 +57,7 @@ static int scx_init_task(struct scx_sched *sch, struct task_struct *p, bool fork
 	if (sch->exiting)
 		return -ECANCELED;
 	if (ret < 0) {
-		scx_error(sch, "ops.init_task() failed (%d) for %s[%d]", ret, p->comm, p->pid);
+		sch->nr_init_task_failed++;
 		return ret;
 	}
 	p->scx.task_state = SCX_TSTATE_READY;
@@ -103,7 +105,7 @@ void scx_task_disable_exit(struct scx_sched *sch, struct task_struct *p)
 	if (st == SCX_TSTATE_ENABLED)
 		SCX_CALL_OP(sch, SCX_KF_REST, disable, p, p->cpu, p);
 	if (sch->ops.exit_task) {
-		struct scx_exit_task_args args = { .cancelled = st != SCX_TSTATE_ENABLED };
+		struct scx_exit_task_args args = { .cancelled = false }; /* no fork is ever cancelled here */
 		SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, exit_task, p, p->cpu, p, &args);
 	} else if (st != SCX_TSTATE_ENABLED && sch->ops.cancel_enable) {
 		struct scx_enable_args args = { .cgroup = p->tg };
@@ -185,6 +187,20 @@ static int validate_ops(const struct sched_ext_ops *ops, char *err, size_t errle
 	return 0;
 }
 
+/* A load that failed still tells the scheduler why, through ops.exit (as upstream). */
+static void load_failed(struct scx_sched *sch, s32 ret, const char *why)
+{
+	if (!sch->exiting) {
+		sch->exiting = true;
+		sch->ei.kind = SCX_EXIT_ERROR;
+		snprintf(sch->reason, sizeof(sch->reason), "%s", scx_exit_reason(SCX_EXIT_ERROR));
+		snprintf(sch->msg, sizeof(sch->msg), "%s", why);
+	}
+	sch->ops_off = false;
+	SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, exit, NULL, -1, &sch->ei);
+	sch->ops_off = true;
+}
+
 int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char *err, size_t errlen)
 {
 	struct scx_sched *sch;
@@ -227,6 +243,7 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 	if (ret >= 0 && !sch->exiting)
 		ret = scx_cgroups_init(sch, err, errlen);
 	if (ret == -ECANCELED) {
+		load_failed(sch, ret, err);
 		scx_sched_free(m);
 		return -EINVAL;
 	}
@@ -235,6 +252,7 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 			snprintf(err, errlen, "%s: ops.init() failed: %s", ops->name, sch->msg);
 		else
 			snprintf(err, errlen, "%s: ops.init() failed (%d)", ops->name, ret);
+		load_failed(sch, ret, err);
 		scx_sched_free(m);
 		return ret < 0 ? ret : -EINVAL;
 	}

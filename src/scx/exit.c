@@ -273,6 +273,7 @@ void scx_write_result(struct machine *m, struct jw *w)
 	jw_kuint(w, "nr_dispatch_calls", sch->nr_dispatch_calls);
 	jw_kuint(w, "nr_dispatched", sch->nr_dispatched);
 	jw_kuint(w, "nr_kicks", sch->nr_kicks);
+	jw_kuint(w, "nr_init_task_failed", sch->nr_init_task_failed);
 	jw_obj_end(w);
 }
 

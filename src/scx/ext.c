@@ -241,7 +241,8 @@ global:
 
 static u64 core_to_scx_enq(int flags)
 {
-	return (flags & ENQUEUE_WAKEUP) || (flags & ENQUEUE_INITIAL) ? SCX_ENQ_WAKEUP : 0;
+	/* a new task's first enqueue is not a wake-up (wake_up_new_task), as upstream */
+	return (flags & ENQUEUE_WAKEUP) ? SCX_ENQ_WAKEUP : 0;
 }
 
 static void enqueue_task_scx(struct rq *rq, struct task_struct *p, int flags)
@@ -308,7 +309,7 @@ bool scx_consume_dsq(struct scx_sched *sch, struct rq *rq, struct scx_dsq *dsq)
 }
 
 /* Commit the tasks ops.dispatch() inserted (finish_dispatch). */
-static void flush_dispatch_buf(struct scx_sched *sch, struct rq *rq)
+void scx_flush_dispatch(struct scx_sched *sch, struct rq *rq)
 {
 	for (u32 i = 0; i < sch->dsp_cursor; i++) {
 		struct scx_dsp_buf_ent *e = &sch->dsp_buf[i];
@@ -334,8 +335,9 @@ static bool balance_scx(struct scx_sched *sch, struct rq *rq, struct task_struct
 
 	rq->scx.bal_keep = false;
 	if (rq->scx.cpu_released) {
+		struct scx_cpu_acquire_args args = { 0 };
 		rq->scx.cpu_released = false;
-		SCX_CALL_OP(sch, SCX_KF_REST, cpu_acquire, NULL, rq->cpu, rq->cpu, NULL);
+		SCX_CALL_OP(sch, SCX_KF_REST, cpu_acquire, NULL, rq->cpu, rq->cpu, &args);
 	}
 	if (prev_on_scx) {
 		update_curr_scx(rq);
@@ -353,13 +355,13 @@ static bool balance_scx(struct scx_sched *sch, struct rq *rq, struct task_struct
 	do {
 		sch->dsp_nr_tasks = 0;
 		sch->dsp_rq = rq;
-		SCX_CALL_OP(sch, SCX_KF_REST, consume, NULL, rq->cpu, rq->cpu);
+		SCX_CALL_OP(sch, SCX_KF_DISPATCH, consume, NULL, rq->cpu, rq->cpu); /* v3 */
 		if (rq->scx.local.nr)
 			return true;
 		sch->nr_dispatch_calls += sch->ops.dispatch != NULL;
 		SCX_CALL_OP(sch, SCX_KF_DISPATCH, dispatch, prev_on_scx ? prev : NULL, rq->cpu, rq->cpu,
 			    prev_on_scx ? prev : NULL);
-		flush_dispatch_buf(sch, rq);
+		scx_flush_dispatch(sch, rq);
 		sch->dsp_rq = NULL;
 		if (prev_on_rq && prev->scx.slice) {
 			rq->scx.bal_keep = true;
@@ -447,10 +449,10 @@ void scx_next_task_picked(struct rq *rq, struct task_struct *next)
 	struct scx_sched *sch = rq->m->scx;
 
 	if (!sch || sch->disabled || next->sched_class == &ext_sched_class || rq->scx.cpu_released ||
-	    !sch->ops.cpu_release || sch->exiting)
+	    sch->exiting)
 		return;
 	struct scx_cpu_release_args args = { preempt_reason(next->sched_class), next };
-	rq->scx.cpu_released = true;
+	rq->scx.cpu_released = true; /* even without ops.cpu_release: ops.cpu_acquire follows */
 	SCX_CALL_OP(sch, SCX_KF_CPU_RELEASE, cpu_release, NULL, rq->cpu, rq->cpu, &args);
 }
 

@@ -182,6 +182,8 @@ static bool move_to_local(u64 dsq_id, const char *kfunc)
 	dsq = lookup_dsq(sch, dsq_id, kfunc);
 	if (!dsq)
 		return false;
+	/* earlier inserts land first, and free the dispatch buffer (as upstream) */
+	scx_flush_dispatch(sch, sch->dsp_rq);
 	if (scx_consume_dsq(sch, sch->dsp_rq, dsq)) {
 		sch->dsp_nr_tasks++;
 		return true;
@@ -341,8 +343,14 @@ s32 scx_bpf_pick_any_cpu(const struct cpumask *cpus_allowed, u64 flags)
 			return cpu;
 	}
 	cpumask_and(&ok, cpus_allowed, &sch->online);
-	cpu = cpumask_first(&ok);
-	return cpu >= 0 && cpu < sch->m->nr_cpus ? cpu : -EBUSY;
+	/* spread the picks over the allowed CPUs (cpumask_any_distribute) */
+	cpu = cpumask_next(&ok, sch->any_rr + 1);
+	if (cpu < 0 || cpu >= sch->m->nr_cpus)
+		cpu = cpumask_first(&ok);
+	if (cpu < 0 || cpu >= sch->m->nr_cpus)
+		return -EBUSY;
+	sch->any_rr = cpu;
+	return cpu;
 }
 
 bool scx_bpf_test_and_clear_cpu_idle(s32 cpu)

@@ -87,6 +87,8 @@ struct scx_sched {
 	u64 nr_enqueued;             /* ops.enqueue calls */
 	u64 nr_dispatch_calls;       /* ops.dispatch calls */
 	int nr_cgroups_inited;       /* machine.tgs[0..n) got ops.cgroup_init */
+	int any_rr;                  /* scx_bpf_pick_any_cpu rotation */
+	u64 nr_init_task_failed;     /* tasks whose ops.init_task failed: they stay on fair */
 };
 
 extern struct machine *scx_cur_machine;
@@ -173,6 +175,7 @@ void scx_dispatch_to_dsq_id(struct scx_sched *sch, struct rq *rq, struct task_st
 			    u64 dsq_id, u64 enq_flags);
 void scx_do_enqueue(struct scx_sched *sch, struct rq *rq, struct task_struct *p, u64 enq_flags);
 bool scx_consume_dsq(struct scx_sched *sch, struct rq *rq, struct scx_dsq *dsq);
+void scx_flush_dispatch(struct scx_sched *sch, struct rq *rq);
 bool scx_cpu_valid(struct scx_sched *sch, s64 cpu, const char *where);
 void scx_kick(struct scx_sched *sch, int cpu, u64 flags);
 void update_curr_scx(struct rq *rq);
