@@ -407,6 +407,28 @@ H(snprintf)
 	return n + 1;
 }
 
+/* bpf_strncmp(s1, s1_sz, s2): s1 is s1_sz bytes of program memory, s2 a NUL-terminated
+ * string (the kernel wants it read-only; scxsim reads it byte by byte with checks) */
+H(strncmp)
+{
+	const char *a = (const char *)(uintptr_t)r1;
+
+	if (kf_arg_mem(vm, r1, r2, BPF_VM_READ, "bpf_strncmp", 1))
+		return 0;
+	for (u64 i = 0; i < r2; i++) {
+		char b;
+
+		if (kf_arg_mem(vm, r3 + i, 1, BPF_VM_READ, "bpf_strncmp", 3))
+			return 0;
+		b = *(const char *)(uintptr_t)(r3 + i);
+		if (a[i] != b)
+			return (u64)(s64)((unsigned char)a[i] < (unsigned char)b ? -1 : 1);
+		if (!b)
+			return 0;
+	}
+	return 0;
+}
+
 /* ---- bpf_loop ----------------------------------------------------------------------------------- */
 
 H(loop)
@@ -467,6 +489,7 @@ static const struct bpf_vm_func helpers[HELPER_MAX_ID] = {
 	E(165, snprintf),
 	E(177, trace_vprintk),
 	E(181, loop),
+	E(182, strncmp),
 	E(194, kptr_xchg),
 	E(195, map_lookup_percpu_elem),
 	E(210, cgrp_storage_get),

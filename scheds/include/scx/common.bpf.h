@@ -32,6 +32,9 @@ s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags, 
 void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flags) __ksym __weak;
 void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags) __ksym __weak;
 bool scx_bpf_dsq_move_to_local(u64 dsq_id) __ksym __weak;
+/* Newer upstream passes enq_flags as a second argument: accepted and ignored (scxsim's
+ * move_to_local has no flags). A function-like macro does not expand in bpf_ksym_exists(). */
+#define scx_bpf_dsq_move_to_local(dsq_id, ...) scx_bpf_dsq_move_to_local(dsq_id)
 s32 scx_bpf_dsq_nr_queued(u64 dsq_id) __ksym;
 u32 scx_bpf_dispatch_nr_slots(void) __ksym;
 void scx_bpf_dispatch_cancel(void) __ksym;

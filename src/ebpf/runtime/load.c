@@ -191,6 +191,29 @@ static int spin_lock_off(const struct btf *btf, u32 type_id)
 	return -1;
 }
 
+/*
+ * A RESIZABLE_ARRAY section (".data.NAME" / ".bss.NAME" holding one one-element array): its
+ * user half would resize it to the number of possible CPUs (libbpf_num_possible_cpus()), and
+ * scxsim has no user half, so the runtime does it. Returns the value size to create.
+ */
+static u32 resizable_size(const struct bpf_sched *s, const struct bpf_map_desc *d)
+{
+	const struct btf *btf = bpf_obj_btf(s->obj);
+	const struct btf_type *sec = btf_type_by_id(btf, d->value_type_id), *var, *arr;
+	u32 id;
+
+	if ((d->origin != BPF_MAP_ORIGIN_DATA && d->origin != BPF_MAP_ORIGIN_BSS) ||
+	    (strncmp(d->name, ".data.", 6) && strncmp(d->name, ".bss.", 5)) || !sec ||
+	    btf_kind(sec) != BTF_KIND_DATASEC || btf_vlen(sec) != 1)
+		return d->value_size;
+	var = btf_type_by_id(btf, btf_secinfos(sec)[0].type);
+	arr = var ? btf_skip_mods_typedefs(btf, var->type, &id) : NULL;
+	if (!arr || btf_kind(arr) != BTF_KIND_ARRAY || btf_array(arr)->nelems != 1 ||
+	    btf_secinfos(sec)[0].size != d->value_size)
+		return d->value_size;
+	return d->value_size * (u32)MAX(s->m->nr_cpus, 1);
+}
+
 static int map_create_one(struct bpf_sched *s, int i)
 {
 	struct rt_map *rm = &s->maps[i];
@@ -199,7 +222,8 @@ static int map_create_one(struct bpf_sched *s, int i)
 	int lock = internal ? -1 : spin_lock_off(bpf_obj_btf(s->obj), d->value_type_id);
 	struct bpf_map_spec spec = {
 		.name = d->name, .type = d->type, .key_size = d->key_size,
-		.value_size = d->value_size, .max_entries = d->max_entries,
+		.value_size = internal ? resizable_size(s, d) : d->value_size,
+		.max_entries = d->max_entries,
 		.map_flags = d->map_flags | (d->readonly ? BPF_F_RDONLY_PROG : 0),
 		.nr_cpus = (u32)s->m->nr_cpus, .has_spin_lock = lock >= 0,
 		.spin_lock_off = lock >= 0 ? (u32)lock : 0,
