@@ -157,10 +157,15 @@ void BPF_STRUCT_OPS(central_tick, struct task_struct *p)
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(central_init)
 {
-	if (central_cpu < 0 || central_cpu >= (s32)scx_bpf_nr_cpu_ids()) {
+	u32 nr = scx_bpf_nr_cpu_ids();
+
+	if (central_cpu < 0 || central_cpu >= (s32)nr) {
 		scx_bpf_error("central_cpu %d is not a CPU of this machine", central_cpu);
 		return -EINVAL;
 	}
+	/* every other CPU starts idle: it wants work until it says otherwise */
+	for (s32 i = 0; i < MAX_CPUS && i < (s32)nr; i++)
+		gimme[i] = i != central_cpu;
 	return scx_bpf_create_dsq(FALLBACK_DSQ, -1);
 }
 
