@@ -84,6 +84,10 @@ u64 machine_ctx_switches(struct machine *m);
 /* Number of invariant violations so far. */
 int machine_nr_violations(const struct machine *m);
 
+/* Give m ownership of obj (the loaded scheduler's runtime): machine_destroy calls free_fn(obj)
+ * first. */
+void machine_own(struct machine *m, void *obj, void (*free_fn)(void *));
+
 void machine_destroy(struct machine *m); /* NULL-safe */
 
 #endif

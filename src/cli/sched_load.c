@@ -4,8 +4,7 @@
  *   FILE.bpf.o[:knob=v,...]   a compiled scheduler (any path containing '/' or ending in .o)
  *   NAME[:knob=v,...]         a built example: DIR/scheds/NAME.bpf.o, DIR being the directory
  *                             of the running binary (/proc/self/exe), i.e. build/scheds/
- * The runtime stays registered with the machine: the caller frees it with
- * bpf_sched_free(bpf_sched_of(m)) before (or after) machine_destroy(m).
+ * The machine owns the runtime (machine_own): machine_destroy(m) frees it.
  *
  * Errors: -errno, with one line in err naming the spec, the file and the stage's reason (the
  * loader's and the runtime's messages name section, program, knob or kfunc).
@@ -93,6 +92,11 @@ static int spec_path(const char *spec, char *path, size_t len, const char **knob
 	return 0;
 }
 
+static void free_sched(void *s)
+{
+	bpf_sched_free(s);
+}
+
 int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -111,6 +115,8 @@ int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errl
 	if (e) {
 		snprintf(err, errlen, "%s", bpf_sched_errmsg(s));
 		bpf_sched_free(s);
+		return e;
 	}
-	return e;
+	machine_own(m, s, free_sched);
+	return 0;
 }

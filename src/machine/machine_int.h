@@ -320,6 +320,8 @@ struct machine {
 	struct sim_event check_ev;
 	struct scx_sched *scx;        /* loaded ext scheduler, or NULL */
 	struct trace *trace;          /* open Perfetto trace, or NULL */
+	void *owned;                  /* e.g. the BPF runtime of the loaded scheduler */
+	void (*owned_free)(void *);
 	struct hp_event **hp_events;  /* scheduled hotplug events, owned */
 	int nr_hp_events;
 	u64 nr_hotplug;               /* hotplug transitions done */

@@ -324,11 +324,19 @@ int machine_nr_violations(const struct machine *m)
 	return m->nr_violations;
 }
 
+void machine_own(struct machine *m, void *obj, void (*free_fn)(void *))
+{
+	m->owned = obj;
+	m->owned_free = free_fn;
+}
+
 void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
 	machine_trace_close(m);
+	if (m->owned_free)
+		m->owned_free(m->owned); /* the loaded scheduler's runtime, before the machine goes */
 	sim_fini(&m->sim);
 	for (int i = 0; i < m->nr_tasks; i++) {
 		hist_free(m->tasks[i]->st.wake_lat);

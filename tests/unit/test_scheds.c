@@ -1,0 +1,236 @@
+/*
+ * test_scheds.c — the example schedulers (scheds/*.bpf.c, built into build/scheds or
+ * $SCXSIM_SCHEDS_DIR) through the same path as `scxsim run --sched NAME`: every scheduler on
+ * the standard scenarios (hogs, pipe, hackbench, schbench, rt-app examples) and topologies
+ * from 1 CPU to 2s16c2t with nothing lost and no invariant broken; simple's weighted shares
+ * against its FIFO mode; central's tickless CPUs; qmap's fault knobs and their exit kinds.
+ */
+#include <stdlib.h>
+#include "cli/cli.h"
+#include "machine/machine_int.h"
+#include "scxsim/bpf_sched.h"
+#include "test.h"
+
+struct xrun {
+	struct topo *t;
+	struct workload *w;
+	struct machine *m;
+	char err[1024];
+};
+
+static int xrun(struct xrun *r, const char *sched, const char *topo, const char *wl, u64 dur)
+{
+	struct machine_params p;
+	char spec[512];
+	const char *dir = getenv("SCXSIM_SCHEDS_DIR");
+	int e;
+
+	memset(r, 0, sizeof(*r));
+	if (topo_parse(topo, &r->t, r->err, sizeof(r->err)))
+		return -1;
+	if (workload_is_generator(wl))
+		e = workload_generate(wl, &r->w, r->err, sizeof(r->err));
+	else if (wl[0] == '{')
+		e = workload_load_buf("t.json", wl, strlen(wl), &r->w, r->err, sizeof(r->err));
+	else
+		e = workload_load_file(wl, &r->w, r->err, sizeof(r->err));
+	if (e)
+		return -2;
+	machine_params_default(&p);
+	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
+	if (!r->m)
+		return -3;
+	/* NAME[:knobs] -> DIR/NAME.bpf.o[:knobs] */
+	const char *colon = strchr(sched, ':');
+	int nlen = colon ? (int)(colon - sched) : (int)strlen(sched);
+	snprintf(spec, sizeof(spec), "%s/%.*s.bpf.o%s", dir && *dir ? dir : "build/scheds", nlen, sched,
+		 colon ? colon : "");
+	if (cli_sched_attach(r->m, spec, r->err, sizeof(r->err)))
+		return -4;
+	return machine_run(r->m, dur);
+}
+
+static void xfree(struct xrun *r)
+{
+	machine_destroy(r->m);
+	workload_free(r->w);
+	topo_free(r->t);
+}
+
+static bool nothing_lost(struct machine *m, bool need_finished)
+{
+	for (int i = 0; i < m->nr_violations; i++)
+		fprintf(stderr, "  violation: %s\n", m->violations[i]);
+	if (m->nr_violations)
+		return false;
+	for (int i = 0; i < m->nr_tasks; i++) {
+		struct task_struct *p = m->tasks[i];
+		if (p->st.work_total_ns < 0)
+			continue;
+		if (p->st.finished ? (s64)p->st.work_done_ns != p->st.work_total_ns : need_finished) {
+			fprintf(stderr, "  %s[%d]: %llu of %lld ns, finished %d\n", p->comm, p->pid,
+				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns,
+				p->st.finished);
+			return false;
+		}
+	}
+	return true;
+}
+
+static struct task_struct *by_comm(struct machine *m, const char *comm)
+{
+	for (int i = 0; i < m->nr_tasks; i++)
+		if (!strcmp(m->tasks[i]->comm, comm))
+			return m->tasks[i];
+	return NULL;
+}
+
+static const char *const scheds[] = { "simple", "simple:fifo_sched=1", "qmap", "central" };
+static const char *const topos[] = { "1", "4", "2s4c2t:llc=4", "2s16c2t" };
+static const char *const finite_scenarios[] = {
+	"cpuhog:n=6,work=40",
+	"pipe:loops=2000",
+	"hackbench:groups=1,fds=10,loops=20",
+	"schbench:mthreads=2,workers=4,loops=30",
+	"{\"tasks\":{\"p\":{\"instance\":4,\"loop\":30,\"run\":900,\"timer\":{\"ref\":\"unique\",\"period\":2000}},"
+	"\"m\":{\"instance\":3,\"loop\":40,\"lock\":\"mx\",\"run\":200,\"unlock\":\"mx\",\"sleep\":100},"
+	"\"rt\":{\"policy\":\"SCHED_FIFO\",\"priority\":30,\"loop\":20,\"run\":300,\"sleep\":2000},"
+	"\"n\":{\"priority\":10,\"instance\":2,\"loop\":5,\"run\":5000}}}",
+};
+
+TEST(scheds_standard_scenarios_lose_nothing)
+{
+	for (size_t s = 0; s < ARRAY_SIZE(scheds); s++)
+		for (size_t t = 0; t < ARRAY_SIZE(topos); t++)
+			for (size_t w = 0; w < ARRAY_SIZE(finite_scenarios); w++) {
+				struct xrun r;
+				int e = xrun(&r, scheds[s], topos[t], finite_scenarios[w], 60 * NSEC_PER_SEC);
+				if (e) {
+					fprintf(stderr, "  %s on %s: stage %d: %s\n", scheds[s], topos[t], e, r.err);
+					xfree(&r);
+					FAIL_("could not run");
+				}
+				const struct scx_exit_info *ei = machine_scx_exit_info(r.m);
+				if (ei->kind != SCX_EXIT_NONE || !nothing_lost(r.m, true)) {
+					fprintf(stderr, "  %s on %s, scenario %zu: exit %s %s\n", scheds[s],
+						topos[t], w, scx_exit_kind_name(ei->kind), ei->msg);
+					xfree(&r);
+					FAIL_("scenario failed");
+				}
+				xfree(&r);
+			}
+}
+
+TEST(scheds_rtapp_examples_run)
+{
+	static const char *const files[] = {
+		"tests/data/workload/rtapp/browser-short.json", "tests/data/workload/rtapp/mp3-short.json",
+		"tests/data/workload/rtapp/video-short.json", "tests/data/workload/rtapp/spreading-tasks.json",
+		"tests/data/workload/rtapp/tutorial/example3.json",
+	};
+	for (size_t s = 0; s < ARRAY_SIZE(scheds); s++)
+		for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+			struct xrun r;
+			int e = xrun(&r, scheds[s], "2s2c2t", files[f], 2 * NSEC_PER_SEC);
+			CHECK_EQ(e, 0);
+			if (machine_scx_exit_info(r.m)->kind != SCX_EXIT_NONE || !nothing_lost(r.m, false)) {
+				fprintf(stderr, "  %s on %s: %s\n", scheds[s], files[f], machine_scx_exit_info(r.m)->msg);
+				xfree(&r);
+				FAIL_("rt-app example failed");
+			}
+			xfree(&r);
+		}
+}
+
+static double share_ratio(const char *sched)
+{
+	struct xrun r;
+	double q = 0;
+
+	if (xrun(&r, sched, "1", "{\"tasks\":{\"n0\":{\"instance\":2,\"run\":100000},"
+				    "\"n5\":{\"instance\":2,\"priority\":5,\"run\":100000}}}",
+		 20 * NSEC_PER_SEC) == 0) {
+		u64 a = by_comm(r.m, "n0-0")->st.runtime_ns + by_comm(r.m, "n0-1")->st.runtime_ns;
+		u64 b = by_comm(r.m, "n5-0")->st.runtime_ns + by_comm(r.m, "n5-1")->st.runtime_ns;
+		q = (double)a / b;
+	}
+	xfree(&r);
+	return q;
+}
+
+TEST(scheds_simple_vtime_weights_fifo_does_not)
+{
+	double vt = share_ratio("simple"), fifo = share_ratio("simple:fifo_sched=1");
+	double want = 1024.0 / 335.0;
+
+	/* weighted vtime: nice 0 gets 1024/335 of what nice 5 gets */
+	if (vt < want * 0.98 || vt > want * 1.02)
+		FAIL_("simple (vtime): nice0/nice5 runtime %.4f, want %.4f +-2%%", vt, want);
+	/* FIFO ignores weights: equal shares */
+	if (fifo < 0.95 || fifo > 1.05)
+		FAIL_("simple (fifo): nice0/nice5 runtime %.4f, want 1 +-5%%", fifo);
+}
+
+TEST(scheds_central_decides_and_others_are_tickless)
+{
+	struct xrun r;
+	CHECK_EQ(xrun(&r, "central", "4", "{\"tasks\":{\"h\":{\"instance\":3,\"loop\":4,\"run\":50000,\"sleep\":10}}}",
+		      10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(nothing_lost(r.m, true));
+	u64 busy = 0, ticks = 0;
+	for (int c = 1; c < 4; c++) {
+		busy += r.m->sim.now - r.m->rqs[c].idle_ns;
+		ticks += r.m->rqs[c].nr_ticks;
+	}
+	/* the three tasks ran on CPUs 1-3 for hundreds of ms with (almost) no tick */
+	CHECK(busy > 300 * NSEC_PER_MSEC);
+	if (ticks > 10)
+		FAIL_("non-central CPUs took %llu ticks for %llu ms busy", (unsigned long long)ticks,
+		      (unsigned long long)(busy / NSEC_PER_MSEC));
+	/* every dispatch decision is the central CPU's: its counter saw all tasks handed out */
+	struct bpf_sched *s = bpf_sched_of(r.m);
+	size_t sz;
+	u64 *disp = bpf_sched_global(s, "nr_dispatched", &sz);
+	CHECK(disp && sz == 8 && *disp >= 12);
+	xfree(&r);
+}
+
+static void qmap_fault(const char *knob, enum scx_exit_kind want, const char *msg, int *failed)
+{
+	struct xrun r;
+	char spec[128];
+
+	snprintf(spec, sizeof(spec), "qmap:%s", knob);
+	if (xrun(&r, spec, "2", "hackbench:groups=2,loops=30", 120 * NSEC_PER_SEC)) {
+		fprintf(stderr, "  qmap:%s did not run: %s\n", knob, r.err);
+		*failed = 1;
+	} else {
+		const struct scx_exit_info *ei = machine_scx_exit_info(r.m);
+		if (ei->kind != want || !strstr(ei->msg, msg) || !nothing_lost(r.m, true)) {
+			fprintf(stderr, "  qmap:%s: exit %s '%s', want %s '%s'\n", knob,
+				scx_exit_kind_name(ei->kind), ei->msg, scx_exit_kind_name(want), msg);
+			*failed = 1;
+		}
+	}
+	xfree(&r);
+}
+
+TEST(scheds_qmap_fault_knobs_fail)
+{
+	qmap_fault("stall_user_nth=7", SCX_EXIT_ERROR_STALL, "failed to run for", test_failed_);
+	qmap_fault("error_after_dsp=30", SCX_EXIT_ERROR_BPF, "injected error after 30", test_failed_);
+	qmap_fault("exit_after_dsp=30", SCX_EXIT_UNREG_BPF, "exiting after 30", test_failed_);
+	qmap_fault("bad_cpu_nth=5", SCX_EXIT_ERROR, "invalid CPU -17", test_failed_);
+}
+
+TEST(scheds_qmap_core_sched_order)
+{
+	struct xrun r;
+	CHECK_EQ(xrun(&r, "qmap", "1s2c2t", "{\"tasks\":{\"a\":{\"core_cookie\":1,\"instance\":2,\"loop\":10,\"run\":3000},"
+					     "\"b\":{\"core_cookie\":2,\"priority\":-10,\"instance\":2,\"loop\":10,\"run\":3000}}}",
+		      10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(nothing_lost(r.m, true));
+	xfree(&r);
+}
