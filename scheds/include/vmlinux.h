@@ -251,6 +251,17 @@ struct scx_cpu_release_args {
 
 struct scx_cgroup_init_args {
 	u32 weight;
+	u64 bw_period_us;
+	u64 bw_quota_us;
+	u64 bw_burst_us;
+};
+
+struct scx_dump_ctx {
+	enum scx_exit_kind kind;
+	s64 exit_code;
+	const char *reason;
+	u64 at_ns;
+	u64 at_jiffies;
 };
 
 /* The ops table as the loader reads it from .struct_ops(.link): member names are what
@@ -286,6 +297,12 @@ struct sched_ext_ops {
 	void (*cpu_offline)(s32 cpu);
 	s32 (*init)(void);
 	void (*exit)(struct scx_exit_info *info);
+	/* upstream ops scxsim accepts but never calls (no debug dump, no cpu.max / cpu.idle) */
+	void (*dump)(struct scx_dump_ctx *ctx);
+	void (*dump_cpu)(struct scx_dump_ctx *ctx, s32 cpu, bool idle);
+	void (*dump_task)(struct scx_dump_ctx *ctx, struct task_struct *p);
+	void (*cgroup_set_bandwidth)(struct cgroup *cgrp, u64 period_us, u64 quota_us, u64 burst_us);
+	void (*cgroup_set_idle)(struct cgroup *cgrp, bool idle);
 	/* v3 (the seed patchset) names */
 	void (*consume)(s32 cpu);
 	s32 (*prep_enable)(struct task_struct *p, struct scx_enable_args *args);

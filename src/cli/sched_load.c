@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "scxsim/bpf_sched.h"
+#include "scxsim/machine.h"
 
 /* Directory of the running binary, or -errno. */
 static int exe_dir(char *buf, size_t len)
@@ -92,6 +93,7 @@ static int spec_path(const char *spec, char *path, size_t len, const char **knob
 	return 0;
 }
 
+/* machine_own's free function */
 static void free_sched(void *s)
 {
 	bpf_sched_free(s);

@@ -534,7 +534,7 @@ TEST(bpf_sched_cli_attach_file_with_knobs)
 	snprintf(spec, sizeof(spec), "%s:slice_ns=5000000,direct_idle=false",
 		 obj_path("sched_vtime", path, sizeof(path)));
 	CHECK_EQ(cli_sched_attach(r.m, spec, err, sizeof(err)), 0);
-	r.s = bpf_sched_of(r.m);
+	r.s = bpf_sched_of(r.m); /* owned by the machine: not freed by brun_free */
 	CHECK(r.s);
 	CHECK_EQ(*(u64 *)bpf_sched_global(r.s, "slice_ns", NULL), 5000000);
 	bpf_sched_set_print(r.s, false);
@@ -542,6 +542,7 @@ TEST(bpf_sched_cli_attach_file_with_knobs)
 	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
 	CHECK_EQ(global_u64(r.s, "nr_direct"), 0);
 	CHECK(all_finished(r.m));
+	r.s = NULL;
 	brun_free(&r);
 }
 

@@ -419,10 +419,17 @@ static struct rt_prog *prog_of(struct bpf_sched *s, const struct bpf_prog *prog)
 	return NULL;
 }
 
-/* ops that only produce debug dumps upstream: accepted and never called */
+/* upstream ops scxsim accepts and never calls: debug dumps (no dump path), cpu.max and
+ * cpu.idle of cgroups (not modelled) */
 static bool op_ignorable(const char *member)
 {
-	return !strcmp(member, "dump") || !strcmp(member, "dump_cpu") || !strcmp(member, "dump_task");
+	static const char *const names[] = { "dump", "dump_cpu", "dump_task", "cgroup_set_bandwidth",
+					     "cgroup_set_idle" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(member, names[i]))
+			return true;
+	return false;
 }
 
 static int bind_ops(struct bpf_sched *s)
