@@ -386,6 +386,17 @@ static void print_compare(struct one_run *runs, int n, FILE *f)
 		}
 		fputc('\n', f);
 	}
+	if (n > 1) {
+		int lo = 0, hi = 0;
+		for (int i = 1; i < n; i++) {
+			if (mt[i].lat_p99 < mt[lo].lat_p99)
+				lo = i;
+			if (mt[i].lat_p99 > mt[hi].lat_p99)
+				hi = i;
+		}
+		fprintf(f, "\nwakeup latency p99: lowest %s (%.1f us), highest %s (%.1f us)\n",
+			runs[lo].sched, mt[lo].lat_p99 / 1e3, runs[hi].sched, mt[hi].lat_p99 / 1e3);
+	}
 }
 
 static int write_compare_json(const char *path, struct one_run *runs, int n)
