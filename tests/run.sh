@@ -25,6 +25,7 @@ run_suite() { # name cmd...
 	echo "$name: $p passed, $f failed"
 	total_p=$((total_p + p)); total_f=$((total_f + f))
 }
+export SCXSIM_SCHEDS_DIR="$B/scheds"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite unit "$B/tests/unit"

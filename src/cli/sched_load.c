@@ -3,7 +3,8 @@
  * attached to a machine.
  *   FILE.bpf.o[:knob=v,...]   a compiled scheduler (any path containing '/' or ending in .o)
  *   NAME[:knob=v,...]         a built example: DIR/scheds/NAME.bpf.o, DIR being the directory
- *                             of the running binary (/proc/self/exe), i.e. build/scheds/
+ *                             of the running binary (/proc/self/exe), i.e. build/scheds/;
+ *                             $SCXSIM_SCHEDS_DIR/NAME.bpf.o when that is set
  * The machine owns the runtime (machine_own): machine_destroy(m) frees it.
  *
  * Errors: -errno, with one line in err naming the spec, the file and the stage's reason (the
@@ -74,6 +75,14 @@ static int spec_path(const char *spec, char *path, size_t len, const char **knob
 	if (!name_ok(spec, wlen)) {
 		snprintf(err, errlen, "--sched '%s': expected NAME or FILE.bpf.o[:knob=value,...]", spec);
 		return -EINVAL;
+	}
+	const char *env = getenv("SCXSIM_SCHEDS_DIR");
+	if (env && *env) { /* e.g. tests running a second (sanitizer) build of the binary */
+		if ((size_t)snprintf(path, len, "%s/%.*s.bpf.o", env, (int)wlen, spec) >= len) {
+			snprintf(err, errlen, "--sched '%s': path too long", spec);
+			return -ENAMETOOLONG;
+		}
+		return 0;
 	}
 	e = exe_dir(dir, sizeof(dir));
 	if (e) {
