@@ -1,5 +1,5 @@
 /*
- * test_scheds.c — the example schedulers (scheds/*.bpf.c, built into build/scheds or
+ * test_scheds.c — the example schedulers (scheds/ BPF sources, built into build/scheds or
  * $SCXSIM_SCHEDS_DIR) through the same path as `scxsim run --sched NAME`: every scheduler on
  * the standard scenarios (hogs, pipe, hackbench, schbench, rt-app examples) and topologies
  * from 1 CPU to 2s16c2t with nothing lost and no invariant broken; simple's weighted shares
