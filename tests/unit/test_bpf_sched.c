@@ -448,6 +448,24 @@ TEST(bpf_sched_open_errors_fail)
 	CHECK_CONTAINS(err, "no struct sched_ext_ops variable");
 	CHECK(!s);
 	bpf_sched_free(NULL);
+	/* from memory: a real object, then garbage */
+	FILE *f = fopen(obj_path("sched_vtime", path, sizeof(path)), "rb");
+	static char buf[1 << 20];
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	if (f)
+		fclose(f);
+	CHECK(n > 0);
+	CHECK_EQ(bpf_sched_open_mem(buf, n, "mem.bpf.o", &s, err, sizeof(err)), 0);
+	CHECK_STR(bpf_sched_errmsg(s), "");
+	CHECK_STR(bpf_sched_name(s), ""); /* not loaded yet */
+	CHECK(!bpf_sched_ops(s));
+	CHECK(!bpf_sched_global(s, "nr_enqueued", NULL));
+	CHECK_EQ(bpf_sched_run_prog(s, "vt_enqueue", NULL, 0, NULL), -ENOENT);
+	CHECK_CONTAINS(bpf_sched_errmsg(s), "(not loaded)");
+	bpf_sched_free(s);
+	CHECK(bpf_sched_open_mem("garbage", 7, "junk.bpf.o", &s, err, sizeof(err)) < 0);
+	CHECK_CONTAINS(err, "junk.bpf.o");
+	CHECK(!s);
 }
 
 TEST(bpf_sched_knob_errors_fail)
