@@ -1,21 +1,21 @@
 /*
  * sched_badproto.bpf.c — declares scx_bpf_kick_cpu with a prototype that differs from
- * scxsim's (u32 flags instead of u64): the load must fail naming the kfunc and the argument.
+ * scxsim's (u32 flags instead of u64), without scx/common.bpf.h: the load must fail naming the
+ * kfunc and the differing argument.
  */
-#include <scx/common.bpf.h>
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 char _license[] SEC("license") = "GPL";
 
-void scx_bpf_kick_cpu___bad(s32 cpu, u32 flags) __ksym;
-s32 scx_bpf_no_such_kfunc(void) __ksym;
-const volatile bool use_missing;
+void scx_bpf_kick_cpu(s32 cpu, u32 flags) __ksym;
 
-void BPF_STRUCT_OPS(bp_enqueue, struct task_struct *p, u64 enq_flags)
+SEC("struct_ops/bp_enqueue")
+void BPF_PROG(bp_enqueue, struct task_struct *p, u64 enq_flags)
 {
-	if (use_missing)
-		scx_bpf_no_such_kfunc();
-	scx_bpf_kick_cpu___bad(0, 0);
-	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+	scx_bpf_kick_cpu(0, 0);
 }
 
-SCX_OPS_DEFINE(bp_ops, .enqueue = (void *)bp_enqueue, .name = "badproto");
+SEC(".struct_ops.link")
+struct sched_ext_ops bp_ops = { .enqueue = (void *)bp_enqueue, .name = "badproto" };

@@ -227,10 +227,15 @@ SEC("syscall") int f_misc(u64 *ctx)
 	return (a != b) + bpf_get_smp_processor_id() * 10;
 }
 
+/* flavours: a compatible one resolves, an incompatible one is absent */
+bool scx_bpf_consume___v3(u64 dsq_id) __ksym __weak;
+void scx_bpf_kick_cpu___wrong(s32 cpu, u32 flags) __ksym __weak;
+
 /* a weak kfunc scxsim does not have is absent; a present one exists */
 SEC("syscall") int f_ksym(u64 *ctx)
 {
-	return bpf_ksym_exists(scx_bpf_cpuperf_cap) * 10 + bpf_ksym_exists(scx_bpf_now);
+	return bpf_ksym_exists(scx_bpf_cpuperf_cap) * 1000 + bpf_ksym_exists(scx_bpf_now) * 100 +
+	       bpf_ksym_exists(scx_bpf_consume___v3) * 10 + bpf_ksym_exists(scx_bpf_kick_cpu___wrong);
 }
 
 void BPF_STRUCT_OPS(feat_enqueue, struct task_struct *p, u64 enq_flags)

@@ -403,7 +403,7 @@ TEST(bpf_sched_helpers_and_kfuncs)
 	RUN_EQ(&r, "f_ringbuf", 0, 1);
 	CHECK_EQ(bpf_map_count(bpf_sched_map(r.s, "rb")), 32); /* two records of 8 + 8 header */
 	RUN_EQ(&r, "f_misc", 0, 1);
-	RUN_EQ(&r, "f_ksym", 0, 1);
+	RUN_EQ(&r, "f_ksym", 0, 110);
 
 	run(&r, "f_print_bad", 0, &e);
 	CHECK_EQ(e, -ECANCELED);
@@ -489,7 +489,10 @@ TEST(bpf_sched_kfunc_prototype_mismatch_fail)
 
 	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_badproto", NULL), -6);
 	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "sched_badproto.bpf.o");
-	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "scx_bpf_no_such_kfunc");
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "kfunc 'scx_bpf_kick_cpu': prototype differs from scxsim's: argument 2");
+	brun_free(&r);
+	CHECK_EQ(brun_start(&r, "2", finite_mix, "sched_missing", NULL), -6);
+	CHECK_CONTAINS(bpf_sched_errmsg(r.s), "sched_missing.bpf.o: prog 'missing_enqueue': kfunc 'scx_bpf_no_such_kfunc' not found");
 	brun_free(&r);
 }
 
