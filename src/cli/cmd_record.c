@@ -9,6 +9,9 @@
  * Exit: 0 done (warnings about lost events or the command's own failure go to stderr),
  * 1 recording impossible here (not root, no tracefs, missing event), 2 bad usage or input.
  * The result JSON goes to --out (stdout when absent); a short summary always goes to stderr.
+ * The replay's runs are net of the simulator's per-switch charges (--switch-cost-ns,
+ * --migration-cost-ns; default: the model's ctx_switch_ns and migration_ns), which the
+ * simulator adds back when it runs the replay (docs/fidelity.md).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,11 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cli/cli.h"
-#include "scxsim/record.h"
+#include "record/record_int.h"
+#include "scxsim/machine.h"
 
 struct rec_cli {
 	const char *out, *workload_out, *trace_raw, *from_trace, *rtapp, *replay_sync;
 	long root_pid, buffer_kb, tolerance, rebuild_delay_ns;
+	long switch_cost_ns, migration_cost_ns;   /* -1: the model's default */
 	char **cmd;              /* after "--" */
 };
 
@@ -42,12 +47,15 @@ static const struct {
 	{ "--buffer-kb", O_NUM, offsetof(struct rec_cli, buffer_kb), 64, 4L << 20 },
 	{ "--tolerance", O_NUM, offsetof(struct rec_cli, tolerance), 0, 1000 },
 	{ "--rebuild-delay-ns", O_NUM, offsetof(struct rec_cli, rebuild_delay_ns), 0, 1L << 30 },
+	{ "--switch-cost-ns", O_NUM, offsetof(struct rec_cli, switch_cost_ns), 0, 1L << 30 },
+	{ "--migration-cost-ns", O_NUM, offsetof(struct rec_cli, migration_cost_ns), 0, 1L << 30 },
 };
 
 static const char rec_usage[] =
 	"usage: scxsim record [--out REAL.json] [--workload-out REPLAY.json] [--trace-raw FILE]\n"
 	"                     [--buffer-kb N] [--tolerance PCT] [--rebuild-delay-ns N]\n"
-	"                     [--replay-sync suspend|barrier] -- CMD ARGS...\n"
+	"                     [--replay-sync suspend|barrier] [--switch-cost-ns N]\n"
+	"                     [--migration-cost-ns N] -- CMD ARGS...\n"
 	"       scxsim record [outputs] --rtapp FILE.json\n"
 	"       scxsim record [outputs] --from-trace FILE[.gz] [--root-pid N]\n";
 
@@ -81,7 +89,8 @@ static int rec_parse_opt(struct rec_cli *c, size_t i, const char *val)
 
 static int rec_parse_args(int argc, char **argv, struct rec_cli *c)
 {
-	*c = (struct rec_cli){ .tolerance = 25, .rebuild_delay_ns = -1 };
+	*c = (struct rec_cli){ .tolerance = 25, .rebuild_delay_ns = -1, .switch_cost_ns = -1,
+			       .migration_cost_ns = -1 };
 	for (int i = 1; i < argc; i++) {
 		size_t k;
 		if (!strcmp(argv[i], "--")) {
@@ -152,7 +161,8 @@ static int rec_live(const struct rec_cli *c, char **text, size_t *len)
 	return c->trace_raw ? rec_save_text(c->trace_raw, *text, *len) : 0;
 }
 
-static void rec_summary(const struct rec_trace *t, const struct rec_result *r)
+static void rec_summary(const struct rec_trace *t, const struct rec_result *r,
+			const struct rec_extra *x)
 {
 	fprintf(stderr, "record: %s: %llu events, %d tasks, window %.3f ms, %llu context switches "
 		"(%llu rebuilt for the CPU-1 quirk), %llu noise events from %llu other tasks\n",
@@ -168,12 +178,29 @@ static void rec_summary(const struct rec_trace *t, const struct rec_result *r)
 			"dropped %llu%s): the figures undercount; raise --buffer-kb or record less\n",
 			(unsigned long long)r->lost_events, (unsigned long long)r->overruns,
 			(unsigned long long)r->dropped, r->late_start ? ", a CPU's start lost" : "");
+	if (x->noise_preemptions)
+		fprintf(stderr, "record: %llu preemptions by other programs' tasks (2 context switches "
+			"each that a replay cannot have)\n", (unsigned long long)x->noise_preemptions);
 	if (r->recon_other)
 		fprintf(stderr, "record: %llu other unrecorded switches rebuilt (see docs/fidelity.md)\n",
 			(unsigned long long)r->recon_other);
 }
 
-static int rec_write_outputs(const struct rec_cli *c, const struct rec_result *r)
+/* The charges the replay's runs are net of: as given, else the model's defaults. */
+static struct rec_costs rec_costs_of(const struct rec_cli *c)
+{
+	struct machine_params mp;
+
+	machine_params_default(&mp);
+	return (struct rec_costs){
+		.switch_ns = c->switch_cost_ns >= 0 ? (u64)c->switch_cost_ns : mp.ctx_switch_ns,
+		.migration_ns = c->migration_cost_ns >= 0 ? (u64)c->migration_cost_ns
+							  : mp.migration_ns,
+	};
+}
+
+static int rec_write_outputs(const struct rec_cli *c, const struct rec_result *r,
+			     const struct rec_extra *x)
 {
 	struct rec_replay_opts ro = { .tolerance_pct = (int)c->tolerance };
 
@@ -186,7 +213,7 @@ static int rec_write_outputs(const struct rec_cli *c, const struct rec_result *r
 		fprintf(stderr, "scxsim record: cannot write %s: %s\n", c->out, strerror(errno));
 		return 2;
 	}
-	rec_result_write_json(r, f);
+	rec_result_write_json_extra(r, x, f);
 	if (c->out && fclose(f)) {
 		fprintf(stderr, "scxsim record: cannot write %s: %s\n", c->out, strerror(errno));
 		return 2;
@@ -198,7 +225,7 @@ static int rec_write_outputs(const struct rec_cli *c, const struct rec_result *r
 			strerror(errno));
 		return 2;
 	}
-	int rc = rec_replay_write(r, &ro, f, &st);
+	int rc = rec_replay_write_costs(r, &ro, &x->costs, f, &st);
 	if (fclose(f) || rc) {
 		fprintf(stderr, "scxsim record: cannot write %s\n", c->workload_out);
 		return 2;
@@ -237,13 +264,15 @@ int cmd_record(int argc, char **argv)
 	}
 	struct rec_opts ao = { .root_pid = (int)c.root_pid, .fixed_delay = c.rebuild_delay_ns >= 0,
 			       .recon_delay_ns = (u64)MAX(c.rebuild_delay_ns, 0) };
-	if (rec_analyze(t, &ao, &r, err, sizeof(err))) {
+	struct rec_costs costs = rec_costs_of(&c);
+	struct rec_extra x;
+	if (rec_analyze_costs(t, &ao, &costs, &r, &x, err, sizeof(err))) {
 		fprintf(stderr, "scxsim record: %s\n", err);
 		rc = 2;
 		goto out;
 	}
-	rec_summary(t, r);
-	rc = rec_write_outputs(&c, r);
+	rec_summary(t, r, &x);
+	rc = rec_write_outputs(&c, r, &x);
 out:
 	rec_result_free(r);
 	rec_trace_free(t);

@@ -16,7 +16,7 @@ void machine_params_default(struct machine_params *p)
 {
 	*p = (struct machine_params){
 		.hz = 1000,
-		.ctx_switch_ns = 2000,
+		.ctx_switch_ns = 3500,   /* pinned perf pipe round trip, docs/fidelity.md */
 		.migration_ns = 5000,
 		.wakeup_ipi_ns = 1000,
 		.base_slice_ns = 750000,
@@ -299,14 +299,71 @@ fail:
 	return NULL;
 }
 
+#define PROGRESS_STEPS 200
+
+/*
+ * Runs in steps of duration/PROGRESS_STEPS so a progress callback can report between them;
+ * stepping does not change the order of events, so results are the same with or without it.
+ */
 int machine_run(struct machine *m, u64 duration_ns)
 {
+	u64 step = duration_ns / PROGRESS_STEPS + 1;
+
 	m->end_ns = duration_ns;
-	if (m->nr_alive)
-		sim_run(&m->sim, duration_ns);
+	while (m->nr_alive && !m->sim.stop && m->sim.now < duration_ns) {
+		u64 until = m->progress_fn ? MIN(duration_ns, m->sim.now + step) : duration_ns;
+		sim_run(&m->sim, until);
+		if (m->progress_fn)
+			m->progress_fn(m->progress_ctx, m->sim.now, duration_ns, m->sim.nr_events);
+		if (m->sim.nr == 0)
+			break;
+	}
 	machine_settle(m);
 	invariants_final(m);
 	return 0;
+}
+
+void machine_set_progress(struct machine *m, void (*fn)(void *ctx, u64 now, u64 end, u64 events),
+			  void *ctx)
+{
+	m->progress_fn = fn;
+	m->progress_ctx = ctx;
+}
+
+struct periodic {
+	struct sim_event ev;
+	u64 period;
+	void (*fn)(void *ctx, u64 now);
+	void *ctx;
+};
+
+static void periodic_fn(struct sim *s, struct sim_event *ev)
+{
+	struct periodic *p = container_of(ev, struct periodic, ev);
+
+	p->fn(p->ctx, s->now);
+	sim_schedule(s, ev, s->now + p->period, SIM_PRIO_CHECK);
+}
+
+int machine_every(struct machine *m, u64 period_ns, void (*fn)(void *ctx, u64 now), void *ctx)
+{
+	struct periodic *p, **v;
+
+	if (!period_ns)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p));
+	v = realloc(m->periodic, (m->nr_periodic + 1) * sizeof(*v));
+	if (!p || !v) {
+		free(p);
+		if (v)
+			m->periodic = v;
+		return -ENOMEM;
+	}
+	m->periodic = v;
+	m->periodic[m->nr_periodic++] = p;
+	*p = (struct periodic){ .period = period_ns, .fn = fn, .ctx = ctx };
+	sim_event_init(&p->ev, periodic_fn);
+	return sim_schedule(&m->sim, &p->ev, m->sim.now + period_ns, SIM_PRIO_CHECK);
 }
 
 u64 machine_now(const struct machine *m)
@@ -358,6 +415,11 @@ void machine_destroy(struct machine *m)
 	hist_free(m->wake_lat);
 	scx_sched_free(m);
 	hotplug_free(m);
+	for (int i = 0; i < m->nr_periodic; i++) {
+		sim_cancel(&m->sim, &m->periodic[i]->ev);
+		free(m->periodic[i]);
+	}
+	free(m->periodic);
 	free(m->res);
 	free(m->rqs);
 	free(m);

@@ -20,16 +20,29 @@
  * Idle and noise CPU time are accumulated from the window start and read at each tree event,
  * so time after the last tree event is never counted.
  *
+ * Wakeup latency runs from the wakeup's request, the first sched_waking of the sleep (the
+ * moment the simulator's wake-up starts too), to the task's switch-in: on this kernel a wakeup
+ * aimed at an idle CPU is queued to it by IPI (TTWU_QUEUE) and its sched_wakeup fires only when
+ * that CPU has woken up, so measured from sched_wakeup the IPI delay would not show. Without a
+ * sched_waking (lost) it runs from sched_wakeup.
+ *
  * Replay steps: a task's CPU time between blocking points is one RUN; a block ended by a
  * wakeup from irq/idle/another program is a SLEEP of the measured length; a block ended by a
  * recorded task (sched_waking in that task's context) becomes SUSPEND (arg: the waker), with a
  * RESUME (arg: the sleeper) placed in the waker's steps at that moment (its RUN split); only the
  * first waking of a sleep counts, so RESUMEs and SUSPENDs pair one to one.
+ *
+ * Net replay runs (rec_analyze_costs): the recorded CPU time of a burst already holds what the
+ * kernel spent switching to the task (and, after a migration, refilling caches); the simulator
+ * charges its own ctx_switch_ns / migration_ns on top of a replay's run at every switch-in. So
+ * each switch-in of the recording owes costs->switch_ns (+ migration_ns when the task last ran
+ * on another CPU), paid out of the task's next RUN steps (never below 0; what a step cannot
+ * pay is carried to the next). runtime_ns stays the measured figure.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "scxsim/record.h"
+#include "record/record_int.h"
 
 enum { T_NEW, T_RUNNABLE, T_RUNNING, T_SLEEPING, T_DEAD };
 
@@ -120,6 +133,11 @@ struct ana {
 	struct pmap tree;  /* pid -> task index + 1 (live tree tasks) */
 	struct pmap wake;  /* pid -> last sched_wakeup(_new) time + 1 */
 	struct pmap noise; /* pid -> first in-window switch-in time + 1 */
+	struct pmap waking; /* pid -> first sched_waking time of the current sleep + 1 */
+	struct rec_costs costs; /* owed per switch-in by the replay's runs (0: gross runs) */
+	u64 *debt;         /* per task index: cost not yet taken from its RUN steps */
+	s32 *last_cpu;     /* per task index: CPU of its last switch-in, -1 none */
+	u64 noise_preempt; /* tree task switched out runnable for a non-tree task */
 	bool started;      /* window started (root seen) */
 	int err;           /* sticky -ENOMEM */
 };
@@ -181,9 +199,22 @@ static void task_burst_update(struct rec_task *k, u64 t)
 
 static void task_flush_run(struct ana *a, struct rec_task *k, u64 t)
 {
+	u64 *debt = &a->debt[k - a->r->tasks], pay;
+
 	task_burst_update(k, t);
-	task_push_step(a, k, REC_STEP_RUN, 0, k->burst_ns);
+	pay = MIN(*debt, k->burst_ns);
+	*debt -= pay;
+	task_push_step(a, k, REC_STEP_RUN, 0, k->burst_ns - pay);
 	k->burst_ns = 0;
+}
+
+/* A switch-in of task index i on cpu: what the simulator will charge for it is owed. */
+static void task_owe_switch(struct ana *a, int i, int cpu)
+{
+	a->debt[i] += a->costs.switch_ns;
+	if (a->last_cpu[i] >= 0 && a->last_cpu[i] != cpu)
+		a->debt[i] += a->costs.migration_ns;
+	a->last_cpu[i] = cpu;
 }
 
 static void task_set_comm(struct rec_task *k, const char *comm)
@@ -192,17 +223,35 @@ static void task_set_comm(struct rec_task *k, const char *comm)
 		memcpy(k->comm, comm, REC_COMM_LEN);
 }
 
+/* Room for one more task in the per-task side arrays. */
+static int task_side_grow(struct ana *a, int n)
+{
+	u64 *d = realloc(a->debt, (size_t)n * sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	a->debt = d;
+	s32 *c = realloc(a->last_cpu, (size_t)n * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	a->last_cpu = c;
+	a->debt[n - 1] = 0;
+	a->last_cpu[n - 1] = -1;
+	return 0;
+}
+
 static struct rec_task *task_create(struct ana *a, s32 pid, s32 ppid, const char *comm, s32 prio,
 				    u64 t)
 {
 	struct rec_result *r = a->r;
 	struct rec_task *n = realloc(r->tasks, (size_t)(r->nr_tasks + 1) * sizeof(*n));
 
-	if (!n) {
+	if (n)
+		r->tasks = n;
+	if (!n || task_side_grow(a, r->nr_tasks + 1)) {
 		ana_nomem(a, -ENOMEM);
 		return NULL;
 	}
-	r->tasks = n;
 	struct rec_task *k = &r->tasks[r->nr_tasks];
 	*k = (struct rec_task){ .pid = pid, .ppid = ppid, .prio = prio, .fork_ns = t,
 				.st = T_NEW, .on_cpu = -1, .since_ns = t, .waker = -1 };
@@ -264,8 +313,10 @@ static void task_end_sleep(struct ana *a, struct rec_task *k, u64 t)
 static void task_start_running(struct rec_task *k, struct ana *a, int cpu, u64 t,
 			       bool is_switch)
 {
-	if (k->st == T_SLEEPING)
+	if (k->st == T_SLEEPING) {      /* its wakeup was not seen */
 		task_end_sleep(a, k, t);
+		ana_nomem(a, pmap_set(&a->waking, k->pid, 0));
+	}
 	if (k->st == T_RUNNABLE) {
 		k->wait_ns += t - MIN(k->since_ns, t);
 		if (k->woken_ns) {
@@ -277,6 +328,8 @@ static void task_start_running(struct rec_task *k, struct ana *a, int cpu, u64 t
 	k->on_cpu = cpu;
 	k->since_ns = k->mark_ns = t;
 	k->nr_switch_in += is_switch;
+	if (is_switch)
+		task_owe_switch(a, (int)(k - a->r->tasks), cpu);
 }
 
 static void task_stop_running(struct rec_task *k, struct ana *a, u64 t, const char *state)
@@ -317,6 +370,8 @@ static void cpu_switch(struct ana *a, int cpu, u64 t, s32 prev, s32 next, const 
 		ana_nomem(a, pmap_set(&a->noise, next, t + 1));
 	if (kp || kn)
 		a->r->ctx_switches++;
+	if (kp && !kn && next > 0 && state[0] == 'R')
+		a->noise_preempt++;
 	c->curr = next;
 	c->since = t;
 }
@@ -429,6 +484,8 @@ static void on_waking(struct ana *a, const struct rec_event *ev)
 	struct rec_task *k = task_of(a, ev->pid);
 	int w = ev->ctx_irq == '.' ? task_idx(a, ev->ctx_pid) : -1;
 
+	if (k && k->st == T_SLEEPING && !pmap_get(&a->waking, ev->pid))
+		ana_nomem(a, pmap_set(&a->waking, ev->pid, ev->ts_ns + 1));
 	if (!k || k->st != T_SLEEPING || w < 0 || ev->ctx_pid == ev->pid || k->waker >= 0)
 		return;
 	struct rec_task *waker = &a->r->tasks[w];
@@ -459,8 +516,11 @@ static void on_wakeup(struct ana *a, const struct rec_event *ev)
 		return;
 	if (k->st == T_SLEEPING)
 		task_end_sleep(a, k, ev->ts_ns);
+	u64 waking = pmap_get(&a->waking, ev->pid);
+	ana_nomem(a, pmap_set(&a->waking, ev->pid, 0));
 	k->st = T_RUNNABLE;
-	k->since_ns = k->woken_ns = ev->ts_ns;
+	k->since_ns = ev->ts_ns;
+	k->woken_ns = waking && waking - 1 <= ev->ts_ns ? waking - 1 : ev->ts_ns;
 }
 
 static void on_fork(struct ana *a, const struct rec_event *ev)
@@ -603,18 +663,35 @@ static int totals_finish(struct ana *a)
 	return 0;
 }
 
-/* Unique replay names: the comm, then comm-2, comm-3, ... for later tasks with the same comm. */
+/* Is name taken by one of the first n tasks? */
+static bool name_taken(const struct rec_result *r, int n, const char *name)
+{
+	for (int j = 0; j < n; j++)
+		if (!strcmp(r->tasks[j].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * Unique replay names: the comm, then comm-2, comm-3, ... for later tasks with the same comm.
+ * A name is at most REC_COMM_LEN - 1 characters, as a simulated task's comm (TASK_COMM_LEN)
+ * holds it, so `diff` finds the task again: a long comm is cut to leave room for the suffix.
+ */
 static void tasks_name(struct rec_result *r)
 {
 	for (int i = 0; i < r->nr_tasks; i++) {
+		char *name = r->tasks[i].name, sfx[16] = "";
 		int same = 1;
 		for (int j = 0; j < i; j++)
 			same += !strcmp(r->tasks[j].comm, r->tasks[i].comm);
-		if (same == 1)
-			snprintf(r->tasks[i].name, sizeof(r->tasks[i].name), "%s", r->tasks[i].comm);
-		else
-			snprintf(r->tasks[i].name, sizeof(r->tasks[i].name), "%s-%d",
-				 r->tasks[i].comm, same);
+		for (int n = same; n == same || name_taken(r, i, name); n++) {
+			if (n > 1)
+				snprintf(sfx, sizeof(sfx), "-%d", n);
+			else
+				sfx[0] = 0;
+			int room = REC_COMM_LEN - 1 - (int)strlen(sfx);
+			snprintf(name, sizeof(r->tasks[i].name), "%.*s%s", room, r->tasks[i].comm, sfx);
+		}
 	}
 }
 
@@ -642,7 +719,14 @@ static int result_init(struct rec_result *r, const struct rec_trace *t, const st
 int rec_analyze(const struct rec_trace *t, const struct rec_opts *o, struct rec_result **out,
 		char *err, size_t errlen)
 {
-	struct ana a = { .t = t };
+	return rec_analyze_costs(t, o, NULL, out, NULL, err, errlen);
+}
+
+int rec_analyze_costs(const struct rec_trace *t, const struct rec_opts *o,
+		      const struct rec_costs *costs, struct rec_result **out,
+		      struct rec_extra *extra, char *err, size_t errlen)
+{
+	struct ana a = { .t = t, .costs = costs ? *costs : (struct rec_costs){ 0 } };
 	int rc;
 
 	*out = NULL;
@@ -673,6 +757,9 @@ int rec_analyze(const struct rec_trace *t, const struct rec_opts *o, struct rec_
 		goto fail;
 	}
 	tasks_name(a.r);
+	if (extra)
+		*extra = (struct rec_extra){ .noise_preemptions = a.noise_preempt,
+					     .costs = a.costs };
 	*out = a.r;
 	a.r = NULL;
 	goto out;
@@ -686,6 +773,9 @@ out:
 	pmap_free(&a.tree);
 	pmap_free(&a.wake);
 	pmap_free(&a.noise);
+	pmap_free(&a.waking);
+	free(a.debt);
+	free(a.last_cpu);
 	return rc;
 }
 

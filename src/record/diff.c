@@ -10,13 +10,23 @@
  * trailing "-N" is the real comm (rt-app instance names). Whatever is left is listed as
  * unmatched. Relative error = (sim - real) / real; 0 when both are 0; none when only real is 0.
  * A SIM file holding {"runs": [...]} (--compare) is read through its first run.
+ * A path starting with '+' is summed over the side's tasks ("+runtime_ns": all tasks' CPU time).
+ * "@quiet_ctx_switches" is totals.ctx_switches less 2 per record.noise_preemptions (a recorded
+ * task preempted by another program: out and back in), which a replay cannot reproduce; a
+ * simulated result has no such preemptions, so there it is totals.ctx_switches.
+ *
+ * Checks (rec_diff_check_files, `scxsim diff --check SPEC`): SPEC is "key=PCT,..." with keys
+ * from check_keys; a figure passes when |sim - real| <= PCT % of |real|, or is within the
+ * trace's resolution (1 µs for times, 0 for counts). task_* keys apply to every matched task
+ * whose real runtime is at least min_share % (key "min_share", default 1) of all real tasks'
+ * runtime; with any task_* key an unmatched real task of that size fails too.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "scxsim/json.h"
 #include "scxsim/json_write.h"
-#include "scxsim/record.h"
+#include "record/record_int.h"
 
 enum unit { U_NS, U_COUNT };
 
@@ -35,6 +45,10 @@ static const struct figure total_figs[] = {
 	{ "wakeup_lat p99", "totals.wakeup_lat_ns.p99", U_NS },
 	{ "wakeup_lat p999", "totals.wakeup_lat_ns.p999", U_NS },
 	{ "wakeup_lat max", "totals.wakeup_lat_ns.max", U_NS },
+	{ "tasks runtime", "+runtime_ns", U_NS },
+	{ "tasks wait", "+wait_ns", U_NS },
+	{ "tasks wakeups", "+nr_wakeups", U_COUNT },
+	{ "ctx_sw w/o noise", "@quiet_ctx_switches", U_COUNT },
 };
 
 static const struct figure task_figs[] = {
@@ -71,6 +85,44 @@ static bool json_path_int(const struct json_value *v, const char *path, s64 *out
 		return false;
 	*out = v->num.is_int ? v->num.i : (s64)v->num.d;
 	return true;
+}
+
+/* Sum of a task path over the tasks of a result; false when no task has it. */
+static bool json_sum_tasks(const struct json_value *res, const char *path, s64 *out)
+{
+	const struct json_value *tasks = json_get(res, "tasks");
+	bool any = false;
+	s64 v;
+
+	*out = 0;
+	for (int i = 0; tasks && tasks->type == JSON_ARRAY && i < tasks->arr.n; i++)
+		if (json_path_int(tasks->arr.v[i], path, &v)) {
+			*out += v;
+			any = true;
+		}
+	return any;
+}
+
+/* Context switches less those the other programs' preemptions added (see the header). */
+static bool quiet_ctx_switches(const struct json_value *res, s64 *out)
+{
+	s64 np = 0;
+
+	if (!json_path_int(res, "totals.ctx_switches", out))
+		return false;
+	json_path_int(res, "record.noise_preemptions", &np);
+	*out -= 2 * np;
+	return true;
+}
+
+/* A figure's value: a dotted path, '+path' summed over the tasks, or '@' a derived one. */
+static bool fig_value(const struct json_value *v, const char *path, s64 *out)
+{
+	if (!v)
+		return false;
+	if (path[0] == '@')
+		return quiet_ctx_switches(v, out);
+	return path[0] == '+' ? json_sum_tasks(v, path + 1, out) : json_path_int(v, path, out);
 }
 
 static const char *json_str_of(const struct json_value *obj, const char *key)
@@ -207,7 +259,7 @@ static void text_row(FILE *f, const struct figure *fg, const struct json_value *
 		     const struct json_value *sv)
 {
 	s64 a = 0, b = 0;
-	bool ha = rv && json_path_int(rv, fg->path, &a), hb = sv && json_path_int(sv, fg->path, &b);
+	bool ha = fig_value(rv, fg->path, &a), hb = fig_value(sv, fg->path, &b);
 	char ra[32], sb[32], e[16] = "-";
 	double pct;
 
@@ -284,7 +336,7 @@ static void json_fig(struct jw *w, const struct figure *fg, const struct json_va
 		     const struct json_value *sv)
 {
 	s64 a = 0, b = 0;
-	bool ha = json_path_int(rv, fg->path, &a), hb = json_path_int(sv, fg->path, &b);
+	bool ha = fig_value(rv, fg->path, &a), hb = fig_value(sv, fg->path, &b);
 	double pct;
 
 	jw_obj_begin(w);
@@ -396,6 +448,160 @@ out:
 	free(match);
 	free(sim_used);
 	free(real_used);
+	side_free(&real);
+	side_free(&sim);
+	return rc;
+}
+
+/* ---- checks against error bands --------------------------------------------------------------- */
+
+enum chk_scope { CHK_TOTAL, CHK_TASK, CHK_OPT };
+
+static const struct check_key {
+	const char *key;
+	enum chk_scope scope;
+	const char *path;          /* in the result (CHK_TOTAL) or in each task (CHK_TASK) */
+	enum unit unit;
+} check_keys[] = {
+	{ "duration", CHK_TOTAL, "sim.duration_ns", U_NS },
+	{ "ctx_switches", CHK_TOTAL, "totals.ctx_switches", U_COUNT },
+	{ "quiet_ctx_switches", CHK_TOTAL, "@quiet_ctx_switches", U_COUNT },
+	{ "migrations", CHK_TOTAL, "totals.migrations", U_COUNT },
+	{ "idle", CHK_TOTAL, "totals.idle_ns", U_NS },
+	{ "lat_p50", CHK_TOTAL, "totals.wakeup_lat_ns.p50", U_NS },
+	{ "lat_p99", CHK_TOTAL, "totals.wakeup_lat_ns.p99", U_NS },
+	{ "runtime", CHK_TOTAL, "+runtime_ns", U_NS },
+	{ "wait", CHK_TOTAL, "+wait_ns", U_NS },
+	{ "wakeups", CHK_TOTAL, "+nr_wakeups", U_COUNT },
+	{ "task_runtime", CHK_TASK, "runtime_ns", U_NS },
+	{ "task_wakeups", CHK_TASK, "nr_wakeups", U_COUNT },
+	{ "task_lat_p50", CHK_TASK, "wakeup_lat_ns.p50", U_NS },
+	{ "min_share", CHK_OPT, NULL, U_COUNT },
+};
+
+#define CHK_MAX 16
+
+struct check_spec {
+	int key[CHK_MAX];          /* index in check_keys */
+	double pct[CHK_MAX];
+	int n;
+	double min_share;          /* percent of all real tasks' runtime */
+	bool any_task;
+};
+
+static int check_spec_parse(const char *spec, struct check_spec *c, char *err, size_t errlen)
+{
+	const char *p = spec;
+
+	*c = (struct check_spec){ .min_share = 1 };
+	while (*p) {
+		size_t n = strcspn(p, "=,");
+		size_t k;
+		char *end;
+		for (k = 0; k < ARRAY_SIZE(check_keys); k++)
+			if (strlen(check_keys[k].key) == n && !strncmp(p, check_keys[k].key, n))
+				break;
+		if (k == ARRAY_SIZE(check_keys)) {
+			snprintf(err, errlen, "--check: unknown figure '%.*s' (known: duration, "
+				 "ctx_switches, quiet_ctx_switches, migrations, idle, lat_p50, lat_p99, runtime, wait, "
+				 "wakeups, task_runtime, task_wakeups, task_lat_p50, min_share)",
+				 (int)n, p);
+			return -EINVAL;
+		}
+		double v = p[n] == '=' ? strtod(p + n + 1, &end) : -1;
+		if (p[n] != '=' || end == p + n + 1 || (*end && *end != ',') || v < 0 || v > 1e6) {
+			snprintf(err, errlen, "--check: '%s' needs a percentage (%s=PCT)",
+				 check_keys[k].key, check_keys[k].key);
+			return -EINVAL;
+		}
+		if (check_keys[k].scope == CHK_OPT) {
+			c->min_share = v;
+		} else if (c->n == CHK_MAX) {
+			snprintf(err, errlen, "--check: more than %d figures", CHK_MAX);
+			return -EINVAL;
+		} else {
+			c->key[c->n] = (int)k;
+			c->pct[c->n++] = v;
+			c->any_task |= check_keys[k].scope == CHK_TASK;
+		}
+		p = end + (*end == ',');
+	}
+	if (!c->n) {
+		snprintf(err, errlen, "--check: no figure to check in '%s'", spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One figure against its band: prints the verdict, returns 1 when out of band. */
+static int check_one(FILE *f, const char *what, const struct check_key *ck, double band,
+		     const struct json_value *rv, const struct json_value *sv)
+{
+	s64 a = 0, b = 0;
+	bool ha = fig_value(rv, ck->path, &a), hb = fig_value(sv, ck->path, &b);
+	s64 d = b > a ? b - a : a - b, res = ck->unit == U_NS ? 1000 : 0;
+	char ra[32], sb[32];
+
+	fmt_value(ra, sizeof(ra), ha, a, ck->unit);
+	fmt_value(sb, sizeof(sb), hb, b, ck->unit);
+	bool ok = ha && hb && (d <= res || (double)d <= band / 100.0 * (double)(a < 0 ? -a : a));
+	double pct = a ? 100.0 * (double)(b - a) / (double)(a < 0 ? -a : a) : 0;
+	fprintf(f, "%-4s %s %s: %s -> %s (%+.1f%%, band %g%%)\n", ok ? "ok" : "FAIL", what, ck->key,
+		ra, sb, pct, band);
+	return !ok;
+}
+
+static int check_tasks(FILE *f, const struct side *real, const struct side *sim, const int *match,
+		       const struct check_spec *c)
+{
+	s64 total = 0, rt;
+	int bad = 0;
+	char what[96];
+
+	json_sum_tasks(real->res, "runtime_ns", &total);
+	for (int i = 0; i < real->tasks->arr.n; i++) {
+		const struct json_value *t = real->tasks->arr.v[i];
+		const char *name = json_str_of(t, "replay_name");
+		if (!json_path_int(t, "runtime_ns", &rt) || (double)rt < c->min_share / 100.0 * (double)total)
+			continue;
+		snprintf(what, sizeof(what), "task %s", name ? name : json_str_of(t, "comm") ?: "?");
+		if (match[i] < 0) {
+			fprintf(f, "FAIL %s: no such task in %s\n", what, sim->path);
+			bad++;
+			continue;
+		}
+		for (int k = 0; k < c->n; k++)
+			if (check_keys[c->key[k]].scope == CHK_TASK)
+				bad += check_one(f, what, &check_keys[c->key[k]], c->pct[k], t,
+						 sim->tasks->arr.v[match[i]]);
+	}
+	return bad;
+}
+
+int rec_diff_check_files(const char *real_path, const char *sim_path, const char *spec, FILE *f,
+			 char *err, size_t errlen)
+{
+	struct side real = { 0 }, sim = { 0 };
+	struct check_spec c;
+	int *match = NULL, rc, bad = 0;
+
+	rc = check_spec_parse(spec, &c, err, errlen);
+	rc = rc ?: side_load(&real, real_path, err, errlen);
+	rc = rc ?: side_load(&sim, sim_path, err, errlen);
+	rc = rc ?: tasks_match(&real, &sim, &match);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "diff: out of memory");
+	if (rc)
+		goto out;
+	for (int k = 0; k < c.n; k++)
+		if (check_keys[c.key[k]].scope == CHK_TOTAL)
+			bad += check_one(f, "totals", &check_keys[c.key[k]], c.pct[k], real.res,
+					 sim.res);
+	if (c.any_task)
+		bad += check_tasks(f, &real, &sim, match, &c);
+	rc = bad;
+out:
+	free(match);
 	side_free(&real);
 	side_free(&sim);
 	return rc;

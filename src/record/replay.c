@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scxsim/json_write.h"
-#include "scxsim/record.h"
+#include "record/record_int.h"
 
 #define TOL_ABS_US 20
 
@@ -245,24 +245,35 @@ static int write_task(struct jw *w, const struct rec_result *r, const struct rec
 	return 0;
 }
 
-static void write_comment(const struct rec_result *r, FILE *f)
+static void write_comment(const struct rec_result *r, const struct rec_costs *c, FILE *f)
 {
 	fprintf(f, "/*\n * Replay of a recording made by `scxsim record` (source: ");
 	for (const char *p = r->source; *p; p++)   /* never close the comment early */
 		fputc(*p == '*' && p[1] == '/' ? '_' : *p, f);
 	fprintf(f, ").\n * Run/sleep are the measured CPU bursts and sleeps (µs); suspend/resume "
-		"are wakeups\n * between recorded tasks. See docs/fidelity.md for how exact it is.\n */\n");
+		"are wakeups\n * between recorded tasks. See docs/fidelity.md for how exact it is.\n");
+	if (c && (c->switch_ns || c->migration_ns))
+		fprintf(f, " * Runs are net of %llu ns per switch-in and %llu ns per migration "
+			"(ctx_switch_ns,\n * migration_ns: the simulator adds its own).\n",
+			(unsigned long long)c->switch_ns, (unsigned long long)c->migration_ns);
+	fprintf(f, " */\n");
 }
 
 int rec_replay_write(const struct rec_result *r, const struct rec_replay_opts *o, FILE *f,
 		     struct rec_replay_stats *stats)
+{
+	return rec_replay_write_costs(r, o, NULL, f, stats);
+}
+
+int rec_replay_write_costs(const struct rec_result *r, const struct rec_replay_opts *o,
+			   const struct rec_costs *costs, FILE *f, struct rec_replay_stats *stats)
 {
 	struct rec_replay_stats st = { 0 };
 	struct jw w;
 	int rc = 0;
 	u64 secs = (r->end_ns - r->start_ns + NSEC_PER_SEC - 1) / NSEC_PER_SEC + 1;
 
-	write_comment(r, f);
+	write_comment(r, costs, f);
 	jw_init(&w, f, false);
 	jw_obj_begin(&w);
 	jw_key(&w, "tasks");

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "scxsim/json_write.h"
-#include "scxsim/record.h"
+#include "record/record_int.h"
 
 static int cmp_u64(const void *x, const void *y)
 {
@@ -125,7 +125,7 @@ static void write_totals(struct jw *w, const struct rec_result *r)
 	jw_obj_end(w);
 }
 
-static void write_record(struct jw *w, const struct rec_result *r)
+static void write_record(struct jw *w, const struct rec_result *r, const struct rec_extra *x)
 {
 	jw_key(w, "record");
 	jw_obj_begin(w);
@@ -146,10 +146,20 @@ static void write_record(struct jw *w, const struct rec_result *r)
 	jw_kuint(w, "overruns", r->overruns);
 	jw_kuint(w, "dropped", r->dropped);
 	jw_kbool(w, "late_start", r->late_start);
+	if (x) {
+		jw_kuint(w, "noise_preemptions", x->noise_preemptions);
+		jw_kuint(w, "replay_switch_cost_ns", x->costs.switch_ns);
+		jw_kuint(w, "replay_migration_cost_ns", x->costs.migration_ns);
+	}
 	jw_obj_end(w);
 }
 
 void rec_result_write_json(const struct rec_result *r, FILE *f)
+{
+	rec_result_write_json_extra(r, NULL, f);
+}
+
+void rec_result_write_json_extra(const struct rec_result *r, const struct rec_extra *x, FILE *f)
 {
 	struct jw w;
 
@@ -169,6 +179,6 @@ void rec_result_write_json(const struct rec_result *r, FILE *f)
 	jw_arr_begin(&w);
 	jw_arr_end(&w);
 	jw_obj_end(&w);
-	write_record(&w, r);
+	write_record(&w, r, x);
 	jw_obj_end(&w);
 }

@@ -446,7 +446,7 @@ TEST(record_tree_wakeups_between_tasks)
 	CHECK_EQ(c->runtime_ns, 40000 + 15000);
 	CHECK_EQ(c->wait_ns, 9000 + 9000);
 	CHECK_EQ(c->nr_lat, 1);
-	CHECK_EQ(c->lat[0], 9000);
+	CHECK_EQ(c->lat[0], 10000);                  /* from the sched_waking at .000070 */
 	CHECK_EQ(r->ctx_switches, 4);                /* the reused pid 301 is not the tree's */
 	CHECK_EQ(r->end_ns, 1000095000ULL);
 	CHECK_EQ(r->noise_tasks, 0);                 /* it ran after the window */
@@ -528,7 +528,9 @@ TEST(record_data_pipe)
 	/* CPU time adds up: idle + tree + noise = window x 2 CPUs (to the µs of the trace) */
 	u64 busy = r->idle_ns + r->noise_runtime_ns + r->tasks[0].runtime_ns + r->tasks[1].runtime_ns;
 	CHECK_EQ(busy, 2 * (r->end_ns - r->start_ns));
-	CHECK_EQ(r->lat.p50, 1000);
+	/* from sched_waking: the IPI to the idle CPU shows (an independent script on the trace:
+	 * waking -> recorded switch-in p50 8 µs over 1986 wakeups onto an idle CPU 0) */
+	CHECK_EQ(r->lat.p50, 8000);
 	rec_result_free(r);
 	rec_trace_free(t);
 }
@@ -552,7 +554,9 @@ TEST(record_data_messaging)
 	CHECK_EQ(r->migrations, 81);
 	CHECK_EQ(r->lat.n, 885 - 22);       /* minus wakeups of tasks still on their CPU */
 	CHECK(r->noise_runtime_ns > 0);
-	CHECK_STR(r->tasks[40].name, "sched-messaging-41");
+	/* replay names fit a simulated comm (15 characters): the comm is cut for the suffix */
+	CHECK_STR(r->tasks[40].name, "sched-messag-41");
+	CHECK_STR(r->tasks[0].name, "sched-messaging");
 	for (int i = 1; i < r->nr_tasks; i++)
 		CHECK(r->tasks[i].exited);
 	rec_result_free(r);
