@@ -42,6 +42,15 @@ struct machine *machine_create(const struct topo *t, const struct workload *w,
  */
 int machine_run(struct machine *m, u64 duration_ns);
 
+/* Call fn between run steps (about 200 per run) with simulated time, end and events so far:
+ * for progress display. Does not change results. */
+void machine_set_progress(struct machine *m, void (*fn)(void *ctx, u64 now, u64 end, u64 events),
+			  void *ctx);
+
+/* Call fn(ctx, now) every period_ns of simulated time during the run (a scheduler's user half
+ * polling its maps). -EINVAL for period 0, -ENOMEM. */
+int machine_every(struct machine *m, u64 period_ns, void (*fn)(void *ctx, u64 now), void *ctx);
+
 /* Simulated time now, events fired. */
 u64 machine_now(const struct machine *m);
 u64 machine_events(const struct machine *m);

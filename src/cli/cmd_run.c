@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli.h"
 #include "scxsim/json_write.h"
 #include "scxsim/machine.h"
@@ -287,6 +288,26 @@ static int attach_sched(struct machine *m, const char *spec, char *err, size_t e
 	return cli_sched_attach(m, spec, err, errlen);
 }
 
+/* Progress line on stderr: only on a terminal, only once a run has taken a second of wall time. */
+struct progress {
+	const char *sched;
+	u64 t0;
+	bool shown;
+};
+
+static void progress_fn(void *ctx, u64 now, u64 end, u64 events)
+{
+	struct progress *pg = ctx;
+	u64 wall = wall_now_ns() - pg->t0;
+
+	if (wall < NSEC_PER_SEC)
+		return;
+	pg->shown = true;
+	fprintf(stderr, "\r%s: simulated %.3f of %.3f s (%.0f%%), %.2f M events/s ", pg->sched,
+		now / 1e9, end / 1e9, end ? 100.0 * now / end : 100.0, events / (wall / 1e9) / 1e6);
+	fflush(stderr);
+}
+
 struct one_run {
 	const char *sched;
 	struct machine *m;
@@ -325,7 +346,10 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 			return 2;
 		}
 	}
-	t0 = wall_now_ns();
+	struct progress pg = { r->sched, 0, false };
+	if (isatty(2))
+		machine_set_progress(r->m, progress_fn, &pg);
+	t0 = pg.t0 = wall_now_ns();
 	if (machine_run(r->m, duration)) {
 		fprintf(stderr, "scxsim run: out of memory\n");
 		if (trace_f)
@@ -333,6 +357,8 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 		return 2;
 	}
 	r->wall_ns = wall_now_ns() - t0;
+	if (pg.shown)
+		fputs("\r\033[K", stderr);
 	if (trace_f) {
 		int te = machine_trace_close(r->m);
 		if (fclose(trace_f) || te) {

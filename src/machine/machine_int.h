@@ -322,6 +322,10 @@ struct machine {
 	struct trace *trace;          /* open Perfetto trace, or NULL */
 	void *owned;                  /* e.g. the BPF runtime of the loaded scheduler */
 	void (*owned_free)(void *);
+	void (*progress_fn)(void *ctx, u64 now, u64 end, u64 events);
+	void *progress_ctx;
+	struct periodic **periodic;   /* machine_every callbacks, owned */
+	int nr_periodic;
 	struct hp_event **hp_events;  /* scheduled hotplug events, owned */
 	int nr_hp_events;
 	u64 nr_hotplug;               /* hotplug transitions done */
