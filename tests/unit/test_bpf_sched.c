@@ -623,3 +623,59 @@ TEST(bpf_sched_cli_disasm)
 	char *missing[] = { "disasm", "/nonexistent.bpf.o", NULL };
 	CHECK_EQ(cmd_disasm(2, missing), 1);
 }
+
+/* ---- every trampoline: arguments, argument structs, return values ------------------------ */
+
+TEST(bpf_sched_every_op_trampoline)
+{
+	struct brun r;
+	const char *wl =
+		"{\"cgroups\":{\"/g\":{\"weight\":300}},"
+		"\"tasks\":{\"w\":{\"instance\":4,\"loop\":40,\"run\":700,\"sleep\":900,\"taskgroup\":\"/g\"},"
+		"\"h\":{\"instance\":2,\"loop\":4,\"run\":20000},"
+		"\"rt\":{\"policy\":\"SCHED_FIFO\",\"priority\":50,\"loop\":20,\"run\":300,\"sleep\":3000}}}";
+
+	START(&r, "2", wl, "sched_allops", NULL);
+	CHECK_EQ(machine_run(r.m, 30 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK_EQ(global_u64(r.s, "n_bad_arg"), 0);
+	CHECK(global_u64(r.s, "n_select") > 0);
+	CHECK(global_u64(r.s, "n_enqueue") > 0);
+	CHECK(global_u64(r.s, "n_dispatch") > 0);
+	CHECK(global_u64(r.s, "n_runnable") > 0);
+	CHECK(global_u64(r.s, "n_running") > 0);
+	CHECK(global_u64(r.s, "n_stopping") >= global_u64(r.s, "n_stopping_runnable"));
+	CHECK(global_u64(r.s, "n_stopping_runnable") > 0);
+	CHECK(global_u64(r.s, "n_quiescent") > 0);
+	CHECK(global_u64(r.s, "n_tick") > 0);
+	CHECK_EQ(global_u64(r.s, "n_init_task"), 7);  /* every task ... */
+	CHECK_EQ(global_u64(r.s, "n_exit_task"), 7);
+	CHECK_EQ(global_u64(r.s, "n_enable"), 6);     /* ... but only the six non-rt ones enter ext */
+	CHECK_EQ(global_u64(r.s, "n_disable"), 6);
+	CHECK(global_u64(r.s, "n_cgroup_init") >= 2); /* root and /g */
+	CHECK(global_u64(r.s, "n_cpu_release") > 0);  /* the rt task took a CPU */
+	u32 *reason = bpf_sched_global(r.s, "release_reason", NULL);
+	s32 *pid = bpf_sched_global(r.s, "release_task_pid", NULL);
+	CHECK(reason && *reason == SCX_CPU_PREEMPT_RT);
+	CHECK(pid && *pid == by_comm(r.m, "rt")->pid);
+	u32 *maxcpu = bpf_sched_global(r.s, "max_cpu_seen", NULL);
+	CHECK(maxcpu && *maxcpu == 1);
+	brun_free(&r);
+}
+
+TEST(bpf_sched_exit_op_reads_exit_info)
+{
+	struct brun r;
+	char *reason;
+
+	START(&r, "2", finite_mix, "sched_allops", NULL);
+	machine_sysrq_at(r.m, 5 * NSEC_PER_MSEC);
+	CHECK_EQ(machine_run(r.m, 30 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_SYSRQ);
+	CHECK_EQ(*(s64 *)bpf_sched_global(r.s, "exit_kind", NULL), SCX_EXIT_SYSRQ);
+	reason = bpf_sched_global(r.s, "exit_reason", NULL);
+	CHECK_STR(reason, machine_scx_exit_info(r.m)->reason);
+	CHECK(all_finished(r.m));
+	brun_free(&r);
+}
