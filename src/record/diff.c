@@ -16,7 +16,7 @@
  * simulated result has no such preemptions, so there it is totals.ctx_switches.
  *
  * Checks (rec_diff_check_files, `scxsim diff --check SPEC`): SPEC is "key=PCT,..." with keys
- * from check_keys; a figure passes when |sim - real| <= PCT % of |real|, or is within the
+ * from check_keys (a key given twice: the later band holds); a figure passes when |sim - real| <= PCT % of |real|, or is within the
  * trace's resolution (1 µs for times, 0 for counts). task_* keys apply to every matched task
  * whose real runtime is at least min_share % (key "min_share", default 1) of all real tasks'
  * runtime; with any task_* key an unmatched real task of that size fails too.
@@ -514,8 +514,13 @@ static int check_spec_parse(const char *spec, struct check_spec *c, char *err, s
 				 check_keys[k].key, check_keys[k].key);
 			return -EINVAL;
 		}
+		int at = 0;
+		while (at < c->n && c->key[at] != (int)k)
+			at++;
 		if (check_keys[k].scope == CHK_OPT) {
 			c->min_share = v;
+		} else if (at < c->n) {         /* given again: the later band holds */
+			c->pct[at] = v;
 		} else if (c->n == CHK_MAX) {
 			snprintf(err, errlen, "--check: more than %d figures", CHK_MAX);
 			return -EINVAL;

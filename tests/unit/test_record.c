@@ -5,7 +5,9 @@
  * hand with independent greps: see docs/fidelity.md), the replay workload (compaction, and
  * that scxsim's own rt-app reader takes it with the recorded CPU time), the result JSON, the
  * diff, and every error path of the CLI. Needs no root: live recording is only tested for
- * its refusals. Run from the repository root (data paths are relative to it).
+ * its refusals. Run from the repository root (data paths are relative to it). Also: replays net
+ * of the model's switch and migration charges, latency from sched_waking, preemptions by other
+ * programs, replay names that fit a comm, and `diff --check` bands with every error path.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "scxsim/json.h"
+#include "record/record_int.h"
 #include "scxsim/record.h"
 #include "scxsim/workload.h"
 #include "test.h"
@@ -956,4 +959,329 @@ TEST(record_live_refuses_without_tracefs_or_root)
 	o.argv = NULL;
 	CHECK_EQ(rec_live_record(&o, &text, &len, &status, err, sizeof(err)), -EINVAL);
 	CHECK_CONTAINS(err, "no command");
+}
+
+/* ---- net replays, latency from sched_waking, noise preemptions ------------------------------ */
+
+/*
+ * Root 500 forked by 499 (not recorded), on CPU 0 from .000010; preempted at .000030 by a
+ * kworker (another program: a noise preemption), back at .000040, blocks at .000042 (burst 22
+ * µs over 2 switch-ins). Woken from an irq on CPU 1 (sched_waking .000100, sched_wakeup
+ * .000104), migrated there, switched in at .000110 (latency 10 µs from the waking; wait 6 µs
+ * from the wakeup), exits after 5 µs.
+ * Net of 3500 ns per switch-in and 5000 per migration: 22 - 2 x 3.5 = 15 µs, then the last
+ * burst owes 3.5 + 5 = 8.5 µs of which it can pay its 5: run 0.
+ */
+static const char net_text[] =
+	"# entries-in-buffer/entries-written: 11/11   #P:2\n"
+	"# scxsim-record: root_pid=500\n"
+	"      sh-499 [000] .....  5.000000: sched_process_fork: comm=sh pid=499 child_comm=p child_pid=500\n"
+	"      sh-499 [000] d..2.  5.000001: sched_wakeup_new: comm=p pid=500 prio=120 target_cpu=000\n"
+	"      sh-499 [000] d..2.  5.000010: sched_switch: prev_comm=sh prev_pid=499 prev_prio=120 "
+	"prev_state=S ==> next_comm=p next_pid=500 next_prio=120\n"
+	"       p-500 [000] d..2.  5.000030: sched_switch: prev_comm=p prev_pid=500 prev_prio=120 "
+	"prev_state=R+ ==> next_comm=kworker next_pid=77 next_prio=120\n"
+	" kworker-77  [000] d..2.  5.000040: sched_switch: prev_comm=kworker prev_pid=77 prev_prio=120 "
+	"prev_state=I ==> next_comm=p next_pid=500 next_prio=120\n"
+	"       p-500 [000] d..2.  5.000042: sched_switch: prev_comm=p prev_pid=500 prev_prio=120 "
+	"prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+	"  <idle>-0   [001] d.h2.  5.000100: sched_waking: comm=p pid=500 prio=120 target_cpu=000\n"
+	"  <idle>-0   [001] d.h2.  5.000101: sched_migrate_task: comm=p pid=500 prio=120 orig_cpu=0 dest_cpu=1\n"
+	"  <idle>-0   [001] dNh2.  5.000104: sched_wakeup: comm=p pid=500 prio=120 target_cpu=001\n"
+	"  <idle>-0   [001] d..2.  5.000110: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 "
+	"prev_state=R ==> next_comm=p next_pid=500 next_prio=120\n"
+	"       p-500 [001] .....  5.000111: sched_process_exit: comm=p pid=500 prio=120 group_dead=true\n"
+	"       p-500 [001] d..2.  5.000115: sched_switch: prev_comm=p prev_pid=500 prev_prio=120 "
+	"prev_state=Z ==> next_comm=swapper/1 next_pid=0 next_prio=120\n";
+
+static struct rec_result *rt_net(const struct rec_trace *t, const struct rec_costs *c,
+				 struct rec_extra *x)
+{
+	struct rec_opts o = { .fixed_delay = true };
+	struct rec_result *r = NULL;
+	char err[256];
+
+	rec_analyze_costs(t, &o, c, &r, x, err, sizeof(err));
+	return r;
+}
+
+TEST(record_net_runs_pay_switch_and_migration_costs)
+{
+	struct rec_trace *t = rt_parse(net_text);
+	struct rec_costs c = { .switch_ns = 3500, .migration_ns = 5000 };
+	struct rec_extra x;
+	struct rec_result *r = rt_net(t, &c, &x);
+	const struct rec_task *k;
+
+	CHECK(r);
+	CHECK_EQ(r->nr_tasks, 1);
+	k = &r->tasks[0];
+	CHECK_EQ(k->runtime_ns, 27000);               /* measured: not net */
+	CHECK_EQ(k->nr_switch_in, 3);
+	CHECK_EQ(k->nr_steps, 3);
+	CHECK_EQ(k->steps[0].kind, REC_STEP_RUN);
+	CHECK_EQ(k->steps[0].ns, 15000);
+	CHECK_EQ(k->steps[1].kind, REC_STEP_SLEEP);
+	CHECK_EQ(k->steps[1].ns, 62000);              /* .000042 to the wakeup at .000104 */
+	CHECK_EQ(k->steps[2].kind, REC_STEP_RUN);
+	CHECK_EQ(k->steps[2].ns, 0);
+	CHECK_EQ(k->nr_lat, 1);
+	CHECK_EQ(k->lat[0], 10000);                   /* from sched_waking, not sched_wakeup */
+	CHECK_EQ(k->wait_ns, 9000 + 10000 + 6000);    /* new, preempted, woken */
+	CHECK_EQ(r->ctx_switches, 6);
+	CHECK_EQ(r->migrations, 1);
+	CHECK_EQ(x.noise_preemptions, 1);
+	CHECK_EQ(x.costs.switch_ns, 3500);
+	CHECK_EQ(x.costs.migration_ns, 5000);
+	rec_result_free(r);
+	/* gross (no costs): the measured bursts */
+	r = rt_net(t, NULL, &x);
+	CHECK(r);
+	CHECK_EQ(r->tasks[0].steps[0].ns, 22000);
+	CHECK_EQ(r->tasks[0].steps[2].ns, 5000);
+	CHECK_EQ(x.costs.switch_ns, 0);
+	CHECK_EQ(x.noise_preemptions, 1);
+	rec_result_free(r);
+	rec_trace_free(t);
+}
+
+/* A sched_waking seen for a sleep that then ended unseen is not taken for the next wakeup's. */
+TEST(record_latency_stale_waking_is_dropped)
+{
+	static const char text[] =
+		"# scxsim-record: root_pid=700\n"
+		"   p-700 [000] d..2.  1.000010: sched_switch: prev_comm=p prev_pid=700 prev_prio=120 "
+		"prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+		"   <idle>-0 [000] d.h2.  1.000020: sched_waking: comm=p pid=700 prio=120 target_cpu=000\n"
+		"   <idle>-0 [000] d..2.  1.000030: sched_switch: prev_comm=swapper/0 prev_pid=0 "
+		"prev_prio=120 prev_state=R ==> next_comm=p next_pid=700 next_prio=120\n"
+		"   p-700 [000] d..2.  1.000040: sched_switch: prev_comm=p prev_pid=700 prev_prio=120 "
+		"prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+		"   <idle>-0 [000] dNh2.  1.000500: sched_wakeup: comm=p pid=700 prio=120 target_cpu=000\n"
+		"   <idle>-0 [000] d..2.  1.000502: sched_switch: prev_comm=swapper/0 prev_pid=0 "
+		"prev_prio=120 prev_state=R ==> next_comm=p next_pid=700 next_prio=120\n";
+	struct rec_trace *t = rt_parse(text);
+	char err[256];
+	struct rec_result *r = rt_analyze(t, 0, 0, err);
+
+	CHECK(r);
+	CHECK_EQ(r->tasks[0].nr_lat, 1);
+	CHECK_EQ(r->tasks[0].lat[0], 2000);          /* from the sched_wakeup: no waking of its own */
+	rec_result_free(r);
+	rec_trace_free(t);
+}
+
+TEST(record_replay_names_fit_a_comm)
+{
+	static const char text[] =
+		"# scxsim-record: root_pid=600\n"
+		"   sh-1 [000] .....  1.000000: sched_process_fork: comm=sh pid=1 "
+		"child_comm=aaaaaaaaaaaaaaa child_pid=600\n"
+		"   aaaaaaaaaaaaaaa-600 [000] .....  1.000001: sched_process_fork: comm=aaaaaaaaaaaaaaa "
+		"pid=600 child_comm=aaaaaaaaaaaaaaa child_pid=601\n"
+		"   aaaaaaaaaaaaaaa-600 [000] .....  1.000002: sched_process_fork: comm=aaaaaaaaaaaaaaa "
+		"pid=600 child_comm=aaaaaaaaaaaaa-2 child_pid=602\n";
+	struct rec_trace *t = rt_parse(text);
+	char err[256];
+	struct rec_result *r = rt_analyze(t, 0, 0, err);
+
+	CHECK(r);
+	CHECK_EQ(r->nr_tasks, 3);
+	CHECK_STR(r->tasks[0].name, "aaaaaaaaaaaaaaa");
+	CHECK_STR(r->tasks[1].name, "aaaaaaaaaaaaa-2");     /* cut to leave room for "-2" */
+	CHECK_STR(r->tasks[2].name, "aaaaaaaaaaaaa-3");     /* its own comm was taken */
+	rec_result_free(r);
+	rec_trace_free(t);
+}
+
+TEST(record_replay_says_what_runs_are_net_of)
+{
+	struct rec_result *r = rt_synthetic();
+	struct rec_costs c = { .switch_ns = 3500, .migration_ns = 5000 };
+	char *path;
+	FILE *f;
+
+	path = rt_capture_begin(&f);
+	CHECK(f);
+	CHECK_EQ(rec_replay_write_costs(r, NULL, &c, f, NULL), 0);
+	char *out = rt_capture_end(f, path);
+	CHECK(out);
+	CHECK_CONTAINS(out, "Runs are net of 3500 ns per switch-in and 5000 ns per migration");
+	free(out);
+	path = rt_capture_begin(&f);
+	CHECK_EQ(rec_replay_write_costs(r, NULL, NULL, f, NULL), 0);
+	out = rt_capture_end(f, path);
+	CHECK(out && !strstr(out, "net of"));
+	free(out);
+	rec_result_free(r);
+}
+
+TEST(record_cli_costs_and_extra_figures)
+{
+	char *out = rt_tmpname(".json"), *wl = rt_tmpname(".json"), *raw = rt_tmpname(".trace");
+	char *buf, err[256];
+	size_t len;
+
+	rt_write(raw, net_text);
+	CHECK_EQ(rt_cli(cmd_record, "record", "--from-trace", raw, "--out", out, "--workload-out", wl,
+			"--switch-cost-ns", "3500", "--migration-cost-ns", "5000", NULL), 0);
+	CHECK_EQ(rec_read_file(out, &buf, &len, err, sizeof(err)), 0);
+	CHECK_CONTAINS(buf, "\"noise_preemptions\": 1");
+	CHECK_CONTAINS(buf, "\"replay_switch_cost_ns\": 3500");
+	CHECK_CONTAINS(buf, "\"replay_migration_cost_ns\": 5000");
+	free(buf);
+	CHECK_EQ(rec_read_file(wl, &buf, &len, err, sizeof(err)), 0);
+	CHECK_CONTAINS(buf, "\"run\": 15");
+	free(buf);
+	CHECK_EQ(rt_cli(cmd_record, "record", "--from-trace", raw, "--workload-out", wl, "--out", out,
+			"--switch-cost-ns", "0", "--migration-cost-ns", "0", NULL), 0);
+	CHECK_EQ(rec_read_file(wl, &buf, &len, err, sizeof(err)), 0);
+	CHECK_CONTAINS(buf, "\"run\": 22");
+	free(buf);
+	CHECK_EQ(rt_cli(cmd_record, "record", "--from-trace", raw, "--switch-cost-ns", "-5", NULL), 2);
+	CHECK_EQ(rt_cli(cmd_record, "record", "--from-trace", raw, "--migration-cost-ns", "x", NULL),
+		 2);
+	unlink(out);
+	unlink(wl);
+	unlink(raw);
+	free(out);
+	free(wl);
+	free(raw);
+}
+
+/* ---- diff --check ------------------------------------------------------------------------------ */
+
+static char *rt_check(const char *real, const char *sim, const char *spec, int *rc, char *err)
+{
+	char *rp = rt_tmpname(".json"), *sp = rt_tmpname(".json"), *path, *out;
+	FILE *f;
+
+	rt_write(rp, real);
+	rt_write(sp, sim);
+	path = rt_capture_begin(&f);
+	*rc = f ? rec_diff_check_files(rp, sp, spec, f, err, 256) : -EIO;
+	out = rt_capture_end(f, path);
+	unlink(rp);
+	unlink(sp);
+	free(rp);
+	free(sp);
+	return out;
+}
+
+TEST(record_diff_check_bands)
+{
+	char err[256];
+	int rc;
+	char *out;
+
+	out = rt_check(diff_real, diff_sim, "ctx_switches=10,duration=10", &rc, err);
+	CHECK_EQ(rc, 0);                               /* -10 % and +10 %: on the band */
+	CHECK_CONTAINS(out, "ok   totals ctx_switches: 100 -> 90 (-10.0%, band 10%)\n");
+	free(out);
+	out = rt_check(diff_real, diff_sim, "ctx_switches=9,duration=10,migrations=50", &rc, err);
+	CHECK_EQ(rc, 2);                               /* migrations 0 -> 3: out of any band */
+	CHECK_CONTAINS(out, "FAIL totals ctx_switches: 100 -> 90 (-10.0%, band 9%)\n");
+	CHECK_CONTAINS(out, "FAIL totals migrations: 0 -> 3");
+	free(out);
+	/* times within the trace's 1 µs resolution pass whatever the band */
+	out = rt_check(diff_real, diff_sim, "lat_p50=0", &rc, err);
+	CHECK_EQ(rc, 0);
+	free(out);
+	/* sums over the tasks: 4.001001 ms -> 5.002 ms */
+	out = rt_check(diff_real, diff_sim, "runtime=25", &rc, err);
+	CHECK_EQ(rc, 1);
+	CHECK_CONTAINS(out, "FAIL totals runtime: 4.001 ms -> 5.002 ms (+25.0%, band 25%)");
+	free(out);
+	/* a key given twice: the later band holds */
+	out = rt_check(diff_real, diff_sim, "ctx_switches=0,ctx_switches=10", &rc, err);
+	CHECK_EQ(rc, 0);
+	free(out);
+}
+
+TEST(record_diff_check_tasks_and_min_share)
+{
+	char err[256];
+	int rc;
+	char *out;
+
+	/* only w (4 ms) has 1 % of the CPU time: +25 % */
+	out = rt_check(diff_real, diff_sim, "task_runtime=30", &rc, err);
+	CHECK_EQ(rc, 0);
+	CHECK_CONTAINS(out, "ok   task w task_runtime: 4.000 ms -> 5.000 ms (+25.0%, band 30%)");
+	CHECK(!strstr(out, "w-2"));
+	free(out);
+	/* every task: w-2 is within 1 µs, "lost" is missing from the simulation */
+	out = rt_check(diff_real, diff_sim, "task_runtime=30,min_share=0", &rc, err);
+	CHECK_EQ(rc, 1);
+	CHECK_CONTAINS(out, "ok   task w-2 task_runtime");
+	CHECK_CONTAINS(out, "FAIL task lost: no such task in ");
+	free(out);
+}
+
+TEST(record_diff_check_quiet_ctx_switches)
+{
+	static const char real[] =
+		"{\"sim\": {\"duration_ns\": 1000}, \"totals\": {\"ctx_switches\": 100},"
+		" \"tasks\": [], \"record\": {\"noise_preemptions\": 5}}";
+	static const char sim[] =
+		"{\"sim\": {\"duration_ns\": 1000}, \"totals\": {\"ctx_switches\": 90}, \"tasks\": []}";
+	char err[256];
+	int rc;
+	char *out = rt_check(real, sim, "quiet_ctx_switches=0", &rc, err);
+
+	CHECK_EQ(rc, 0);                               /* 100 - 2 x 5 = 90 */
+	CHECK_CONTAINS(out, "ok   totals quiet_ctx_switches: 90 -> 90");
+	free(out);
+	out = rt_check(real, sim, "ctx_switches=5", &rc, err);
+	CHECK_EQ(rc, 1);
+	free(out);
+}
+
+TEST(record_diff_check_errors)
+{
+	static const char *const bad[][2] = {
+		{ "warp=5", "unknown figure 'warp'" },
+		{ "runtime", "'runtime' needs a percentage (runtime=PCT)" },
+		{ "runtime=", "'runtime' needs a percentage" },
+		{ "runtime=-3", "'runtime' needs a percentage" },
+		{ "runtime=5x", "'runtime' needs a percentage" },
+		{ "", "no figure to check" },
+		{ "min_share=5", "no figure to check" },
+		{ "runtime=5,,wait=3", "unknown figure ''" },
+	};
+	char err[256];
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		err[0] = 0;
+		char *out = rt_check(diff_real, diff_sim, bad[i][0], &rc, err);
+		free(out);
+		CHECK_EQ(rc, -EINVAL);
+		CHECK_CONTAINS(err, bad[i][1]);
+	}
+	CHECK_EQ(rec_diff_check_files("/nonexistent/r.json", "/nonexistent/s.json", "runtime=5", stdout,
+				      err, sizeof(err)), -ENOENT);
+	CHECK_CONTAINS(err, "/nonexistent/r.json");
+	char *out = rt_check("{\"tasks\": []}", diff_sim, "runtime=5", &rc, err);
+	free(out);
+	CHECK_EQ(rc, -EINVAL);
+	CHECK_CONTAINS(err, "no 'totals' object");
+}
+
+TEST(record_cli_diff_check_exit_status)
+{
+	char *rp = rt_tmpname(".json"), *sp = rt_tmpname(".json");
+
+	rt_write(rp, diff_real);
+	rt_write(sp, diff_sim);
+	CHECK_EQ(rt_cli(cmd_diff, "diff", rp, sp, "--check", "ctx_switches=10", NULL), 0);
+	CHECK_EQ(rt_cli(cmd_diff, "diff", rp, sp, "--check", "ctx_switches=5", NULL), 1);
+	CHECK_EQ(rt_cli(cmd_diff, "diff", rp, sp, "--check", "bogus=5", NULL), 2);
+	CHECK_EQ(rt_cli(cmd_diff, "diff", rp, sp, "--check", NULL), 2);
+	CHECK_EQ(rt_cli(cmd_diff, "diff", rp, sp, "--json", "--check", "runtime=5", NULL), 2);
+	CHECK_EQ(rt_cli(cmd_diff, "diff", rp, "/nonexistent/s", "--check", "runtime=5", NULL), 2);
+	unlink(rp);
+	unlink(sp);
+	free(rp);
+	free(sp);
 }
