@@ -82,8 +82,12 @@ struct sched_entity {
 	u64 vruntime;
 	u64 deadline;
 	u64 slice;
-	u64 sum_exec;
+	u64 sum_exec_runtime;
 	u64 weight;
+};
+
+struct kernfs_node {
+	u64 id;
 };
 
 struct cgroup {
@@ -91,7 +95,9 @@ struct cgroup {
 	u32 cpu_weight;
 	u64 shares;
 	struct cgroup *parent;
-	int depth;
+	int level;
+	struct kernfs_node *kn;
+	struct cgroup *ancestors[33];
 	int id;
 	u64 nr_tasks;
 };
@@ -109,6 +115,7 @@ struct task_struct {
 	const struct cpumask *cpus_ptr;
 	int nr_cpus_allowed;
 	unsigned int flags;
+	unsigned short migration_disabled;
 	int prio;
 	int static_prio;
 	int normal_prio;

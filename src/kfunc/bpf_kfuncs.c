@@ -62,9 +62,9 @@ void bpf_cgroup_release(struct cgroup *cgrp)
 
 struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level)
 {
-	if (!cgrp || level < 0 || level > cgrp->depth)
+	if (!cgrp || level < 0 || level > cgrp->level)
 		return NULL;
-	while (cgrp && cgrp->depth > level)
+	while (cgrp && cgrp->level > level)
 		cgrp = cgrp->parent;
 	return cgrp;
 }

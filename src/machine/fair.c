@@ -347,7 +347,7 @@ static void update_curr(struct cfs_rq *cfs_rq)
 	if ((s64)delta <= 0)
 		return;
 	curr->exec_start = now;
-	curr->sum_exec += delta;
+	curr->sum_exec_runtime += delta;
 	curr->vruntime += calc_delta_fair(delta, curr);
 	bool resched = update_deadline(m, curr);
 	update_min_vruntime(cfs_rq);
@@ -920,7 +920,7 @@ void fair_attach_cpu(struct task_struct *p)
 	} else {
 		p->se.cfs_rq = &tg->cfs_rq[cpu];
 		p->se.parent = &tg->se[cpu];
-		p->se.depth = tg->depth;
+		p->se.depth = tg->level;
 	}
 }
 
@@ -946,7 +946,7 @@ int tg_setup(struct machine *m)
 			se->my_q = cfs;
 			se->weight = tg->shares;
 			se->slice = m->base_slice;
-			se->depth = tg->depth - 1;
+			se->depth = tg->level - 1;
 			if (parent && parent->cfs_rq) {
 				se->cfs_rq = &parent->cfs_rq[c];
 				se->parent = &parent->se[c];

@@ -56,7 +56,7 @@ struct sched_entity {
 	u64 slice;               /* requested slice, ns */
 	s64 vlag;                /* lag at dequeue; == deadline while RUN_TO_PARITY protects */
 	u64 exec_start;          /* when it last started being accounted on its cfs_rq */
-	u64 sum_exec;            /* total runtime */
+	u64 sum_exec_runtime;            /* total runtime */
 	u64 weight;              /* load weight (task: from nice; group: share of tg->shares) */
 	u64 id;                  /* stable tie-break for the tree */
 	bool on_rq;              /* queued (tree or curr) on cfs_rq */
@@ -84,13 +84,23 @@ struct cfs_rq {
 	struct sched_entity *my_se;  /* group entity representing this cfs_rq (NULL at root) */
 };
 
+#define CGROUP_MAX_LEVEL 32
+
+/* kernfs node of a cgroup: schedulers read cgrp->kn->id (the cgroup id) */
+struct kernfs_node {
+	u64 id;
+};
+
 struct cgroup {
 	char path[64];
 	u32 cpu_weight;              /* cgroup cpu.weight 1..10000 */
 	u64 shares;                  /* weight * 1024 / 100 */
 	u64 load_sum;                /* sum over CPUs of cfs_rq[cpu].load */
 	struct cgroup *parent;
-	int depth;                   /* root = 0 */
+	int level;                   /* root = 0 (the kernel's cgroup->level) */
+	struct kernfs_node *kn;      /* = &kn_node */
+	struct kernfs_node kn_node;  /* id = index in machine.tgs */
+	struct cgroup *ancestors[CGROUP_MAX_LEVEL + 1]; /* [0] = root ... [level] = itself */
 	int id;                      /* index in machine.tgs */
 	struct cfs_rq *cfs_rq;       /* per CPU (NULL for root: the rq's own cfs) */
 	struct sched_entity *se;     /* per CPU group entities (NULL for root) */
@@ -230,6 +240,7 @@ struct task_struct {
 	const struct cpumask *cpus_ptr; /* = &cpus_mask, as the kernel's (schedulers read this) */
 	int nr_cpus_allowed;
 	unsigned int flags;          /* PF_* (PF_EXITING while exiting) */
+	unsigned short migration_disabled; /* always 0: scxsim never pins a task temporarily */
 	int prio, static_prio, normal_prio; /* kernel priority scale: 100 + 20 + nice; rt: 99 - rt_prio */
 	struct cgroup *tg;
 	struct sched_entity se;

@@ -74,8 +74,17 @@ static struct cgroup *tg_get(struct machine *m, const char *path, u32 weight)
 	tg->cpu_weight = weight;
 	tg->shares = ((u64)weight * 1024 / 100) << 10;
 	tg->parent = parent;
-	tg->depth = parent->depth + 1;
+	tg->level = parent->level + 1;
+	if (tg->level > CGROUP_MAX_LEVEL) {
+		free(tg);
+		return NULL;
+	}
 	tg->id = m->nr_tgs;
+	tg->kn = &tg->kn_node;
+	tg->kn_node.id = (u64)tg->id;
+	for (int l = 0; l < tg->level; l++)
+		tg->ancestors[l] = parent->ancestors[l];
+	tg->ancestors[tg->level] = tg;
 	m->tgs[m->nr_tgs++] = tg;
 	return tg;
 }
@@ -91,6 +100,8 @@ static int groups_create(struct machine *m)
 	if (!m->tgs[0])
 		return -ENOMEM;
 	strcpy(m->tgs[0]->path, "/");
+	m->tgs[0]->kn = &m->tgs[0]->kn_node;
+	m->tgs[0]->ancestors[0] = m->tgs[0];
 	m->tgs[0]->cpu_weight = 100;
 	m->tgs[0]->shares = NICE_0_SHARES;
 	m->nr_tgs = 1;
