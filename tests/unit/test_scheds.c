@@ -234,3 +234,71 @@ TEST(scheds_qmap_core_sched_order)
 	CHECK(nothing_lost(r.m, true));
 	xfree(&r);
 }
+
+/* ---- the same policy in C and in BPF makes the same schedule ------------------------------ */
+
+#define C_DSQ 0
+static u64 c_vtime_now;
+static s32 c_init(void) { c_vtime_now = 0; return scx_bpf_create_dsq(C_DSQ, -1); }
+static s32 c_select(struct task_struct *p, s32 prev, u64 wf)
+{
+	bool idle = false;
+	s32 cpu = scx_bpf_select_cpu_dfl(p, prev, wf, &idle);
+	if (idle)
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
+	return cpu;
+}
+static void c_enqueue(struct task_struct *p, u64 f)
+{
+	u64 v = p->scx.dsq_vtime;
+	if ((s64)(v - (c_vtime_now - SCX_SLICE_DFL)) < 0)
+		v = c_vtime_now - SCX_SLICE_DFL;
+	scx_bpf_dsq_insert_vtime(p, C_DSQ, SCX_SLICE_DFL, v, f);
+}
+static void c_dispatch(s32 cpu, struct task_struct *prev) { scx_bpf_dsq_move_to_local(C_DSQ); }
+static void c_running(struct task_struct *p)
+{
+	if ((s64)(c_vtime_now - p->scx.dsq_vtime) < 0)
+		c_vtime_now = p->scx.dsq_vtime;
+}
+static void c_stopping(struct task_struct *p, bool runnable)
+{
+	p->scx.dsq_vtime += (SCX_SLICE_DFL - p->scx.slice) * 100 / p->scx.weight;
+}
+static void c_enable(struct task_struct *p) { p->scx.dsq_vtime = c_vtime_now; }
+
+TEST(scheds_simple_bpf_and_c_make_the_same_schedule)
+{
+	static const struct sched_ext_ops c_simple = {
+		.init = c_init, .select_cpu = c_select, .enqueue = c_enqueue, .dispatch = c_dispatch,
+		.running = c_running, .stopping = c_stopping, .enable = c_enable, .name = "c_simple",
+	};
+	static const char *const wls[] = { "hackbench:groups=4,loops=20", "schbench:mthreads=2,workers=6,loops=40",
+					   "cpuhog:n=12,work=30" };
+	for (size_t i = 0; i < ARRAY_SIZE(wls); i++) {
+		struct xrun b;
+		struct topo *t;
+		struct workload *w;
+		struct machine_params p;
+		char err[256];
+
+		CHECK_EQ(xrun(&b, "simple", "2s4c2t", wls[i], 30 * NSEC_PER_SEC), 0);
+		CHECK_EQ(topo_parse("2s4c2t", &t, err, sizeof(err)), 0);
+		CHECK_EQ(workload_generate(wls[i], &w, err, sizeof(err)), 0);
+		machine_params_default(&p);
+		struct machine *m = machine_create(t, w, &p, 1, err, sizeof(err));
+		CHECK(m && machine_attach_scx(m, &c_simple, err, sizeof(err)) == 0);
+		CHECK_EQ(machine_run(m, 30 * NSEC_PER_SEC), 0);
+		CHECK_EQ(machine_events(m), machine_events(b.m));
+		CHECK_EQ(machine_ctx_switches(m), machine_ctx_switches(b.m));
+		for (int k = 0; k < m->nr_tasks; k++)
+			if (m->tasks[k]->st.runtime_ns != b.m->tasks[k]->st.runtime_ns)
+				FAIL_("%s: task %s ran %llu ns in C, %llu in BPF", wls[i], m->tasks[k]->comm,
+				      (unsigned long long)m->tasks[k]->st.runtime_ns,
+				      (unsigned long long)b.m->tasks[k]->st.runtime_ns);
+		machine_destroy(m);
+		workload_free(w);
+		topo_free(t);
+		xfree(&b);
+	}
+}
