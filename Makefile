@@ -25,11 +25,13 @@ LLVM_OBJCOPY ?= llvm-objcopy-19
 KBTF_FLAGS := -g -O0 -target bpf -Iinclude -Isrc -D__x86_64__ \
               -idirafter /usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
 
-LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*' ! -path 'src/btfgen/*'))
+LIB_SRCS  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*' ! -path 'src/btfgen/*')) \
+             $(sort $(filter-out %.bpf.c,$(wildcard scheds/*.c)))
 CLI_SRCS  := $(sort $(wildcard src/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BPF_SRCS  := $(sort $(wildcard scheds/*.bpf.c))
+# scheds/*.c that are not .bpf.c: the schedulers' user halves (host code, in the library)
 TBPF_SRCS := $(sort $(wildcard tests/bpf/*.bpf.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(O)/obj/%.o) $(O)/obj/gen/kernel_btf.o

@@ -15,6 +15,7 @@
 #include "scxsim/json_write.h"
 #include "scxsim/machine.h"
 #include "scxsim/scx.h"
+#include "scxsim/user_half.h"
 #include "scxsim/topo.h"
 #include "scxsim/workload.h"
 
@@ -312,6 +313,8 @@ struct one_run {
 	const char *sched;
 	struct machine *m;
 	u64 wall_ns;
+	struct user_half_ctx uh_ctx;
+	const struct user_half *uh; /* the example's user half, when it has one */
 };
 
 /* Build, load and run one machine. Returns the exit status to use, 0 when it ran. */
@@ -331,6 +334,8 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 		fprintf(stderr, "scxsim run: --sched %s: %s\n", r->sched, err);
 		return 1;
 	}
+	if (!o->quiet)
+		r->uh = user_half_start(r->m, t->nr_cpus, stderr, &r->uh_ctx);
 	if (o->sysrq) {
 		if (strcmp(r->sched, "fair"))
 			machine_sysrq_at(r->m, o->sysrq_at_ns);
@@ -366,6 +371,8 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 			return 2;
 		}
 	}
+	if (r->uh && r->uh->fini)
+		r->uh->fini(&r->uh_ctx);
 	const struct scx_exit_info *ei = machine_scx_exit_info(r->m);
 	if (ei->kind >= SCX_EXIT_ERROR && ei->dump)
 		fprintf(stderr, "scxsim: %s was ejected (%s): %s\n%s", r->sched, ei->reason, ei->msg, ei->dump);

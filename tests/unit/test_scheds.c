@@ -302,3 +302,41 @@ TEST(scheds_simple_bpf_and_c_make_the_same_schedule)
 		xfree(&b);
 	}
 }
+
+/* ---- user halves ----------------------------------------------------------------------------- */
+#include "scxsim/user_half.h"
+
+TEST(scheds_user_halves_report_from_maps)
+{
+	struct xrun r;
+	struct user_half_ctx ctx;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct machine_params p;
+	char spec[256];
+
+	memset(&r, 0, sizeof(r));
+	CHECK_EQ(topo_parse("4", &r.t, r.err, sizeof(r.err)), 0);
+	CHECK_EQ(workload_generate("cpuhog:n=6,work=1500", &r.w, r.err, sizeof(r.err)), 0);
+	machine_params_default(&p);
+	r.m = machine_create(r.t, r.w, &p, 1, r.err, sizeof(r.err));
+	snprintf(spec, sizeof(spec), "%s/simple.bpf.o",
+		 getenv("SCXSIM_SCHEDS_DIR") ? getenv("SCXSIM_SCHEDS_DIR") : "build/scheds");
+	CHECK_EQ(cli_sched_attach(r.m, spec, r.err, sizeof(r.err)), 0);
+	const struct user_half *uh = user_half_start(r.m, 4, f, &ctx);
+	CHECK(uh && !strcmp(uh->name, "simple"));
+	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
+	uh->fini(&ctx);
+	fclose(f);
+	CHECK_CONTAINS(buf, "simple: t=1.000s local=");
+	CHECK_CONTAINS(buf, "simple: t=2.");      /* and the final report */
+	/* the counts are the BPF map's: 6 tasks started, 4 on idle CPUs (local), 2 queued at first */
+	unsigned long long l = 0, g = 0;
+	const char *last = strstr(buf, "simple: t=2.");
+	CHECK(last && sscanf(last, "simple: t=%*fs local=%llu global=%llu", &l, &g) == 2);
+	CHECK(l >= 4 && g >= 2);
+	CHECK(!user_half_find("no_such"));
+	free(buf);
+	xfree(&r);
+}

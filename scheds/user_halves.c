@@ -1,0 +1,130 @@
+/*
+ * user_halves.c — the user halves of the example schedulers (see include/scxsim/user_half.h):
+ *   simple   every second: dispatches to an idle CPU's local DSQ vs queued in the shared DSQ
+ *            (the per-CPU `stats` map summed over CPUs), like upstream's scx_simple;
+ *   qmap     every second: enqueued / dispatched / dequeued / re-enqueued / direct counts;
+ *   central  every second: total / queued / dispatched / preemptions / mismatches.
+ * Each prints its final counts and, when the scheduler exited, the exit info it recorded.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "scxsim/bpf_map.h"
+#include "scxsim/bpf_sched.h"
+#include "scxsim/machine.h"
+#include "scxsim/scx.h"
+#include "scxsim/user_half.h"
+
+static u64 global_u64(struct user_half_ctx *c, const char *name)
+{
+	size_t size = 0;
+	u64 *v = bpf_sched_global(c->s, name, &size);
+
+	return v && size == sizeof(u64) ? *v : 0;
+}
+
+/* Sum over CPUs of a per-CPU array's u64 value at key. */
+static u64 percpu_sum(struct user_half_ctx *c, const char *map, u32 key)
+{
+	struct bpf_map *mp = bpf_sched_map(c->s, map);
+	u64 *vals, sum = 0;
+
+	if (!mp)
+		return 0;
+	vals = calloc(c->nr_cpus, sizeof(*vals));
+	if (vals && bpf_map_user_lookup(mp, &key, vals, 0) == 0)
+		for (int i = 0; i < c->nr_cpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static void report_exit(struct user_half_ctx *c, const char *name)
+{
+	const struct scx_exit_info *ei = machine_scx_exit_info(c->m);
+
+	if (ei->kind != SCX_EXIT_NONE)
+		fprintf(c->out, "%s: exited: %s (%s) %s\n", name, scx_exit_kind_name(ei->kind),
+			ei->reason, ei->msg);
+}
+
+static void simple_tick(struct user_half_ctx *c, u64 now)
+{
+	fprintf(c->out, "simple: t=%.3fs local=%llu global=%llu\n", now / 1e9,
+		(unsigned long long)percpu_sum(c, "stats", 0), (unsigned long long)percpu_sum(c, "stats", 1));
+}
+
+static void simple_fini(struct user_half_ctx *c)
+{
+	simple_tick(c, machine_now(c->m));
+	report_exit(c, "simple");
+}
+
+static void qmap_tick(struct user_half_ctx *c, u64 now)
+{
+	fprintf(c->out, "qmap: t=%.3fs enq=%llu dsp=%llu deq=%llu reenq=%llu direct=%llu\n", now / 1e9,
+		(unsigned long long)global_u64(c, "nr_enqueued"),
+		(unsigned long long)global_u64(c, "nr_dispatched"),
+		(unsigned long long)global_u64(c, "nr_dequeued"),
+		(unsigned long long)global_u64(c, "nr_reenqueued"),
+		(unsigned long long)global_u64(c, "nr_direct"));
+}
+
+static void qmap_fini(struct user_half_ctx *c)
+{
+	qmap_tick(c, machine_now(c->m));
+	report_exit(c, "qmap");
+}
+
+static void central_tick(struct user_half_ctx *c, u64 now)
+{
+	fprintf(c->out, "central: t=%.3fs total=%llu queued=%llu dispatched=%llu preempted=%llu mismatched=%llu\n",
+		now / 1e9, (unsigned long long)global_u64(c, "nr_total"),
+		(unsigned long long)global_u64(c, "nr_queued"),
+		(unsigned long long)global_u64(c, "nr_dispatched"),
+		(unsigned long long)global_u64(c, "nr_preempts"),
+		(unsigned long long)global_u64(c, "nr_mismatches"));
+}
+
+static void central_fini(struct user_half_ctx *c)
+{
+	central_tick(c, machine_now(c->m));
+	report_exit(c, "central");
+}
+
+static const struct user_half halves[] = {
+	{ "simple", NSEC_PER_SEC, simple_tick, simple_fini },
+	{ "qmap", NSEC_PER_SEC, qmap_tick, qmap_fini },
+	{ "central", NSEC_PER_SEC, central_tick, central_fini },
+};
+
+const struct user_half *user_half_find(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(halves); i++)
+		if (!strcmp(halves[i].name, name))
+			return &halves[i];
+	return NULL;
+}
+
+
+static void tick_tramp(void *ctx, u64 now)
+{
+	struct user_half_ctx *c = ctx;
+	const struct user_half *uh = user_half_find(bpf_sched_name(c->s));
+
+	if (uh && uh->tick)
+		uh->tick(c, now);
+}
+
+const struct user_half *user_half_start(struct machine *m, int nr_cpus, FILE *out,
+					struct user_half_ctx *ctx)
+{
+	struct bpf_sched *s = bpf_sched_of(m);
+	const struct user_half *uh = s ? user_half_find(bpf_sched_name(s)) : NULL;
+
+	if (!uh)
+		return NULL;
+	*ctx = (struct user_half_ctx){ m, s, nr_cpus, out };
+	if (uh->tick && uh->period_ns && machine_every(m, uh->period_ns, tick_tramp, ctx))
+		return NULL;
+	return uh;
+}
