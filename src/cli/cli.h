@@ -15,5 +15,8 @@ struct machine;
 /* Attach an ext scheduler given as NAME (an example built into build/scheds) or
  * FILE.bpf.o[:knob=v,...] to m. 0, or -errno with the reason in err. (sched_load.c) */
 int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errlen);
+/* The same, returning the run command's exit status: 0, 1 (could not be loaded) or 2 (bad
+ * input: spec, missing file, knob). */
+int cli_sched_attach_status(struct machine *m, const char *spec, char *err, size_t errlen);
 
 #endif

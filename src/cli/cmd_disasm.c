@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include "cli.h"
 #include "ebpf/runtime/rt_int.h"
@@ -130,6 +131,10 @@ int cmd_disasm(int argc, char **argv)
 	}
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: scxsim disasm FILE.bpf.o\n");
+		return 2;
+	}
+	if (access(argv[1], R_OK)) { /* bad input, not a loader rejection */
+		fprintf(stderr, "scxsim disasm: %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
 	return disasm_file(argv[1]);

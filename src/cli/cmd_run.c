@@ -281,12 +281,13 @@ static int write_json(const char *path, struct machine *m, const char *sched, u6
 	return 0;
 }
 
-/* Load scheduler `spec` into m: "fair" loads nothing; anything else is an ext scheduler. */
+/* Load scheduler `spec` into m: "fair" loads nothing; anything else is an ext scheduler.
+ * Returns the exit status: 0, 1 (not loadable) or 2 (bad input). */
 static int attach_sched(struct machine *m, const char *spec, char *err, size_t errlen)
 {
 	if (!strcmp(spec, "fair"))
 		return 0;
-	return cli_sched_attach(m, spec, err, errlen);
+	return cli_sched_attach_status(m, spec, err, errlen);
 }
 
 /* Progress line on stderr: only on a terminal, only once a run has taken a second of wall time. */
@@ -330,9 +331,10 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 		fprintf(stderr, "scxsim run: %s\n", err);
 		return 2;
 	}
-	if (attach_sched(r->m, r->sched, err, sizeof(err))) {
+	int st = attach_sched(r->m, r->sched, err, sizeof(err));
+	if (st) {
 		fprintf(stderr, "scxsim run: --sched %s: %s\n", r->sched, err);
-		return 1;
+		return st;
 	}
 	if (!o->quiet)
 		r->uh = user_half_start(r->m, t->nr_cpus, stderr, &r->uh_ctx);

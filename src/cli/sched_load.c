@@ -108,19 +108,35 @@ static void free_sched(void *s)
 	bpf_sched_free(s);
 }
 
-int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errlen)
+/*
+ * The work of cli_sched_attach; *status is the exit status the run command should use:
+ * 2 for bad input (a malformed spec, a missing object file, an unknown knob or a bad knob
+ * value), 1 when the object could not be loaded (loader or runtime rejection).
+ */
+static int attach(struct machine *m, const char *spec, char *err, size_t errlen, int *status)
 {
 	char path[PATH_MAX];
 	const char *knobs;
 	struct bpf_sched *s = NULL;
 	int e = spec_path(spec, path, sizeof(path), &knobs, err, errlen);
 
+	*status = 2;
 	if (e)
 		return e;
+	if (access(path, R_OK)) {
+		e = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return e;
+	}
+	*status = 1;
 	e = bpf_sched_open(path, &s, err, errlen);
 	if (e)
 		return e;
-	e = knobs && *knobs ? bpf_sched_set_knobs(s, knobs) : 0;
+	if (knobs && *knobs) {
+		e = bpf_sched_set_knobs(s, knobs);
+		if (e)
+			*status = 2;
+	}
 	e = e ?: bpf_sched_load(s, m);
 	e = e ?: bpf_sched_attach(s);
 	if (e) {
@@ -129,5 +145,21 @@ int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errl
 		return e;
 	}
 	machine_own(m, s, free_sched);
+	*status = 0;
 	return 0;
+}
+
+int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errlen)
+{
+	int status;
+
+	return attach(m, spec, err, errlen, &status);
+}
+
+int cli_sched_attach_status(struct machine *m, const char *spec, char *err, size_t errlen)
+{
+	int status;
+
+	attach(m, spec, err, errlen, &status);
+	return status;
 }

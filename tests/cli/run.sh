@@ -70,8 +70,8 @@ expect_exit 2 no_workload $SCXSIM run
 expect_exit 2 unknown_command $SCXSIM frob
 expect_exit 2 json_unwritable $SCXSIM run --workload cpuhog --duration 1ms --json /nonexistent/dir/o.json --quiet
 check json_unwritable_msg has "/nonexistent/dir/o.json" "$TMP/stderr"
-expect_exit 1 sched_not_loadable $SCXSIM run --workload cpuhog --sched nosuch
-check sched_not_loadable_msg has "nosuch" "$TMP/stderr"
+expect_exit 2 sched_missing $SCXSIM run --workload cpuhog --sched nosuch
+check sched_missing_msg has "nosuch" "$TMP/stderr"
 expect_exit 2 bad_sysrq $SCXSIM run --workload cpuhog --sysrq-at soon
 check bad_sysrq_msg has "sysrq-at" "$TMP/stderr"
 expect_exit 0 sysrq_on_fair_is_noted $SCXSIM run --workload cpuhog --duration 5ms --sysrq-at 1ms --quiet
@@ -95,6 +95,28 @@ check compare_json_runs has '"runs"' "$TMP/cmp.json"
 check compare_two_results sh -c "[ \$(grep -c '\"scheduler\"' '$TMP/cmp.json') -eq 2 ]"
 check compare_table has 'fairness: Jain, tasks' "$TMP/stdout"
 expect_exit 2 compare_empty $SCXSIM run --workload cpuhog --compare ,
-expect_exit 1 compare_unloadable $SCXSIM run --workload cpuhog --duration 1ms --compare fair,nosuch
+expect_exit 2 compare_unloadable $SCXSIM run --workload cpuhog --duration 1ms --compare fair,nosuch
 check compare_unloadable_msg has "nosuch" "$TMP/stderr"
+# BPF schedulers from the command line
+expect_exit 0 sched_simple $SCXSIM run --sched simple --workload hackbench:groups=1,loops=10 --topo 4 --json "$TMP/s.json"
+check sched_simple_ext has '"class": "ext"' "$TMP/s.json"
+check sched_simple_name has '"name": "simple"' "$TMP/s.json"
+check sched_simple_user_half has 'simple: t=' "$TMP/stderr"
+expect_exit 0 sched_knob $SCXSIM run --sched simple:fifo_sched=1,slice_ns=5000000 --workload cpuhog:n=3,work=20 --topo 2 --quiet
+printf 'not an elf' > "$TMP/garbage.bpf.o"
+expect_exit 1 sched_garbage $SCXSIM run --sched "$TMP/garbage.bpf.o" --workload cpuhog
+check sched_garbage_msg has "not an ELF file" "$TMP/stderr"
+expect_exit 2 sched_unknown_knob $SCXSIM run --sched simple:nope=1 --workload cpuhog
+check sched_unknown_knob_lists has "fifo_sched (const volatile bool)" "$TMP/stderr"
+expect_exit 2 sched_bad_knob_value $SCXSIM run --sched simple:slice_ns=soon --workload cpuhog
+check sched_bad_knob_value_msg has "slice_ns" "$TMP/stderr"
+expect_exit 0 sched_ejected_is_a_result $SCXSIM run --sched qmap:error_after_dsp=20 --workload hackbench:groups=2,loops=30 --topo 2 --json "$TMP/q.json"
+check sched_ejected_kind has '"kind": "error_bpf"' "$TMP/q.json"
+check sched_ejected_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/q.json'"
+check sched_ejected_dump has "sched_ext dump" "$TMP/stderr"
+expect_exit 0 sysrq_on_ext $SCXSIM run --sched simple --workload cpuhog:n=2,work=50 --sysrq-at 10ms --json "$TMP/y.json" --quiet
+check sysrq_kind has '"kind": "sysrq"' "$TMP/y.json"
+expect_exit 0 disasm $SCXSIM disasm "$BUILD/scheds/simple.bpf.o"
+check disasm_source_lines has "simple.bpf.c:" "$TMP/stdout"
+expect_exit 2 disasm_missing $SCXSIM disasm "$TMP/none.bpf.o"
 summary

@@ -622,7 +622,7 @@ TEST(bpf_sched_cli_disasm)
 	char *bad[] = { "disasm", NULL };
 	CHECK_EQ(cmd_disasm(1, bad), 2);
 	char *missing[] = { "disasm", "/nonexistent.bpf.o", NULL };
-	CHECK_EQ(cmd_disasm(2, missing), 1);
+	CHECK_EQ(cmd_disasm(2, missing), 2); /* a missing file is bad input */
 }
 
 /* ---- every trampoline: arguments, argument structs, return values ------------------------ */
