@@ -16,6 +16,7 @@ static const struct subcmd subcmds[] = {
 	{ "run", cmd_run, "run a workload under a scheduler on a simulated machine" },
 	{ "record", cmd_record, "record a command on the real kernel (tracefs) as a result + replay workload" },
 	{ "diff", cmd_diff, "compare two result JSON files (e.g. real vs simulated)" },
+	{ "verify", cmd_verify, "BPF object: load and statically check every program (exit 0 if accepted)" },
 	{ "disasm", cmd_disasm, "BPF object: each program's instructions with source lines" },
 };
 

@@ -119,4 +119,11 @@ check sysrq_kind has '"kind": "sysrq"' "$TMP/y.json"
 expect_exit 0 disasm $SCXSIM disasm "$BUILD/scheds/simple.bpf.o"
 check disasm_source_lines has "simple.bpf.c:" "$TMP/stdout"
 expect_exit 2 disasm_missing $SCXSIM disasm "$TMP/none.bpf.o"
+expect_exit 0 verify_ok $SCXSIM verify "$BUILD/scheds/qmap.bpf.o"
+check verify_ok_msg has "programs accepted" "$TMP/stdout"
+expect_exit 1 verify_rejects_bad_proto $SCXSIM verify "$BUILD/tests/bpf/sched_badproto.bpf.o"
+check verify_rejects_msg has "prototype differs" "$TMP/stdout"
+expect_exit 1 verify_garbage $SCXSIM verify "$TMP/garbage.bpf.o"
+expect_exit 2 verify_missing $SCXSIM verify "$TMP/none.bpf.o"
+expect_exit 2 verify_usage $SCXSIM verify
 summary
