@@ -126,4 +126,9 @@ check verify_rejects_msg has "prototype differs" "$TMP/stdout"
 expect_exit 1 verify_garbage $SCXSIM verify "$TMP/garbage.bpf.o"
 expect_exit 2 verify_missing $SCXSIM verify "$TMP/none.bpf.o"
 expect_exit 2 verify_usage $SCXSIM verify
+# observers (user halves, progress) never change results
+expect_exit 0 observed $SCXSIM run --sched simple --workload cpuhog:n=3,work=1500 --topo 2 --json "$TMP/o1.json"
+expect_exit 0 unobserved $SCXSIM run --sched simple --workload cpuhog:n=3,work=1500 --topo 2 --json "$TMP/o2.json" --quiet
+grep -v wall_ns "$TMP/o1.json" > "$TMP/o1"; grep -v wall_ns "$TMP/o2.json" > "$TMP/o2"
+check observers_change_nothing cmp -s "$TMP/o1" "$TMP/o2"
 summary
