@@ -99,9 +99,11 @@ for e in events("rtapp-ex3"):
     if e[0] != "sched_switch":
         continue
     f = e[4]
-    if f["prev_pid"] in start and f["prev_state"].startswith("R") and f["prev_comm"].startswith("thread0"):
+    if (f["prev_pid"] in start and f["prev_state"].startswith("R")
+            and f["prev_comm"].startswith("thread0")):
         runs.append(round((e[3] - start[f["prev_pid"]]) / 1000))
     start[f["next_pid"]] = e[3]
 at4 = sum(1 for x in runs if x == 4)
-print("3. rtapp-ex3: %d of %d preemptions after 4 ms of running (the HZ=250 tick)" % (at4, len(runs)))
+print("3. rtapp-ex3: %d of %d preemptions after 4 ms of running (the HZ=250 tick)" %
+      (at4, len(runs)))
 PY

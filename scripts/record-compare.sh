@@ -9,7 +9,8 @@ MODEL=""
 [ "${2:-}" = "--model" ] && MODEL="--model $3"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-echo "| workload | tasks' CPU time | worst task (>= 1%) | ctx switches | ctx sw. w/o noise | wakeups | wakeup lat. p50 | window |"
+printf '%s%s\n' "| workload | tasks' CPU time | worst task (>= 1%) | ctx switches |" \
+	" ctx sw. w/o noise | wakeups | wakeup lat. p50 | window |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for t in tests/data/record/*.trace.gz; do
 	name=$(basename "$t" .trace.gz)

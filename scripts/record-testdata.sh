@@ -1,13 +1,16 @@
 #!/bin/sh
-# record-testdata.sh SCXSIM [NAME...] — re-record the real-kernel traces kept in tests/data/record/
-# (root, tracefs, rt-app, linux-perf, stress-ng, gcc and make needed). For each workload it
-# keeps NAME.trace.gz (the raw tracefs text, gzip -9); scripts/record-replays.sh then rebuilds
-# NAME.real.json and NAME.replay.json from it (no root needed). With NAMEs, only those.
+# record-testdata.sh SCXSIM [NAME...] — re-record the real-kernel traces kept in
+# tests/data/record/ (root, tracefs, rt-app, linux-perf, stress-ng, gcc and make needed). For
+# each workload it keeps NAME.trace.gz (the raw tracefs text, gzip -9);
+# scripts/record-replays.sh then rebuilds NAME.real.json and NAME.replay.json from it (no root
+# needed). With NAMEs, only those.
 # The machine is shared: other programs' CPU time shows up as noise, so each recording is tried
 # up to 5 times and the first whose noise_runtime_ns is under 2% of the window's CPU time is
-# kept (else the quietest); each try first waits for a quiet second (wait_quiet). Each try's noise is printed: docs/fidelity.md lists the kept ones.
+# kept (else the quietest); each try first waits for a quiet second (wait_quiet). Each try's
+# noise is printed: docs/fidelity.md lists the kept ones.
 # pipe, messaging and example1 are the unit tests' fixtures (figures verified by hand): they are
-# re-recorded only when named, and then must be re-verified; the fidelity bands (tests/cli/fidelity.sh) must be re-measured.
+# re-recorded only when named, and then must be re-verified. After any re-recording, the
+# fidelity bands (tests/cli/fidelity.sh) must be re-measured (scripts/record-compare.sh).
 set -eu
 SCXSIM=$(realpath "${1:-build/scxsim}")
 [ $# -gt 0 ] && shift
@@ -73,7 +76,9 @@ make_project() {
 		} >"$d/m$i.c"
 	done
 	echo "void p1(void); int main(void) { p1(); return 0; }" >"$d/main.c"
-	printf 'OBJS = main.o m1.o m2.o m3.o m4.o m5.o m6.o\nprog: $(OBJS)\n\tcc -o $@ $(OBJS)\n%%.o: %%.c\n\tcc -O2 -c $< -o $@\n' >"$d/Makefile"
+	printf 'OBJS = main.o m1.o m2.o m3.o m4.o m5.o m6.o\nprog: $(OBJS)\n\tcc -o $@ $(OBJS)\n' \
+		>"$d/Makefile"
+	printf '%%.o: %%.c\n\tcc -O2 -c $< -o $@\n' >>"$d/Makefile"
 }
 
 for i in 1 2 3 4 5 6 7 8; do

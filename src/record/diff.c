@@ -16,10 +16,11 @@
  * simulated result has no such preemptions, so there it is totals.ctx_switches.
  *
  * Checks (rec_diff_check_files, `scxsim diff --check SPEC`): SPEC is "key=PCT,..." with keys
- * from check_keys (a key given twice: the later band holds); a figure passes when |sim - real| <= PCT % of |real|, or is within the
- * trace's resolution (1 µs for times, 0 for counts). task_* keys apply to every matched task
- * whose real runtime is at least min_share % (key "min_share", default 1) of all real tasks'
- * runtime; with any task_* key an unmatched real task of that size fails too.
+ * from check_keys (a key given twice: the later band holds); a figure passes when
+ * |sim - real| <= PCT % of |real|, or is within the trace's resolution (1 µs for times, 0 for
+ * counts). task_* keys apply to every matched task whose real runtime is at least min_share %
+ * (key "min_share", default 1) of all real tasks' runtime; with any task_* key an unmatched
+ * real task of that size fails too.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -453,7 +454,7 @@ out:
 	return rc;
 }
 
-/* ---- checks against error bands --------------------------------------------------------------- */
+/* ---- checks against error bands ------------------------------------------------------------ */
 
 enum chk_scope { CHK_TOTAL, CHK_TASK, CHK_OPT };
 

@@ -975,7 +975,8 @@ TEST(record_live_refuses_without_tracefs_or_root)
 static const char net_text[] =
 	"# entries-in-buffer/entries-written: 11/11   #P:2\n"
 	"# scxsim-record: root_pid=500\n"
-	"      sh-499 [000] .....  5.000000: sched_process_fork: comm=sh pid=499 child_comm=p child_pid=500\n"
+	"      sh-499 [000] .....  5.000000: sched_process_fork: comm=sh pid=499 child_comm=p "
+	"child_pid=500\n"
 	"      sh-499 [000] d..2.  5.000001: sched_wakeup_new: comm=p pid=500 prio=120 target_cpu=000\n"
 	"      sh-499 [000] d..2.  5.000010: sched_switch: prev_comm=sh prev_pid=499 prev_prio=120 "
 	"prev_state=S ==> next_comm=p next_pid=500 next_prio=120\n"
