@@ -18,7 +18,7 @@ struct jw;
 /* Model parameters. Defaults (machine_params_default) are documented in docs/model.md. */
 struct machine_params {
 	u32 hz;                  /* tick frequency, 100..10000 (default 1000) */
-	u64 ctx_switch_ns;       /* CPU time lost per context switch (default 2000) */
+	u64 ctx_switch_ns;       /* CPU time lost per context switch (default 3500) */
 	u64 migration_ns;        /* extra cost when a task runs on a new CPU (default 5000) */
 	u64 wakeup_ipi_ns;       /* delay before a remote CPU reacts to a resched (default 1000) */
 	u64 base_slice_ns;       /* fair: sysctl_sched_base_slice before scaling (default 750000) */

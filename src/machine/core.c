@@ -94,18 +94,23 @@ static void schedule_offline(struct rq *rq, struct task_struct *prev)
 static void resched_fn(struct sim *s, struct sim_event *ev);
 static void go_idle(struct rq *rq);
 
-void resched_curr(struct rq *rq)
+/* rq must enter the scheduler after `delay` ns (at least one switch later when it is picking). */
+void resched_curr_after(struct rq *rq, u64 delay)
 {
 	struct machine *m = rq->m;
-	u64 delay;
 
 	if (rq->need_resched)
 		return;
 	rq->need_resched = true;
-	delay = rq->cpu == m->cur_cpu ? 0 : m->p.wakeup_ipi_ns;
 	if (rq->in_schedule) /* asked again while picking: at least one switch later, never a zero-time loop */
 		delay = MAX(delay, MAX(m->p.ctx_switch_ns, 1000));
 	sim_schedule(&m->sim, &rq->resched_ev, m->sim.now + delay, SIM_PRIO_RESCHED);
+}
+
+/* rq must enter the scheduler: at once on this CPU, after an IPI on another one. */
+void resched_curr(struct rq *rq)
+{
+	resched_curr_after(rq, rq->cpu == rq->m->cur_cpu ? 0 : rq->m->p.wakeup_ipi_ns);
 }
 
 /* Charge curr's on-CPU time up to now. */

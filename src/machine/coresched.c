@@ -89,8 +89,10 @@ struct task_struct *core_pick(struct rq *rq, struct task_struct *next)
 		int c;
 		for_each_cpu(c, &m->topo->smt[rq->cpu]) {
 			struct rq *o = cpu_rq(m, c);
+			/* the core-wide decision takes effect on the siblings at once (the
+			 * kernel picks for the whole core under one lock) */
 			if (c != rq->cpu && o->curr && o->curr->core_cookie != next->core_cookie)
-				resched_curr(o);
+				resched_curr_after(o, 0);
 		}
 		return next;
 	}

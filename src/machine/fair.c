@@ -502,9 +502,11 @@ static u32 cfs_waiting(struct rq *rq)
 	return n;
 }
 
+/* Tasks wait here for a CPU: something runs already (a task just woken onto an idle CPU, its
+ * resched on the way, is not waiting for another CPU to pull it). */
 static void update_overload(struct rq *rq)
 {
-	if (cfs_waiting(rq))
+	if (cfs_waiting(rq) && rq->nr_running >= 2)
 		cpumask_set(&rq->m->overloaded, rq->cpu);
 	else
 		cpumask_unset(&rq->m->overloaded, rq->cpu);

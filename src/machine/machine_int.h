@@ -365,6 +365,7 @@ static inline bool task_is_rt(const struct task_struct *p)
 
 /* core.c */
 void resched_curr(struct rq *rq);
+void resched_curr_after(struct rq *rq, u64 delay);
 void update_rq_curr(struct rq *rq);
 void wake_up_task(struct task_struct *p, int wake_flags);
 void block_current(struct rq *rq, struct task_struct *p);

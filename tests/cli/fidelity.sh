@@ -38,10 +38,10 @@ fidelity rtapp-ex7 2 quiet_ctx_switches=10,lat_p50=105
 fidelity rtapp-ex8 2 quiet_ctx_switches=10,lat_p50=105
 fidelity example1 2 quiet_ctx_switches=10,lat_p50=105
 # pipes and sockets: newidle balance steals the task woken onto the other, idle CPU
-fidelity perf-pipe 2 quiet_ctx_switches=55,lat_p50=105
-fidelity pipe 2 quiet_ctx_switches=55,lat_p50=105,duration=10
+fidelity perf-pipe 2 quiet_ctx_switches=10,lat_p50=105
+fidelity pipe 2 quiet_ctx_switches=10,lat_p50=105,duration=10
 fidelity perf-pipe-cpu0 1 quiet_ctx_switches=40,lat_p50=300,task_runtime=10
-fidelity perf-messaging 2 quiet_ctx_switches=45,lat_p50=100
+fidelity perf-messaging 2 quiet_ctx_switches=50,lat_p50=100
 fidelity messaging 2 quiet_ctx_switches=25,lat_p50=85,duration=25
 fidelity stress 2 quiet_ctx_switches=25,lat_p50=105,task_runtime=15
 fidelity make 2 quiet_ctx_switches=40,lat_p50=100
