@@ -24,6 +24,8 @@ struct machine_params {
 	u64 base_slice_ns;       /* fair: sysctl_sched_base_slice before scaling (default 750000) */
 	u64 rr_timeslice_ns;     /* SCHED_RR timeslice (default 100 ms) */
 	u64 check_period_ns;     /* full invariant sweep period (default 10 ms; 0 = off) */
+	u64 idle_exit_ns;        /* extra delay waking a CPU idle for idle_deep_ns or more (default 16000) */
+	u64 idle_deep_ns;        /* idle time after which the CPU is in a deep idle state (default 50000) */
 };
 
 void machine_params_default(struct machine_params *p);

@@ -87,6 +87,8 @@ static const struct {
 	{ "base_slice_ns", offsetof(struct machine_params, base_slice_ns) },
 	{ "rr_timeslice_ns", offsetof(struct machine_params, rr_timeslice_ns) },
 	{ "check_period_ns", offsetof(struct machine_params, check_period_ns) },
+	{ "idle_exit_ns", offsetof(struct machine_params, idle_exit_ns) },
+	{ "idle_deep_ns", offsetof(struct machine_params, idle_deep_ns) },
 };
 
 static int parse_model(const char *spec, struct machine_params *mp)

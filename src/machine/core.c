@@ -107,10 +107,18 @@ void resched_curr_after(struct rq *rq, u64 delay)
 	sim_schedule(&m->sim, &rq->resched_ev, m->sim.now + delay, SIM_PRIO_RESCHED);
 }
 
-/* rq must enter the scheduler: at once on this CPU, after an IPI on another one. */
+/*
+ * rq must enter the scheduler: at once on this CPU, after an IPI on another one; a CPU that has
+ * been idle for idle_deep_ns or more first leaves its deep idle state (idle_exit_ns).
+ */
 void resched_curr(struct rq *rq)
 {
-	resched_curr_after(rq, rq->cpu == rq->m->cur_cpu ? 0 : rq->m->p.wakeup_ipi_ns);
+	struct machine *m = rq->m;
+	u64 delay = rq->cpu == m->cur_cpu ? 0 : m->p.wakeup_ipi_ns;
+
+	if (!rq->curr && rq->online && m->sim.now - rq->idle_since >= m->p.idle_deep_ns)
+		delay += m->p.idle_exit_ns;
+	resched_curr_after(rq, delay);
 }
 
 /* Charge curr's on-CPU time up to now. */

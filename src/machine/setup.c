@@ -22,6 +22,8 @@ void machine_params_default(struct machine_params *p)
 		.base_slice_ns = 750000,
 		.rr_timeslice_ns = 100 * NSEC_PER_MSEC,
 		.check_period_ns = 10 * NSEC_PER_MSEC,
+		.idle_exit_ns = 16000,   /* timer wake-up of a long-idle CPU, docs/fidelity.md */
+		.idle_deep_ns = 50000,
 	};
 }
 

@@ -27,23 +27,25 @@ fidelity() { # name topo extra-bands
 	grep FAIL "$TMP/stdout" | sed 's/^/   /'
 }
 
-# rt-app tutorial examples 1-8 (timer wakeups of an idle CPU: no idle-exit delay in the model)
-fidelity rtapp-ex1 2 quiet_ctx_switches=10,lat_p50=105
-fidelity rtapp-ex2 2 quiet_ctx_switches=10,lat_p50=105
+# rt-app tutorial examples 1-8: timer wake-ups of a long-idle CPU (idle_exit_ns models the
+# 16 us; the tails above it — vCPU halts of 60-90 us — are not modelled)
+fidelity rtapp-ex1 2 quiet_ctx_switches=10,lat_p50=25
+fidelity rtapp-ex2 2 quiet_ctx_switches=10,lat_p50=80
 fidelity rtapp-ex3 2 quiet_ctx_switches=10,lat_p50=80
-fidelity rtapp-ex4 2 quiet_ctx_switches=10,lat_p50=105
-fidelity rtapp-ex5 2 quiet_ctx_switches=10,lat_p50=105
-fidelity rtapp-ex6 2 quiet_ctx_switches=10,lat_p50=105
-fidelity rtapp-ex7 2 quiet_ctx_switches=10,lat_p50=105
-fidelity rtapp-ex8 2 quiet_ctx_switches=10,lat_p50=105
-fidelity example1 2 quiet_ctx_switches=10,lat_p50=105
-# pipes and sockets: newidle balance steals the task woken onto the other, idle CPU
+fidelity rtapp-ex4 2 quiet_ctx_switches=10,lat_p50=85
+fidelity rtapp-ex5 2 quiet_ctx_switches=10,lat_p50=25
+fidelity rtapp-ex6 2 quiet_ctx_switches=10,lat_p50=50
+fidelity rtapp-ex7 2 quiet_ctx_switches=10,lat_p50=25
+fidelity rtapp-ex8 2 quiet_ctx_switches=10,lat_p50=85
+fidelity example1 2 quiet_ctx_switches=10,lat_p50=25
+# pipes and sockets: a wake-up onto the other, briefly idle CPU costs the IPI (1 us modelled, 6 us real)
 fidelity perf-pipe 2 quiet_ctx_switches=10,lat_p50=105
 fidelity pipe 2 quiet_ctx_switches=10,lat_p50=105,duration=10
 fidelity perf-pipe-cpu0 1 quiet_ctx_switches=40,lat_p50=300,task_runtime=10
 fidelity perf-messaging 2 quiet_ctx_switches=50,lat_p50=100
 fidelity messaging 2 quiet_ctx_switches=25,lat_p50=85,duration=25
-fidelity stress 2 quiet_ctx_switches=25,lat_p50=105,task_runtime=15
+# stress-ng's CPUs are rarely idle 50 us: the modelled deep-idle exit overshoots its 5 us p50
+fidelity stress 2 quiet_ctx_switches=25,lat_p50=230,task_runtime=15
 fidelity make 2 quiet_ctx_switches=40,lat_p50=100
 
 # the check can fail: a band of 0 on a figure that is off, and a task the sim lacks
