@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "machine/machine_int.h"
+#include "scxsim/bpf_map.h"
 #include "scxsim/bpf_sched.h"
 #include "test.h"
 
@@ -229,5 +230,139 @@ TEST(bpf_more_v3_dispatch_vtime_orders_by_vtime)
 	v3_common(test_failed_, &r);
 	CHECK_EQ(g64(r.s, "n_vt_value_bad"), 0);  /* scx_bpf_dispatch_vtime() set p->scx.dsq_vtime */
 	CHECK_EQ(g64(r.s, "n_vt_order_bad"), 0);  /* and the four ran lowest vtime first */
+	brun_free(&r);
+}
+
+/* ---- more_notify: notification ops and their arguments -------------------------------------- */
+
+static const char *notify_wl =
+	"{\"cgroups\":{\"/g\":{\"weight\":300}},"
+	"\"tasks\":{\"y\":{\"loop\":10,\"run\":100,\"yield\":\"\"},"
+	"\"nice\":{\"priority\":-5,\"loop\":3,\"phases\":{\"a\":{\"cpus\":[0],\"run\":1000},"
+	"\"b\":{\"cpus\":[1],\"run\":1000,\"sleep\":100}}},"
+	"\"c1\":{\"core_cookie\":1,\"instance\":2,\"loop\":10,\"run\":3000},"
+	"\"c2\":{\"core_cookie\":2,\"instance\":2,\"loop\":10,\"run\":3000},"
+	"\"rt\":{\"policy\":\"SCHED_FIFO\",\"priority\":20,\"loop\":10,\"run\":500,\"sleep\":3000},"
+	"\"keepout\":{\"policy\":\"SCHED_EXT\",\"loop\":5,\"run\":1000,\"sleep\":100},"
+	"\"g\":{\"taskgroup\":\"/g\",\"instance\":2,\"loop\":20,\"run\":500,\"sleep\":100},"
+	"\"spin\":{\"run\":1000}}}";
+
+TEST(bpf_more_notify_ops_and_their_arguments)
+{
+	struct brun r;
+	struct task_struct *k;
+
+	START(&r, "1s2c2t", notify_wl, "more_notify", NULL);
+	machine_sysrq_at(r.m, 100 * NSEC_PER_MSEC);
+	CHECK_EQ(machine_run(r.m, 2 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_SYSRQ);
+	CHECK(all_finished(r.m));
+	if (g64(r.s, "nr_bad"))
+		FAIL_("%llu bad observations, first at more_notify.bpf.c:%u", (unsigned long long)g64(r.s, "nr_bad"),
+		      *(u32 *)bpf_sched_global(r.s, "bad_line", NULL));
+	CHECK_EQ(g64(r.s, "n_yield"), 10);                 /* one per workload yield, to == NULL */
+	CHECK(g64(r.s, "n_csb") > 0);                      /* cookies 1 and 2 contest SMT siblings */
+	CHECK(g64(r.s, "n_set_cpumask") >= 5);             /* nice's phases flip its affinity */
+	CHECK(g64(r.s, "n_update_idle_on") > 0 && g64(r.s, "n_update_idle_off") > 0);
+	CHECK_EQ(g64(r.s, "n_init_task"), 11);             /* every task ... */
+	CHECK_EQ(g64(r.s, "n_disallowed"), 1);
+	CHECK_EQ(g64(r.s, "n_enable"), 9);                 /* ... but rt and keepout join ext */
+	CHECK_EQ(g64(r.s, "n_set_weight"), 9);
+	CHECK_EQ(g64(r.s, "n_disable"), 9);                /* at exit or at the sysrq */
+	CHECK_EQ(g64(r.s, "n_exit_task"), 11);
+	CHECK(g64(r.s, "n_release_rt") > 0);               /* the rt task took CPUs ... */
+	CHECK(g64(r.s, "n_release_fair") > 0);             /* so did keepout, on fair */
+	CHECK_EQ(g64(r.s, "n_release"), g64(r.s, "n_release_rt") + g64(r.s, "n_release_fair"));
+	CHECK(g64(r.s, "n_acquire") > 0);                  /* ... and gave them back */
+	CHECK(g64(r.s, "n_reenq_ret") > 0);                /* cpu_release re-enqueued tasks ... */
+	CHECK_EQ(g64(r.s, "n_reenq_enq"), g64(r.s, "n_reenq_ret")); /* ... each seen with REENQ */
+	CHECK(g64(r.s, "n_task_cgroup") > 0);
+	CHECK_EQ(g64(r.s, "n_cgroup_init"), 2);            /* / and /g at load ... */
+	CHECK_EQ(g64(r.s, "n_cgroup_exit"), 2);            /* ... and at the sysrq */
+	CHECK_EQ(*(s64 *)bpf_sched_global(r.s, "exit_kind", NULL), SCX_EXIT_SYSRQ);
+	k = by_comm(r.m, "keepout");
+	CHECK_STR(task_class_name(k), "fair");
+	CHECK_EQ(k->policy, WL_POLICY_OTHER);              /* a disallowed SCHED_EXT task reverts */
+	CHECK(k->st.runtime_by_class[0] == 0);             /* and never ran on ext */
+	brun_free(&r);
+}
+
+/* ---- more_kfuncs: generic kfuncs and helpers, program by program ----------------------------- */
+
+static s64 run_prog(struct brun *r, const char *prog, u64 a0, u64 a1, int *err)
+{
+	u64 args[2] = { a0, a1 }, ret = 0;
+
+	*err = bpf_sched_run_prog(r->s, prog, args, 2, &ret);
+	if (*err)
+		fprintf(stderr, "  %s: %s\n", prog, bpf_sched_errmsg(r->s));
+	return (s32)ret;
+}
+
+#define PROG_EQ(r, prog, a0, a1, want)                                                     \
+	do {                                                                               \
+		int e__;                                                                   \
+		s64 v__ = run_prog((r), (prog), (a0), (a1), &e__);                         \
+		CHECK_EQ(e__, 0);                                                          \
+		if (v__ != (s64)(want))                                                    \
+			FAIL_("%s returned %lld (0x%llx), want %lld (0x%llx)", prog,        \
+			      (long long)v__, (unsigned long long)v__, (long long)(want),  \
+			      (unsigned long long)(want));                                 \
+	} while (0)
+
+static const char *kf_wl =
+	"{\"cgroups\":{\"/a\":{\"weight\":200},\"/a/b\":{\"weight\":50}},"
+	"\"tasks\":{\"x\":{\"taskgroup\":\"/a/b\",\"loop\":20,\"run\":3000,\"sleep\":100},"
+	"\"y\":{\"instance\":3,\"loop\":20,\"run\":2500,\"sleep\":100}}}";
+
+/* ring-buffer consumer: count records, keep the last u64 */
+static int take_u64(void *ctx, void *data, u32 size)
+{
+	u64 *got = ctx;
+
+	got[0]++;
+	if (size == 8)
+		memcpy(&got[1], data, 8);
+	return 0;
+}
+
+static u64 cgroup_id(struct machine *m, const char *path)
+{
+	for (int i = 0; i < m->nr_tgs; i++)
+		if (!strcmp(m->tgs[i]->path, path))
+			return m->tgs[i]->kn->id;
+	return ~0ULL;
+}
+
+TEST(bpf_more_generic_kfuncs_and_helpers)
+{
+	struct brun r;
+	u64 ab, pid;
+
+	START(&r, "4", kf_wl, "more_kfuncs", NULL);
+	ab = cgroup_id(r.m, "/a/b");
+	pid = by_comm(r.m, "x")->pid;
+	CHECK(ab != ~0ULL && ab != 0);
+	PROG_EQ(&r, "k_task_acquire", pid, 0, pid);
+	PROG_EQ(&r, "k_cgroup", ab, 0, 63);
+	PROG_EQ(&r, "k_cpumask", 0, 0, 0x3fff | 1 << 14);
+	PROG_EQ(&r, "k_percpu", 0, 0, 427);
+	/* 8-byte records take 16 bytes with their header; a discarded one keeps its space until
+	 * the consumer passes it (prod_pos - cons_pos, as the kernel counts) */
+	PROG_EQ(&r, "k_ringbuf", 0, 0, 4096 * 10000 + 32 * 100 + 16);
+	/* the consumer gets the submitted record only */
+	u64 got[2] = { 0, 0 };
+	CHECK_EQ(bpf_map_user_ringbuf_consume(bpf_sched_map(r.s, "rb"), take_u64, got, 0), 1);
+	CHECK_EQ(got[0], 1);
+	CHECK_EQ(got[1], 5);
+	PROG_EQ(&r, "k_storage", pid, ab, 31);
+	PROG_EQ(&r, "k_spin", 0, 0, 3);
+	PROG_EQ(&r, "k_spin", 0, 0, 6);
+	/* the current-task helpers, in ops.tick */
+	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK(g64(r.s, "n_tick") > 50);
+	CHECK_EQ(g64(r.s, "n_tick_ok"), g64(r.s, "n_tick"));
 	brun_free(&r);
 }
