@@ -5,7 +5,8 @@
  * set_weight, cpu_release (reason RT for an rt task, UNKNOWN for a fair one) +
  * scx_bpf_reenqueue_local() (SCX_ENQ_REENQ seen by enqueue),
  * cpu_acquire (args), init_task setting p->scx.disallow, scx_bpf_task_cgroup() +
- * bpf_cgroup_release(), cgroup_init/cgroup_exit, disable/exit_task and ops.exit at a sysrq.
+ * bpf_cgroup_release(), cgroup_init/cgroup_exit, disable/exit_task and ops.exit at a sysrq,
+ * UEI_RECORD of the exit info (knob error_at_ms: an scx_bpf_error() exit, with its dump).
  * A per-CPU scheduler otherwise: the default idle pick, else the task's own local DSQ.
  */
 #include <scx/common.bpf.h>
@@ -18,6 +19,8 @@ u64 n_yield, n_csb, n_set_cpumask, n_update_idle_on, n_update_idle_off, n_set_we
 u64 n_release, n_release_rt, n_release_fair, n_reenq_ret, n_reenq_enq, n_acquire, n_init_task, n_disallowed;
 u64 n_task_cgroup, n_cgroup_init, n_cgroup_exit, n_disable, n_exit_task, n_enable;
 s64 exit_kind = -1;
+const volatile u32 error_at_ms;  /* > 0: scx_bpf_error() from the first tick at or after it */
+UEI_DEFINE(uei);
 
 #define BAD() do { if (!nr_bad++) bad_line = __LINE__; } while (0)
 
@@ -161,9 +164,18 @@ void BPF_STRUCT_OPS_SLEEPABLE(nt_cgroup_exit, struct cgroup *cgrp)
 	n_cgroup_exit++;
 }
 
+void BPF_STRUCT_OPS(nt_tick, struct task_struct *p)
+{
+	u64 now = scx_bpf_now();
+
+	if (error_at_ms && now >= error_at_ms * 1000000ULL)
+		scx_bpf_error("notify error at %llu ns on %s", now, p->comm);
+}
+
 void BPF_STRUCT_OPS(nt_exit, struct scx_exit_info *ei)
 {
 	exit_kind = ei->kind;
+	UEI_RECORD(uei, ei);
 }
 
 SCX_OPS_DEFINE(notify_ops,
@@ -183,5 +195,6 @@ SCX_OPS_DEFINE(notify_ops,
 	       .cgroup_init = (void *)nt_cgroup_init,
 	       .cgroup_exit = (void *)nt_cgroup_exit,
 	       .exit = (void *)nt_exit,
+	       .tick = (void *)nt_tick,
 	       .flags = SCX_OPS_KEEP_BUILTIN_IDLE,
 	       .name = "more_notify");

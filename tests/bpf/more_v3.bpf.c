@@ -1,6 +1,7 @@
 /*
  * more_v3.bpf.c — a scheduler written with the v3 (seed patchset) names, for
- * tests/unit/test_bpf_more.c: ops.prep_enable and ops.cancel_enable (no ops.exit_task), the v3
+ * tests/unit/test_bpf_more.c: ops.prep_enable, ops.enable(p, args) and ops.cancel_enable (no
+ * ops.exit_task), the v3
  * ops.consume callback calling scx_bpf_consume(), and scx_bpf_dispatch() /
  * scx_bpf_dispatch_vtime() into one user DSQ (knob `vt` selects vtime order: a task's vtime is
  * 1000000 - pid, so higher pids go first). No ops.dispatch: ops.consume alone feeds the CPUs.
@@ -33,9 +34,12 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(v3_prep_enable, struct task_struct *p, struct scx_e
 	return 0;
 }
 
-void BPF_STRUCT_OPS(v3_enable, struct task_struct *p)
+/* with prep_enable or cancel_enable in the object, .enable is the v3 enable(p, args) */
+void BPF_STRUCT_OPS(v3_enable, struct task_struct *p, struct scx_enable_args *args)
 {
 	n_enable++;
+	if (args->cgroup != p->tg)
+		n_cg_bad++;
 }
 
 void BPF_STRUCT_OPS_SLEEPABLE(v3_cancel_enable, struct task_struct *p, struct scx_enable_args *args)

@@ -247,10 +247,19 @@ static const char *notify_wl =
 	"\"g\":{\"taskgroup\":\"/g\",\"instance\":2,\"loop\":20,\"run\":500,\"sleep\":100},"
 	"\"spin\":{\"run\":1000}}}";
 
+/* scheds/include/scx/user_exit_info.h: struct user_exit_info as the BPF side lays it out */
+struct uei {
+	int kind;
+	s64 exit_code;
+	char reason[128];
+	char msg[1024];
+};
+
 TEST(bpf_more_notify_ops_and_their_arguments)
 {
 	struct brun r;
 	struct task_struct *k;
+	struct uei *uei;
 
 	START(&r, "1s2c2t", notify_wl, "more_notify", NULL);
 	machine_sysrq_at(r.m, 100 * NSEC_PER_MSEC);
@@ -280,6 +289,11 @@ TEST(bpf_more_notify_ops_and_their_arguments)
 	CHECK_EQ(g64(r.s, "n_cgroup_init"), 2);            /* / and /g at load ... */
 	CHECK_EQ(g64(r.s, "n_cgroup_exit"), 2);            /* ... and at the sysrq */
 	CHECK_EQ(*(s64 *)bpf_sched_global(r.s, "exit_kind", NULL), SCX_EXIT_SYSRQ);
+	uei = bpf_sched_global(r.s, "uei", NULL);
+	CHECK(uei);
+	CHECK_EQ(uei->kind, SCX_EXIT_SYSRQ);               /* UEI_RECORD in ops.exit */
+	CHECK_STR(uei->reason, "disabled by sysrq-S");
+	CHECK_STR(uei->msg, "sysrq-S at t=100000000 ns");
 	k = by_comm(r.m, "keepout");
 	CHECK_STR(task_class_name(k), "fair");
 	CHECK_EQ(k->policy, WL_POLICY_OTHER);              /* a disallowed SCHED_EXT task reverts */
@@ -364,5 +378,27 @@ TEST(bpf_more_generic_kfuncs_and_helpers)
 	CHECK(all_finished(r.m));
 	CHECK(g64(r.s, "n_tick") > 50);
 	CHECK_EQ(g64(r.s, "n_tick_ok"), g64(r.s, "n_tick"));
+	brun_free(&r);
+}
+
+TEST(bpf_more_uei_records_an_error_exit_and_its_dump)
+{
+	struct brun r;
+	struct uei *uei;
+	char *dump;
+
+	START(&r, "1s2c2t", notify_wl, "more_notify", "error_at_ms=20");
+	CHECK_EQ(machine_run(r.m, 2 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_ERROR_BPF);
+	CHECK(all_finished(r.m));
+	uei = bpf_sched_global(r.s, "uei", NULL);
+	dump = bpf_sched_global(r.s, "uei_dump", NULL);
+	CHECK(uei && dump);
+	CHECK_EQ(uei->kind, SCX_EXIT_ERROR_BPF);
+	CHECK_STR(uei->reason, "scx_bpf_error");
+	CHECK_STR(uei->msg, machine_scx_exit_info(r.m)->msg);
+	CHECK_CONTAINS(uei->msg, "notify error at 2");
+	CHECK_STR(dump, machine_scx_exit_info(r.m)->dump); /* the whole dump, within 32 KiB */
+	CHECK_CONTAINS(dump, "sched_ext dump at t=");
 	brun_free(&r);
 }
