@@ -1470,3 +1470,101 @@ TEST(scx_more_fail_kick_invalid_flags)
 	CHECK(all_finished(r.m));
 	srun_free(&r);
 }
+
+/* ---- SCX_DSQ_LOCAL_ON of an offline CPU goes to the global DSQ, silently ----------------- */
+
+static int n_to_offline;
+
+/* half the tasks to CPU 2's local DSQ, the others to the global DSQ */
+static void spread_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (p->pid % 2) {
+		scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL / 4, enq_flags);
+		return;
+	}
+	if (!cpumask_test(scx_bpf_get_online_cpumask(), 2))
+		n_to_offline++;
+	scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | 2, SCX_SLICE_DFL / 4, enq_flags);
+}
+
+TEST(scx_more_local_on_offline_cpu_goes_global)
+{
+	static const struct sched_ext_ops ops = {
+		.select_cpu = prev_select, .enqueue = spread_enqueue, .cpu_online = anycpu_online,
+		.cpu_offline = dq_hotplug,
+		.name = "offline_local",
+	};
+	struct srun r;
+
+	n_to_offline = 0;
+	CHECK_EQ(srun(&r, "4", "{\"hotplug\":[{\"at_ms\":5,\"cpu\":2,\"online\":false},{\"at_ms\":30,\"cpu\":2,\"online\":true}],"
+			       "\"tasks\":{\"t\":{\"instance\":8,\"loop\":40,\"run\":1000,\"sleep\":200}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE); /* a hotplug race is not the scheduler's fault */
+	CHECK(all_finished(r.m));
+	CHECK(n_to_offline > 10);
+	srun_free(&r);
+}
+
+/* ---- vtime order survives u64 wrap-around (time_before64 compare) ------------------------- */
+
+#define WRAP_DSQ 7
+static int n_wrap_checked;
+
+static s32 wrap_init(void)
+{
+	return scx_bpf_create_dsq(WRAP_DSQ, -1);
+}
+
+static void wrap_dispatch(s32 cpu, struct task_struct *prev)
+{
+	struct task_struct *a, *b;
+
+	if (scx_bpf_dsq_nr_queued(WRAP_DSQ) > 0) {
+		scx_bpf_dsq_move_to_local(WRAP_DSQ);
+		return;
+	}
+	if (nr_held < 2) {
+		if (nr_held)
+			scx_bpf_dsq_insert(held_pop(), SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
+		return;
+	}
+	a = held_pop();
+	b = held_pop();
+	/* b's vtime is numerically smaller but 15 ns after a's once the counter wraps */
+	scx_bpf_dsq_insert_vtime(b, WRAP_DSQ, SCX_SLICE_DFL, 5, 0);
+	scx_bpf_dsq_insert_vtime(a, WRAP_DSQ, SCX_SLICE_DFL, ~0ULL - 9, 0);
+	scx_bpf_dsq_move_to_local(WRAP_DSQ);
+	expect_next = a;
+}
+
+static void wrap_running(struct task_struct *p)
+{
+	if (!expect_next)
+		return;
+	if (p != expect_next)
+		BAD("%s (vtime %llu) ran before %s (vtime %llu)", p->comm, (unsigned long long)p->scx.dsq_vtime,
+		    expect_next->comm, (unsigned long long)expect_next->scx.dsq_vtime);
+	expect_next = NULL;
+	n_wrap_checked++;
+}
+
+TEST(scx_more_vtime_order_across_wraparound)
+{
+	static const struct sched_ext_ops ops = {
+		.init = wrap_init, .enqueue = hold_enqueue, .dispatch = wrap_dispatch,
+		.running = wrap_running, .name = "wrap",
+	};
+	struct srun r;
+
+	held_reset();
+	expect_next = NULL;
+	n_wrap_checked = 0;
+	CHECK_EQ(srun(&r, "1", "{\"tasks\":{\"t\":{\"instance\":4,\"loop\":20,\"run\":1000,\"sleep\":200}}}",
+		      &ops, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK_NO_BAD();
+	CHECK(n_wrap_checked >= 10);
+	srun_free(&r);
+}
