@@ -2,9 +2,9 @@
  * more_kfuncs.bpf.c — the generic BPF kfuncs and helpers that tests/bpf/sched_features.bpf.c
  * does not call, for tests/unit/test_bpf_more.c: task and cgroup references, cgroup ancestors
  * and ids, RCU read locks, every bpf_cpumask kfunc not used there, per-CPU lookups, ring buffer
- * discard and query, task and cgroup local storage, spin locks (SEC("syscall") programs run
- * with bpf_sched_run_prog(), each returning a value or a bit set of passed checks), and the
- * current-task helpers, read in ops.tick where the current task is the op's task.
+ * discard and query, task and cgroup local storage, spin locks, bpf_strncmp (SEC("syscall")
+ * programs run with bpf_sched_run_prog(), each returning a value or a bit set of passed
+ * checks), and the current-task helpers, read in ops.tick where the current task is the op's.
  */
 #include <scx/common.bpf.h>
 
@@ -254,6 +254,23 @@ SEC("syscall") int k_spin(u64 *ctx)
 	v->n += 3;
 	bpf_spin_unlock(&v->lock);
 	return (int)v->n;
+}
+
+/* bpf_strncmp: equal, smaller, greater, and a prefix bounded by s1_sz */
+SEC("syscall") int k_strncmp(u64 *ctx)
+{
+	char buf[8] = "abc";
+	int r = 0;
+
+	if (bpf_strncmp(buf, sizeof(buf), "abc") == 0)
+		r |= 1;
+	if (bpf_strncmp(buf, sizeof(buf), "abd") < 0)
+		r |= 2;
+	if (bpf_strncmp(buf, sizeof(buf), "ab") > 0)
+		r |= 4;
+	if (bpf_strncmp(buf, 2, "abz") == 0)
+		r |= 8;
+	return r; /* 15 */
 }
 
 /* ops.tick runs on the CPU whose current task is p: the current-task helpers must say so */

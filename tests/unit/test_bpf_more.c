@@ -372,6 +372,7 @@ TEST(bpf_more_generic_kfuncs_and_helpers)
 	PROG_EQ(&r, "k_storage", pid, ab, 31);
 	PROG_EQ(&r, "k_spin", 0, 0, 3);
 	PROG_EQ(&r, "k_spin", 0, 0, 6);
+	PROG_EQ(&r, "k_strncmp", 0, 0, 15);
 	/* the current-task helpers, in ops.tick */
 	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
 	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
