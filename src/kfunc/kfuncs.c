@@ -306,6 +306,12 @@ void scx_bpf_exit_bstr(s64 exit_code, char *fmt, unsigned long long *data, u32 d
 #define ANY "any op"
 #define E(name, ctx) { #name, kf_##name, (void *)name, ctx }
 
+#ifdef SCXSIM_KFUNC_GRAPH /* objects, lists, rbtrees: adapters in graph.c */
+KF_DECL(bpf_obj_new_impl); KF_DECL(bpf_obj_drop_impl); KF_DECL(bpf_list_push_front_impl);
+KF_DECL(bpf_list_push_back_impl); KF_DECL(bpf_list_pop_front); KF_DECL(bpf_list_pop_back);
+KF_DECL(bpf_rbtree_add_impl); KF_DECL(bpf_rbtree_first); KF_DECL(bpf_rbtree_remove);
+#endif
+
 static const struct rt_kfunc table[] = {
 	E(scx_bpf_create_dsq, SLEEPABLE),
 	E(scx_bpf_destroy_dsq, ANY),
@@ -376,6 +382,17 @@ static const struct rt_kfunc table[] = {
 	E(bpf_cpumask_any_distribute, ANY),
 	E(bpf_cpumask_any_and_distribute, ANY),
 	E(bpf_cpumask_weight, ANY),
+#ifdef SCXSIM_KFUNC_GRAPH
+	E(bpf_obj_new_impl, ANY " (behind the bpf_obj_new() macro)"),
+	E(bpf_obj_drop_impl, ANY " (behind the bpf_obj_drop() macro)"),
+	E(bpf_list_push_front_impl, ANY " (behind bpf_list_push_front())"),
+	E(bpf_list_push_back_impl, ANY " (behind bpf_list_push_back())"),
+	E(bpf_list_pop_front, ANY),
+	E(bpf_list_pop_back, ANY),
+	E(bpf_rbtree_add_impl, ANY " (behind bpf_rbtree_add())"),
+	E(bpf_rbtree_first, ANY),
+	E(bpf_rbtree_remove, ANY),
+#endif
 };
 
 static struct bpf_vm_func vm_table[ARRAY_SIZE(table)];

@@ -144,6 +144,48 @@ void ___scx_bpf_bstr_format_checker(const char *fmt, ...) {}
 /* data placed in its own section (kptr holders, locks) */
 #define private(name) SEC(".data." #name) __hidden __attribute__((aligned(8)))
 
+/* ---- objects, lists, rbtrees (kernel/bpf/helpers.c; src/kfunc/graph.c) ------------------------
+ * The opaque types have the kernel's sizes (include/uapi/linux/bpf.h). They are kernel types and
+ * belong in vmlinux.h; they are here until vmlinux.h has them. A head/root is tied to the type
+ * and member it holds with __contains(type, member) (a BTF decl tag the kernel's verifier reads;
+ * scxsim keeps it for compatibility and does not need it). */
+struct bpf_list_head {
+	u64 __opaque[2];
+} __attribute__((aligned(8)));
+struct bpf_list_node {
+	u64 __opaque[3];
+} __attribute__((aligned(8)));
+struct bpf_rb_root {
+	u64 __opaque[2];
+} __attribute__((aligned(8)));
+struct bpf_rb_node {
+	u64 __opaque[4];
+} __attribute__((aligned(8)));
+
+#define __contains(name, node) __attribute__((btf_decl_tag("contains:" #name ":" #node)))
+
+void *bpf_obj_new_impl(u64 local_type_id, void *meta) __ksym;
+void bpf_obj_drop_impl(void *kptr, void *meta) __ksym;
+/* a zeroed object of the program's type, NULL when none could be had; freed by bpf_obj_drop */
+#define bpf_obj_new(type) ((type *)bpf_obj_new_impl(bpf_core_type_id_local(type), NULL))
+#define bpf_obj_drop(kptr) bpf_obj_drop_impl(kptr, NULL)
+
+int bpf_list_push_front_impl(struct bpf_list_head *head, struct bpf_list_node *node,
+			     void *meta, u64 off) __ksym;
+int bpf_list_push_back_impl(struct bpf_list_head *head, struct bpf_list_node *node,
+			    void *meta, u64 off) __ksym;
+#define bpf_list_push_front(head, node) bpf_list_push_front_impl(head, node, NULL, 0)
+#define bpf_list_push_back(head, node) bpf_list_push_back_impl(head, node, NULL, 0)
+struct bpf_list_node *bpf_list_pop_front(struct bpf_list_head *head) __ksym;
+struct bpf_list_node *bpf_list_pop_back(struct bpf_list_head *head) __ksym;
+
+int bpf_rbtree_add_impl(struct bpf_rb_root *root, struct bpf_rb_node *node,
+			bool (less)(struct bpf_rb_node *a, const struct bpf_rb_node *b),
+			void *meta, u64 off) __ksym;
+#define bpf_rbtree_add(root, node, less) bpf_rbtree_add_impl(root, node, less, NULL, 0)
+struct bpf_rb_node *bpf_rbtree_first(struct bpf_rb_root *root) __ksym;
+struct bpf_rb_node *bpf_rbtree_remove(struct bpf_rb_root *root, struct bpf_rb_node *node) __ksym;
+
 /* ---- tasks, cgroups, RCU ---------------------------------------------------------------------- */
 struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
 struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
