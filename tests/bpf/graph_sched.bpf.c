@@ -9,7 +9,8 @@
  *
  * ops.init first runs a self-test of the collections (results in order_rb[] and
  * order_list[]): five keys added to a scratch rbtree come out sorted with ties in insertion
- * order; a list filled with push_front/push_back comes out front to back, then back to front.
+ * order; a list filled with push_front/push_back comes out front to back, then back to front;
+ * an object holding a list of three nodes is dropped with them (nothing may remain).
  */
 #include <scx/common.bpf.h>
 
@@ -23,6 +24,12 @@ struct tnode {
 	u64 vtime;
 	u64 key;     /* self-test key */
 	s32 pid;
+};
+
+/* an object holding a list of its own: dropping it drops what it holds */
+struct bag {
+	struct bpf_spin_lock lock;
+	struct bpf_list_head items __contains(tnode, ln);
 };
 
 private(Q) struct bpf_spin_lock qlock;
@@ -233,9 +240,30 @@ static int selftest(void)
 	return st_take_rb() ? -EINVAL : 0;    /* the tree is empty again */
 }
 
+/* three nodes in a bag, then the bag dropped with them inside */
+static int st_bag(void)
+{
+	struct bag *b = bpf_obj_new(struct bag);
+	struct tnode *n;
+	int i;
+
+	if (!b)
+		return -ENOMEM;
+	for (i = 0; i < 3; i++) {
+		n = bpf_obj_new(struct tnode);
+		if (!n)
+			break;
+		bpf_spin_lock(&b->lock);
+		bpf_list_push_back(&b->items, &n->ln);
+		bpf_spin_unlock(&b->lock);
+	}
+	bpf_obj_drop(b);
+	return i == 3 ? 0 : -ENOMEM;
+}
+
 s32 BPF_STRUCT_OPS_SLEEPABLE(gs_init)
 {
-	selftest_err = selftest();
+	selftest_err = selftest() ?: st_bag();
 	return (s32)selftest_err;
 }
 

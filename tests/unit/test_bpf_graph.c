@@ -146,6 +146,23 @@ TEST(bpf_graph_sched_hackbench_nothing_lost)
 	grun_free(&r);
 }
 
+/* Cut off while tasks are still queued in BPF memory: the objects left are exactly the queued
+ * nodes, and freeing the runtime frees them (ASan's leak check). */
+TEST(bpf_graph_sched_cut_off_frees_queued)
+{
+	struct grun r;
+	u64 added, left;
+
+	GSTART(&r, "1", "hackbench:groups=2", "graph_sched", NULL);
+	CHECK_EQ(machine_run(r.m, 20 * NSEC_PER_MSEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	added = gval(r.s, "nr_rb_added", 0) + gval(r.s, "nr_list_added", 0);
+	left = rt_graph_nr_objs(r.s);
+	CHECK(left > 0);
+	CHECK_EQ(gval(r.s, "nr_dispatched", 0) + left, added);
+	grun_free(&r);
+}
+
 TEST(bpf_graph_selftest_order)
 {
 	static const u64 rb[5] = { 4, 2, 5, 1, 3 }, list[6] = { 5, 4, 3, 2, 1, 0 };
