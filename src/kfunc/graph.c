@@ -20,7 +20,8 @@
  *    until the end of the top-level callback (rt_graph_sync), so its address is not reused
  *    while a stale register may still hold it; rt_graph_release frees everything.
  *  - a node is in at most one collection; a dropped object has no linked node; dropping an
- *    object drops, recursively, every node of the collections it contains (as the kernel does).
+ *    object drops, recursively, every node of the collections it contains (as the kernel does),
+ *    and so does a map value that goes away (rt_graph_forget, from the map region callback).
  *  - a list keeps insertion order; an rbtree is ordered by the program's less() callback, an
  *    element equal to others goes after them (the kernel walks right on !less), so the order
  *    is deterministic.
@@ -92,6 +93,7 @@ static u32 nr_graphs;
 
 void rt_graph_sync(struct bpf_sched *s);
 void rt_graph_release(struct bpf_sched *s);
+void rt_graph_forget(struct bpf_sched *s, const void *ptr, size_t len);
 u32 rt_graph_nr_objs(const struct bpf_sched *s);
 
 /* ---- sorted tables ------------------------------------------------------------------------- */
@@ -238,6 +240,16 @@ void rt_graph_release(struct bpf_sched *s)
 	}
 }
 
+static void range_drain(struct bpf_vm *vm, struct graph *g, u64 lo, u64 hi, int depth);
+
+void rt_graph_forget(struct bpf_sched *s, const void *ptr, size_t len)
+{
+	struct graph *g = s ? graph_find(s, NULL) : NULL;
+
+	if (g && s->vm)
+		range_drain(s->vm, g, PTR(ptr), PTR(ptr) + len, 0);
+}
+
 u32 rt_graph_nr_objs(const struct bpf_sched *s)
 {
 	struct graph *g = s ? graph_find(s, NULL) : NULL;
@@ -365,19 +377,38 @@ static u64 coll_take(struct graph *g, struct gcoll *c, u32 at)
 
 static void obj_destroy(struct bpf_vm *vm, struct graph *g, struct gobj *o, int depth);
 
-/* Drop every node of the collections that live inside [mem, mem + size). */
-static void obj_drain(struct bpf_vm *vm, struct graph *g, const struct gobj *o, int depth)
+/* Take the object's other nodes out of whatever collections hold them. */
+static void obj_unlink(struct graph *g, const struct gobj *o)
 {
-	u64 lo = PTR(o->mem), hi = lo + o->size;
+	u64 lo = PTR(o->mem);
+	u32 i;
 
+	while ((i = gtab_lower(&g->owner, lo)) < g->owner.n && g->owner.e[i].key < lo + o->size) {
+		struct gcoll *c = g->owner.e[i].val;
+		u64 node = g->owner.e[i].key;
+
+		for (u32 k = 0; k < c->n; k++) {
+			if (c->node[k] == node) {
+				coll_take(g, c, k);
+				break;
+			}
+		}
+	}
+}
+
+/* Drop every node of the collections whose head lies in [lo, hi), and forget them. */
+static void range_drain(struct bpf_vm *vm, struct graph *g, u64 lo, u64 hi, int depth)
+{
 	for (u32 i = gtab_lower(&g->colls, lo); i < g->colls.n && g->colls.e[i].key < hi;) {
 		struct gcoll *c = g->colls.e[i].val;
 
 		while (c->n) {
 			struct gobj *child = graph_obj_at(g, coll_take(g, c, c->n - 1), 1);
 
-			if (child && depth < GRAPH_DROP_DEPTH)
+			if (child && depth < GRAPH_DROP_DEPTH) {
+				obj_unlink(g, child);
 				obj_destroy(vm, g, child, depth + 1);
+			}
 		}
 		gtab_del(&g->colls, c->addr);
 		free(c->node);
@@ -391,7 +422,7 @@ static void obj_destroy(struct bpf_vm *vm, struct graph *g, struct gobj *o, int 
 {
 	void **z;
 
-	obj_drain(vm, g, o, depth);
+	range_drain(vm, g, PTR(o->mem), PTR(o->mem) + o->size, depth);
 	gtab_del(&g->objs, PTR(o->mem));
 	bpf_vm_region_remove(vm, o->mem);
 	if (g->nr_zombie == g->cap_zombie) {

@@ -10,7 +10,8 @@
  * ops.init first runs a self-test of the collections (results in order_rb[] and
  * order_list[]): five keys added to a scratch rbtree come out sorted with ties in insertion
  * order; a list filled with push_front/push_back comes out front to back, then back to front;
- * an object holding a list of three nodes is dropped with them (nothing may remain).
+ * an object holding a list of three nodes is dropped with them, and so is a hash map element
+ * holding two (nothing may remain after the callback).
  */
 #include <scx/common.bpf.h>
 
@@ -31,6 +32,13 @@ struct bag {
 	struct bpf_spin_lock lock;
 	struct bpf_list_head items __contains(tnode, ln);
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4);
+	__type(key, u32);
+	__type(value, struct bag);
+} bags SEC(".maps");
 
 private(Q) struct bpf_spin_lock qlock;
 private(Q) struct bpf_rb_root qtree __contains(tnode, rb);
@@ -261,9 +269,33 @@ static int st_bag(void)
 	return i == 3 ? 0 : -ENOMEM;
 }
 
+/* two nodes in a list inside a hash map value, then the element deleted with them inside */
+static int st_map_bag(void)
+{
+	struct bag zero = {}, *b;
+	struct tnode *n;
+	u32 key = 1;
+	int i;
+
+	if (bpf_map_update_elem(&bags, &key, &zero, BPF_NOEXIST))
+		return -EINVAL;
+	b = bpf_map_lookup_elem(&bags, &key);
+	if (!b)
+		return -ENOENT;
+	for (i = 0; i < 2; i++) {
+		n = bpf_obj_new(struct tnode);
+		if (!n)
+			return -ENOMEM;
+		bpf_spin_lock(&b->lock);
+		bpf_list_push_front(&b->items, &n->ln);
+		bpf_spin_unlock(&b->lock);
+	}
+	return bpf_map_delete_elem(&bags, &key);
+}
+
 s32 BPF_STRUCT_OPS_SLEEPABLE(gs_init)
 {
-	selftest_err = selftest() ?: st_bag();
+	selftest_err = selftest() ?: st_bag() ?: st_map_bag();
 	return (s32)selftest_err;
 }
 
