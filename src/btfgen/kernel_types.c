@@ -58,4 +58,8 @@ void *btfgen_kfuncs[] = {
 	bpf_cpumask_equal, bpf_cpumask_intersects, bpf_cpumask_subset, bpf_cpumask_empty,
 	bpf_cpumask_full, bpf_cpumask_copy, bpf_cpumask_any_distribute,
 	bpf_cpumask_any_and_distribute, bpf_cpumask_weight,
+	/* objects, lists, rbtrees (src/kfunc/graph.c) */
+	bpf_obj_new_impl, bpf_obj_drop_impl, bpf_list_push_front_impl, bpf_list_push_back_impl,
+	bpf_list_pop_front, bpf_list_pop_back, bpf_rbtree_add_impl, bpf_rbtree_first,
+	bpf_rbtree_remove,
 };

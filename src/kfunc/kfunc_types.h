@@ -78,4 +78,33 @@ u32 bpf_cpumask_any_distribute(const struct cpumask *cpumask);
 u32 bpf_cpumask_any_and_distribute(const struct cpumask *src1, const struct cpumask *src2);
 u32 bpf_cpumask_weight(const struct cpumask *cpumask);
 
+/* Graph objects (kernel: include/uapi/linux/bpf.h): opaque bytes inside BPF memory (map
+ * values, globals, objects from bpf_obj_new_impl). scxsim keeps the links in its own tables
+ * (src/kfunc/graph.c); the sizes and alignment are the kernel's. */
+#define SCXSIM_KFUNC_GRAPH 1
+struct bpf_list_head {
+	unsigned long long __opaque[2];
+} __attribute__((aligned(8)));
+struct bpf_list_node {
+	unsigned long long __opaque[3];
+} __attribute__((aligned(8)));
+struct bpf_rb_root {
+	unsigned long long __opaque[2];
+} __attribute__((aligned(8)));
+struct bpf_rb_node {
+	unsigned long long __opaque[4];
+} __attribute__((aligned(8)));
+
+/* objects, lists, rbtrees (graph.c) */
+void *bpf_obj_new_impl(u64 local_type_id, void *meta);
+void bpf_obj_drop_impl(void *kptr, void *meta);
+int bpf_list_push_front_impl(struct bpf_list_head *head, struct bpf_list_node *node, void *meta, u64 off);
+int bpf_list_push_back_impl(struct bpf_list_head *head, struct bpf_list_node *node, void *meta, u64 off);
+struct bpf_list_node *bpf_list_pop_front(struct bpf_list_head *head);
+struct bpf_list_node *bpf_list_pop_back(struct bpf_list_head *head);
+int bpf_rbtree_add_impl(struct bpf_rb_root *root, struct bpf_rb_node *node,
+			bool (*less)(struct bpf_rb_node *a, const struct bpf_rb_node *b), void *meta, u64 off);
+struct bpf_rb_node *bpf_rbtree_first(struct bpf_rb_root *root);
+struct bpf_rb_node *bpf_rbtree_remove(struct bpf_rb_root *root, struct bpf_rb_node *node);
+
 #endif

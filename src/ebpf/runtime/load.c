@@ -622,6 +622,7 @@ void bpf_sched_free(struct bpf_sched *s)
 	if (!s)
 		return;
 	registry_del(s);
+	rt_graph_release(s);
 	rt_mem_release(s);
 	for (int i = 0; s->maps && i < s->nr_maps; i++)
 		bpf_map_destroy(s->maps[i].map);

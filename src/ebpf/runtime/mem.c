@@ -193,6 +193,7 @@ void rt_mem_map_region(void *ctx, const struct bpf_map *map, void *ptr, size_t l
 	char name[32];
 
 	if (!added) {
+		rt_graph_forget(s, ptr, len); /* lists/rbtrees in the value go with it */
 		bpf_vm_region_remove(s->vm, ptr);
 		return;
 	}

@@ -116,6 +116,12 @@ void rt_mem_expose_mask(struct bpf_sched *s, const struct cpumask *mask);
 struct bpf_cpumask *rt_mem_cpumask_new(struct bpf_sched *s);
 bool rt_mem_cpumask_live(const struct bpf_sched *s, const void *p);
 void rt_mem_cpumask_put(struct bpf_sched *s, struct bpf_cpumask *cm);
+/* ---- kfunc/graph.c: objects from bpf_obj_new_impl, lists and rbtrees --------------------- */
+void rt_graph_sync(struct bpf_sched *s);      /* after a top-level callback: free dropped objects */
+void rt_graph_release(struct bpf_sched *s);   /* at free, before the VM goes: free everything */
+/* a map value going away: drop the nodes of the lists/rbtrees whose head is in it */
+void rt_graph_forget(struct bpf_sched *s, const void *ptr, size_t len);
+u32 rt_graph_nr_objs(const struct bpf_sched *s); /* live objects */
 /* map regions callback (bpf_map_spec.region_fn) */
 void rt_mem_map_region(void *ctx, const struct bpf_map *map, void *ptr, size_t len, bool added);
 

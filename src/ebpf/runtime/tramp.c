@@ -69,8 +69,10 @@ int rt_run(struct bpf_sched *s, struct rt_prog *p, const u64 *args, u32 nr, u64 
 	if (added)
 		bpf_vm_region_remove(s->vm, ctx);
 	s->nr_calls++;
-	if (!save)
+	if (!save) {
 		maps_sync(s);
+		rt_graph_sync(s); /* objects dropped during the call are freed now */
+	}
 	if (r0)
 		*r0 = ret;
 	return e;
