@@ -375,6 +375,7 @@ static void schedule(struct rq *rq)
 		if (prev->on_rq) {
 			prev->st.last_queued = m->sim.now;
 			prev->st.waiting = true;
+			prev->st.nr_preempted++;
 		}
 	}
 	rq->curr = next;

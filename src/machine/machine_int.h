@@ -214,6 +214,7 @@ struct task_stats {
 	u64 nr_wakeups;
 	u64 nr_migrations;
 	u64 nr_switches;             /* times switched in */
+	u64 nr_preempted;            /* switched out while still runnable */
 	u64 work_done_ns;
 	s64 work_total_ns;           /* -1 = open-ended */
 	u64 last_queued;             /* when it became runnable-not-running */

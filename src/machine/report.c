@@ -49,8 +49,9 @@ static void write_task(struct jw *w, const struct task_struct *p)
 	else
 		jw_int(w, st->work_total_ns);
 	jw_kbool(w, "finished", st->finished);
-	jw_kuint(w, "nr_migrations", st->nr_migrations);
-	jw_kuint(w, "nr_switches", st->nr_switches);
+	jw_kuint(w, "migrations", st->nr_migrations);
+	jw_kuint(w, "ctx_switches", st->nr_switches);  /* switch-ins, as the recorder counts them */
+	jw_kuint(w, "preemptions", st->nr_preempted);  /* switched out while still runnable */
 	jw_kint(w, "nice", p->nice);
 	jw_kstr(w, "state", p->state == TASK_DEAD ? "exited" : p->state == TASK_NEW ? "new" :
 			    p->state == TASK_BLOCKED ? "blocked" : "runnable");
