@@ -6,9 +6,13 @@
  *     and advance the task's vtime, update a global minimum, call one helper) run as a fresh
  *     bpf_vm_exec() per call, against the same C logic compiled natively (-O2), called through
  *     a function pointer. The BPF text is what clang-19 -O2 -target bpf -mcpu=v3 produced for
- *     native_enqueue()'s source (see bench_enqueue_asm).
+ *     native_enqueue()'s source (see bench_enqueue_asm);
+ *  3. the fixed cost of one bpf_vm_exec(): a two-instruction program (r0 = 0; exit).
  * Each figure is the median of 5 runs. Wall-clock time is used here only, never in the
- * simulator.
+ * simulator. `bpf_vm_bench [CALLS]` sets the calls per run (default 2,000,000): a small
+ * count makes the program quick enough for valgrind --tool=callgrind, whose instruction
+ * counts are the stable figure on a shared, noisy machine (see docs/bpf-vm.md); the measured
+ * functions are noinline so that --toggle-collect can name them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +75,8 @@ static const char bench_enqueue_asm[] =
 	"*(u64 *)(r1 + 0x0) = r3\n r4 += r2\n if r3 >= r4 goto +0x4\n r3 -= r2\n r3 >>= 0x3\n"
 	"r3 += r2\n *(u64 *)(r6 + 0x0) = r3\n call 0x1\n r0 &= 0x1\n r1 = *(u64 *)(r6 + 0x10)\n"
 	"r1 += r0\n *(u64 *)(r6 + 0x10) = r1\n r7 &= 0x3f\n r0 = r7\n exit\n";
+
+static const char bench_empty_asm[] = "r0 = 0\n exit\n";
 
 static const char bench_loop_asm[] =
 	"r0 = 0\n r1 = 10000000\n loop:\n r0 += r1\n r0 ^= 0x55\n r1 += -1\n if r1 != 0x0 goto loop\n exit\n";
@@ -135,7 +141,8 @@ static double bench_loop(struct bpf_vm *vm, struct bpf_vm_prog *p)
 }
 
 #define TASKS 64
-#define CALLS 2000000
+
+static int calls = 2000000; /* per run; argv[1] */
 
 static double insns_per_call; /* measured by bench_enqueue_bpf */
 
@@ -147,13 +154,13 @@ static void tasks_init(struct task *t, struct bctx *c)
 }
 
 /* ns per call of the enqueue routine, interpreted; *sum receives a checksum. */
-static double bench_enqueue_bpf(struct bpf_vm *vm, struct bpf_vm_prog *p, struct task *t,
+static __attribute__((noinline)) double bench_enqueue_bpf(struct bpf_vm *vm, struct bpf_vm_prog *p, struct task *t,
 				struct bctx *c, u64 *sum)
 {
 	double t0 = now_ns();
 	u64 s = 0, r0 = 0, before = bpf_vm_insn_count(vm);
 
-	for (int i = 0; i < CALLS; i++) {
+	for (int i = 0; i < calls; i++) {
 		u64 args[5] = { (u64)(uintptr_t)&t[i % TASKS], (u64)(uintptr_t)c };
 
 		if (bpf_vm_exec(vm, p, 0, args, &r0)) {
@@ -163,34 +170,52 @@ static double bench_enqueue_bpf(struct bpf_vm *vm, struct bpf_vm_prog *p, struct
 		s += r0;
 	}
 	*sum = s + c->min_vtime + c->nr;
-	insns_per_call = (double)(bpf_vm_insn_count(vm) - before) / CALLS;
-	return (now_ns() - t0) / CALLS;
+	insns_per_call = (double)(bpf_vm_insn_count(vm) - before) / calls;
+	return (now_ns() - t0) / calls;
 }
 
-static double bench_enqueue_native(u64 (*fn)(struct task *, struct bctx *), struct task *t,
+/* ns per bpf_vm_exec() of a program that does nothing: the fixed cost of a call. */
+static __attribute__((noinline)) double bench_empty(struct bpf_vm *vm, struct bpf_vm_prog *p)
+{
+	double t0 = now_ns();
+	u64 r0 = 0;
+
+	for (int i = 0; i < calls; i++) {
+		if (bpf_vm_exec(vm, p, 0, NULL, &r0)) {
+			fprintf(stderr, "bench: %s\n", bpf_vm_last_error(vm)->msg);
+			break;
+		}
+	}
+	return (now_ns() - t0) / calls;
+}
+
+static __attribute__((noinline)) double bench_enqueue_native(u64 (*fn)(struct task *, struct bctx *), struct task *t,
 				   struct bctx *c, u64 *sum)
 {
 	double t0 = now_ns();
 	u64 s = 0;
 
-	for (int i = 0; i < CALLS; i++)
+	for (int i = 0; i < calls; i++)
 		s += fn(&t[i % TASKS], c);
 	*sum = s + c->min_vtime + c->nr;
-	return (now_ns() - t0) / CALLS;
+	return (now_ns() - t0) / calls;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct task tasks[TASKS];
 	static struct bctx ctx;
 	u64 (*volatile native)(struct task *, struct bctx *) = native_enqueue;
 	struct bpf_vm *vm = bpf_vm_create();
-	struct bpf_vm_prog loop = { 0 }, enq = { 0 };
-	double ns_insn[RUNS], ns_bpf[RUNS], ns_nat[RUNS];
+	struct bpf_vm_prog loop = { 0 }, enq = { 0 }, empty = { 0 };
+	double ns_insn[RUNS], ns_bpf[RUNS], ns_nat[RUNS], ns_empty[RUNS];
 	u64 sum_bpf = 0, sum_nat = 0;
 	int ret = 1;
 
-	if (!vm || build(&loop, "loop", bench_loop_asm) || build(&enq, "enqueue", bench_enqueue_asm))
+	if (argc > 1 && atoi(argv[1]) > 0)
+		calls = atoi(argv[1]);
+	if (!vm || build(&loop, "loop", bench_loop_asm) || build(&enq, "enqueue", bench_enqueue_asm) ||
+	    build(&empty, "empty", bench_empty_asm))
 		goto out;
 	bpf_vm_set_helpers(vm, bench_helpers, 2);
 	bpf_vm_set_budget(vm, 100000000);
@@ -205,18 +230,22 @@ int main(void)
 		tasks_init(tasks, &ctx);
 		clock_now = 0;
 		ns_nat[r] = bench_enqueue_native(native, tasks, &ctx, &sum_nat);
+		ns_empty[r] = bench_empty(vm, &empty);
 	}
 	printf("bpf_vm: simple loop            %8.2f ns/insn  (%.0f M insn/s)\n", median(ns_insn, RUNS),
 	       1e3 / median(ns_insn, RUNS));
 	printf("bpf_vm: enqueue, interpreted   %8.1f ns/call  (%.1f insns + 1 helper per call)\n",
 	       median(ns_bpf, RUNS), insns_per_call);
 	printf("bpf_vm: enqueue, native -O2    %8.1f ns/call\n", median(ns_nat, RUNS));
+	printf("bpf_vm: empty program          %8.1f ns/call  (fixed cost of one bpf_vm_exec)\n",
+	       median(ns_empty, RUNS));
 	printf("bpf_vm: interpreted / native   %8.1fx  (median of %d runs; results %s)\n",
 	       median(ns_bpf, RUNS) / median(ns_nat, RUNS), RUNS, sum_bpf == sum_nat ? "agree" : "DIFFER");
 	ret = sum_bpf == sum_nat ? 0 : 1;
 out:
 	free((void *)loop.insns);
 	free((void *)enq.insns);
+	free((void *)empty.insns);
 	bpf_vm_destroy(vm);
 	return ret;
 }

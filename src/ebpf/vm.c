@@ -28,6 +28,14 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+struct vm_code;
+static int vm_run(struct bpf_vm *vm, struct vm_code *code, u32 entry, const u64 args[5], u64 *r0out,
+		  const void *const **labels);
+static void windows_reset(struct bpf_vm *vm);
+static void windows_drop(struct bpf_vm *vm, u64 start);
+static void code_flush(struct bpf_vm *vm);
+static void code_reap(struct bpf_vm *vm);
+
 /* ---- lifecycle and configuration ---- */
 
 struct bpf_vm *bpf_vm_create(void)
@@ -44,6 +52,7 @@ struct bpf_vm *bpf_vm_create(void)
 	memset(vm->stack, 0, VM_STACK_BYTES);
 	vm->stack_top = (u64)(uintptr_t)(vm->stack + VM_STACK_BYTES);
 	vm->budget = BPF_VM_DEFAULT_BUDGET;
+	windows_reset(vm);
 	return vm;
 }
 
@@ -51,21 +60,27 @@ void bpf_vm_destroy(struct bpf_vm *vm)
 {
 	if (!vm)
 		return;
+	code_flush(vm); /* not running: frees them all */
+	code_reap(vm);
+	free(vm->codes);
 	free(vm->regions);
 	free(vm->stack);
 	free(vm);
 }
 
+/* Decoded programs hold pointers into the tables: a new table means decoding again. */
 void bpf_vm_set_helpers(struct bpf_vm *vm, const struct bpf_vm_func *table, u32 nr)
 {
 	vm->helpers = table;
 	vm->nr_helpers = table ? nr : 0;
+	code_flush(vm);
 }
 
 void bpf_vm_set_kfuncs(struct bpf_vm *vm, const struct bpf_vm_func *table, u32 nr)
 {
 	vm->kfuncs = table;
 	vm->nr_kfuncs = table ? nr : 0;
+	code_flush(vm);
 }
 
 void bpf_vm_set_budget(struct bpf_vm *vm, u64 insns)
@@ -179,12 +194,38 @@ int bpf_vm_region_remove(struct bpf_vm *vm, const void *ptr)
 		return -ENOENT;
 	memmove(&vm->regions[i], &vm->regions[i + 1], (vm->nr_regions - i - 1) * sizeof(vm->regions[0]));
 	vm->nr_regions--;
+	windows_drop(vm, start);
 	return 0;
 }
 
 u32 bpf_vm_region_count(const struct bpf_vm *vm)
 {
 	return vm->nr_regions;
+}
+
+/*
+ * Empties the access windows: each becomes frame 0 of the stack, which is live whenever a
+ * program runs (the interpreter checks the live frames first, so this never allows more).
+ */
+static struct vm_window window_empty(const struct bpf_vm *vm)
+{
+	return (struct vm_window){ vm->stack_top - BPF_STACK_SIZE, BPF_STACK_SIZE - 8 };
+}
+
+static void windows_reset(struct bpf_vm *vm)
+{
+	vm->rd[0] = vm->rd[1] = vm->wr[0] = vm->wr[1] = window_empty(vm);
+}
+
+/* Empties the windows of the region that started at start (just removed). */
+static void windows_drop(struct bpf_vm *vm, u64 start)
+{
+	for (int k = 0; k < 2; k++) {
+		if (vm->rd[k].lo == start)
+			vm->rd[k] = window_empty(vm);
+		if (vm->wr[k].lo == start)
+			vm->wr[k] = window_empty(vm);
+	}
 }
 
 /* Lowest address of the live stack frames. */
@@ -283,7 +324,7 @@ void bpf_vm_abort(struct bpf_vm *vm, const char *fmt, ...)
 	if (vm->have_err)
 		return;
 	va_start(ap, fmt);
-	error_vset(&vm->err, vm->cur_prog, vm->running ? (s64)vm->cur_pc : -1, -ECANCELED, fmt, ap);
+	error_vset(&vm->err, vm->cur_code ? vm->cur_code->prog : NULL, vm->running ? (s64)vm->cur_pc : -1, -ECANCELED, fmt, ap);
 	va_end(ap);
 	vm->have_err = true;
 }
@@ -529,12 +570,12 @@ static int check_last(const struct bpf_vm_prog *prog, const u8 *second, struct b
 	return 0;
 }
 
-int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
+/* The checks of bpf_vm_validate() on prog's instructions; prog is not changed. */
+static int validate_insns(const struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 {
 	u8 *second = NULL;
 	int ret = 0;
 
-	prog->validated = false;
 	if (!prog->insns || !prog->nr_insns || prog->nr_insns > (1u << 20)) {
 		error_set(err, prog, -1, -EINVAL, "program has %u instructions (1..%u allowed)",
 			  prog->insns ? prog->nr_insns : 0, 1u << 20);
@@ -551,6 +592,28 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 	ret = ret ?: check_targets(prog, second, err);
 	ret = ret ?: check_last(prog, second, err);
 	free(second);
+	return ret;
+}
+
+/*
+ * bpf_vm_validate() calls so far, by all threads. A VM compares it with the value it saw when
+ * it last checked a decoded program: while nothing was validated since, the program cannot
+ * have been replaced by another one at the same address (see "decoding").
+ */
+static u64 vm_validations;
+
+static u64 validations_now(void)
+{
+	return __atomic_load_n(&vm_validations, __ATOMIC_RELAXED);
+}
+
+int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
+{
+	int ret;
+
+	__atomic_add_fetch(&vm_validations, 1, __ATOMIC_RELAXED);
+	prog->validated = false;
+	ret = validate_insns(prog, err);
 	if (!ret) {
 		prog->validated = true;
 		if (err)
@@ -559,13 +622,424 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 	return ret;
 }
 
+/* ---- decoding ---- */
+
+/*
+ * Each VM decodes a program once, at its first run, into an array of struct vm_insn (one per
+ * slot, same indices) whose handler is chosen for the exact operation: the opcode byte, plus
+ * off for div/mod (signed) and mov (sign extension), imm for byte swaps and atomics, src_reg
+ * for calls. The interpreter then dispatches with one load and one jump, and no handler
+ * re-examines a field to find out what to do.
+ *
+ * The decoded programs are kept in a hash table keyed by the address of the caller's struct
+ * bpf_vm_prog, with a copy of the instructions decoded. A run uses the entry when the struct
+ * still names the same instructions (pointer and count) and either no program was validated
+ * anywhere since the entry was last checked (the common case: one compare), or the
+ * instructions still equal the copy (a memcmp after a validation, e.g. when a freed program's
+ * address was reused). Otherwise the program is decoded again. Decoding validates the copy
+ * again, so the interpreter only ever runs code that passed validation, whatever the caller
+ * did to the struct after bpf_vm_validate().
+ */
+
+/* Every handler of vm_run(), by name: label op_NAME, enum value VM_OP_NAME. */
+#define VM_ALU4(X, n) X(n##64_k) X(n##64_x) X(n##32_k) X(n##32_x)
+#define VM_JMP4(X, n) X(n##_k) X(n##_x) X(n##32_k) X(n##32_x)
+#define VM_ATOMICS(X, w)                                                                    \
+	X(add##w) X(or##w) X(and##w) X(xor##w) X(fadd##w) X(for##w) X(fand##w) X(fxor##w)   \
+	X(xchg##w) X(cmpxchg##w)
+#define VM_MEM(X, s)                                                                        \
+	X(ldxb##s) X(ldxh##s) X(ldxw##s) X(ldxdw##s) X(ldxsb##s) X(ldxsh##s) X(ldxsw##s)     \
+	X(stb##s) X(sth##s) X(stw##s) X(stdw##s) X(stxb##s) X(stxh##s) X(stxw##s) X(stxdw##s)
+#define VM_OPS(X)                                                                           \
+	X(invalid)                                                                          \
+	VM_ALU4(X, add) VM_ALU4(X, sub) VM_ALU4(X, mul) VM_ALU4(X, udiv) VM_ALU4(X, sdiv)    \
+	VM_ALU4(X, umod) VM_ALU4(X, smod) VM_ALU4(X, or) VM_ALU4(X, and) VM_ALU4(X, xor)     \
+	VM_ALU4(X, lsh) VM_ALU4(X, rsh) VM_ALU4(X, arsh) VM_ALU4(X, mov)                     \
+	X(movsx64_8) X(movsx64_16) X(movsx64_32) X(movsx32_8) X(movsx32_16)                 \
+	X(neg64) X(neg32) X(le16) X(le32) X(le64) X(be16) X(be32) X(be64) X(lddw)           \
+	VM_MEM(X, ) VM_MEM(X, _fp)                                                          \
+	VM_ATOMICS(X, 32) VM_ATOMICS(X, 64)                                                 \
+	X(ja) X(gotol) X(may_goto)                                                          \
+	VM_JMP4(X, jeq) VM_JMP4(X, jgt) VM_JMP4(X, jge) VM_JMP4(X, jset) VM_JMP4(X, jne)     \
+	VM_JMP4(X, jsgt) VM_JMP4(X, jsge) VM_JMP4(X, jlt) VM_JMP4(X, jle) VM_JMP4(X, jslt)   \
+	VM_JMP4(X, jsle)                                                                    \
+	X(call_local) X(call_fn) X(call_unknown) X(exit) X(budget)
+
+#define VM_OP_ENUM(n) VM_OP_##n,
+enum vm_op { VM_OPS(VM_OP_ENUM) VM_NR_OPS };
+
+_Static_assert(VM_NR_OPS <= 256, "vm_op_of_code holds u8");
+/* decode_op() turns an unsigned div/mod handler into the signed one by adding 4. */
+_Static_assert(VM_OP_sdiv64_k == VM_OP_udiv64_k + 4 && VM_OP_smod32_x == VM_OP_umod32_x + 4,
+	       "div/mod handler order");
+
+#define ALU_CODES(n, op)                                                                    \
+	[BPF_ALU64 | (op) | BPF_K] = VM_OP_##n##64_k, [BPF_ALU64 | (op) | BPF_X] = VM_OP_##n##64_x, \
+	[BPF_ALU | (op) | BPF_K] = VM_OP_##n##32_k, [BPF_ALU | (op) | BPF_X] = VM_OP_##n##32_x
+#define JMP_CODES(n, op)                                                                    \
+	[BPF_JMP | (op) | BPF_K] = VM_OP_##n##_k, [BPF_JMP | (op) | BPF_X] = VM_OP_##n##_x,   \
+	[BPF_JMP32 | (op) | BPF_K] = VM_OP_##n##32_k, [BPF_JMP32 | (op) | BPF_X] = VM_OP_##n##32_x
+
+/* The handler of each opcode byte before off/imm/src_reg refine it (0: invalid). */
+static const u8 vm_op_of_code[256] = {
+	ALU_CODES(add, BPF_ADD), ALU_CODES(sub, BPF_SUB), ALU_CODES(mul, BPF_MUL),
+	ALU_CODES(udiv, BPF_DIV), ALU_CODES(umod, BPF_MOD), ALU_CODES(or, BPF_OR),
+	ALU_CODES(and, BPF_AND), ALU_CODES(xor, BPF_XOR), ALU_CODES(lsh, BPF_LSH),
+	ALU_CODES(rsh, BPF_RSH), ALU_CODES(arsh, BPF_ARSH), ALU_CODES(mov, BPF_MOV),
+	[BPF_ALU64 | BPF_NEG] = VM_OP_neg64, [BPF_ALU | BPF_NEG] = VM_OP_neg32,
+	[BPF_ALU | BPF_END | BPF_TO_LE] = VM_OP_le64, [BPF_ALU | BPF_END | BPF_TO_BE] = VM_OP_be64,
+	[BPF_ALU64 | BPF_END | BPF_K] = VM_OP_be64,
+	[BPF_LD | BPF_IMM | BPF_DW] = VM_OP_lddw,
+	[BPF_LDX | BPF_MEM | BPF_B] = VM_OP_ldxb, [BPF_LDX | BPF_MEM | BPF_H] = VM_OP_ldxh,
+	[BPF_LDX | BPF_MEM | BPF_W] = VM_OP_ldxw, [BPF_LDX | BPF_MEM | BPF_DW] = VM_OP_ldxdw,
+	[BPF_LDX | BPF_MEMSX | BPF_B] = VM_OP_ldxsb, [BPF_LDX | BPF_MEMSX | BPF_H] = VM_OP_ldxsh,
+	[BPF_LDX | BPF_MEMSX | BPF_W] = VM_OP_ldxsw,
+	[BPF_ST | BPF_MEM | BPF_B] = VM_OP_stb, [BPF_ST | BPF_MEM | BPF_H] = VM_OP_sth,
+	[BPF_ST | BPF_MEM | BPF_W] = VM_OP_stw, [BPF_ST | BPF_MEM | BPF_DW] = VM_OP_stdw,
+	[BPF_STX | BPF_MEM | BPF_B] = VM_OP_stxb, [BPF_STX | BPF_MEM | BPF_H] = VM_OP_stxh,
+	[BPF_STX | BPF_MEM | BPF_W] = VM_OP_stxw, [BPF_STX | BPF_MEM | BPF_DW] = VM_OP_stxdw,
+	[BPF_STX | BPF_ATOMIC | BPF_W] = VM_OP_add32, [BPF_STX | BPF_ATOMIC | BPF_DW] = VM_OP_add64,
+	[BPF_JMP | BPF_JA] = VM_OP_ja, [BPF_JMP32 | BPF_JA] = VM_OP_gotol,
+	[BPF_JMP | BPF_JCOND] = VM_OP_may_goto,
+	JMP_CODES(jeq, BPF_JEQ), JMP_CODES(jgt, BPF_JGT), JMP_CODES(jge, BPF_JGE),
+	JMP_CODES(jset, BPF_JSET), JMP_CODES(jne, BPF_JNE), JMP_CODES(jsgt, BPF_JSGT),
+	JMP_CODES(jsge, BPF_JSGE), JMP_CODES(jlt, BPF_JLT), JMP_CODES(jle, BPF_JLE),
+	JMP_CODES(jslt, BPF_JSLT), JMP_CODES(jsle, BPF_JSLE),
+	[BPF_JMP | BPF_CALL] = VM_OP_call_fn, [BPF_JMP | BPF_EXIT] = VM_OP_exit,
+};
+
+/* Atomic operations by imm, as offsets from add32/add64 (the table's order). */
+static const struct {
+	s32 imm;
+	u8 delta;
+} vm_atomic_ops[] = {
+	{ BPF_ADD, VM_OP_add32 - VM_OP_add32 }, { BPF_OR, VM_OP_or32 - VM_OP_add32 },
+	{ BPF_AND, VM_OP_and32 - VM_OP_add32 }, { BPF_XOR, VM_OP_xor32 - VM_OP_add32 },
+	{ BPF_ADD | BPF_FETCH, VM_OP_fadd32 - VM_OP_add32 },
+	{ BPF_OR | BPF_FETCH, VM_OP_for32 - VM_OP_add32 },
+	{ BPF_AND | BPF_FETCH, VM_OP_fand32 - VM_OP_add32 },
+	{ BPF_XOR | BPF_FETCH, VM_OP_fxor32 - VM_OP_add32 },
+	{ BPF_XCHG, VM_OP_xchg32 - VM_OP_add32 }, { BPF_CMPXCHG, VM_OP_cmpxchg32 - VM_OP_add32 },
+};
+
+_Static_assert(VM_OP_cmpxchg64 - VM_OP_add64 == VM_OP_cmpxchg32 - VM_OP_add32, "atomic order");
+
+static unsigned decode_atomic(unsigned base, s32 imm)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(vm_atomic_ops); i++)
+		if (vm_atomic_ops[i].imm == imm)
+			return base + vm_atomic_ops[i].delta;
+	return VM_OP_invalid; /* not reached for a validated program */
+}
+
+/*
+ * Is the access of a load or store at r10 + off inside the frame whatever happens? r10 is
+ * read-only and always the current frame's top, so such an access needs no check at run time.
+ */
+static bool mem_in_frame(const struct bpf_insn *in)
+{
+	const struct bpf_op_info *op = &bpf_op_table[in->code];
+	u8 base = op->kind == BPF_OPK_LDX || op->kind == BPF_OPK_LDXSX ? in->src_reg : in->dst_reg;
+
+	return base == BPF_REG_10 && in->off >= -BPF_STACK_SIZE && in->off + op->size <= 0;
+}
+
+/* The handler of one validated instruction. */
+static unsigned decode_op(const struct bpf_insn *in)
+{
+	unsigned op = vm_op_of_code[in->code];
+	unsigned w = in->imm == 16 ? 0 : in->imm == 32 ? 1 : 2; /* byte-swap width */
+
+	switch (op) {
+	case VM_OP_udiv64_k ... VM_OP_udiv32_x:
+	case VM_OP_umod64_k ... VM_OP_umod32_x:
+		return in->off ? op + 4 : op;
+	case VM_OP_ldxb ... VM_OP_stxdw:
+		return mem_in_frame(in) ? op + (VM_OP_ldxb_fp - VM_OP_ldxb) : op;
+	case VM_OP_mov64_x:
+		return !in->off ? op : in->off == 8 ? VM_OP_movsx64_8 : in->off == 16 ? VM_OP_movsx64_16
+										      : VM_OP_movsx64_32;
+	case VM_OP_mov32_x:
+		return !in->off ? op : in->off == 8 ? VM_OP_movsx32_8 : VM_OP_movsx32_16;
+	case VM_OP_le64:
+		return VM_OP_le16 + w;
+	case VM_OP_be64:
+		return VM_OP_be16 + w;
+	case VM_OP_add32:
+	case VM_OP_add64:
+		return decode_atomic(op, in->imm);
+	case VM_OP_call_fn:
+		return in->src_reg == BPF_PSEUDO_CALL ? VM_OP_call_local : op;
+	default:
+		return op;
+	}
+}
+
+_Static_assert(VM_OP_stxdw_fp - VM_OP_ldxb_fp == VM_OP_stxdw - VM_OP_ldxb, "memory op order");
+_Static_assert(VM_OP_le64 == VM_OP_le16 + 2 && VM_OP_be64 == VM_OP_be16 + 2, "swap order");
+
+/* The helper or kfunc a call names, or NULL when the VM's table has none at that index. */
+static const struct bpf_vm_func *decode_fn(const struct bpf_vm *vm, const struct bpf_insn *in)
+{
+	const struct bpf_vm_func *tab = in->src_reg ? vm->kfuncs : vm->helpers;
+	u32 nr = in->src_reg ? vm->nr_kfuncs : vm->nr_helpers;
+
+	return (u32)in->imm < nr && tab[in->imm].fn ? &tab[in->imm] : NULL;
+}
+
+/* Fills the operand fields of slot pc: jump targets, call targets, the ld_imm64 value. */
+static void decode_operands(const struct bpf_vm *vm, struct vm_insn *out, const struct bpf_insn *in,
+			    u32 pc, unsigned op, const void *const *labels)
+{
+	switch (bpf_op_table[in[pc].code].kind) {
+	case BPF_OPK_JA: case BPF_OPK_JCOND: case BPF_OPK_JMP:
+		out[pc].tgt = &out[pc + in[pc].off + 1];
+		break;
+	case BPF_OPK_GOTOL:
+		out[pc].tgt = &out[pc + in[pc].imm + 1];
+		break;
+	case BPF_OPK_CALL:
+		if (op == VM_OP_call_local)
+			out[pc].tgt = &out[pc + in[pc].imm + 1];
+		else if (!(out[pc].fn = decode_fn(vm, &in[pc])))
+			out[pc].op = labels[VM_OP_call_unknown];
+		break;
+	case BPF_OPK_LDDW:
+		out[pc].imm64 = (u64)(u32)in[pc].imm | (u64)(u32)in[pc + 1].imm << 32;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Does the instruction end a straight run (control may go elsewhere after it)? */
+static bool insn_ends_run(const struct bpf_insn *in)
+{
+	switch (bpf_op_table[in->code].kind) {
+	case BPF_OPK_JA: case BPF_OPK_GOTOL: case BPF_OPK_JCOND: case BPF_OPK_JMP:
+	case BPF_OPK_CALL: case BPF_OPK_EXIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Decodes the n validated slots of in into out; returns the longest run (in instructions).
+ * The second slot of an ld_imm64 gets the invalid handler (it is an error to enter it) and
+ * is a run of its own. Runs are counted backwards: a validated program ends with exit or
+ * goto, so every non-terminal slot has a successor.
+ */
+static u32 decode_insns(const struct bpf_vm *vm, struct vm_insn *out, const struct bpf_insn *in,
+			u32 n, const void *const *labels)
+{
+	u32 longest = 1;
+
+	for (u32 pc = 0; pc < n; pc++) {
+		unsigned op = decode_op(&in[pc]);
+
+		out[pc] = (struct vm_insn){ .op = labels[op], .imm = in[pc].imm, .off = in[pc].off,
+					    .dst = in[pc].dst_reg, .src = in[pc].src_reg };
+		decode_operands(vm, out, in, pc, op, labels);
+		if (op == VM_OP_lddw)
+			out[++pc] = (struct vm_insn){ .op = labels[VM_OP_invalid], .imm = in[pc].imm };
+	}
+	for (u32 pc = n; pc-- > 0;) {
+		if (out[pc].op == labels[VM_OP_invalid] || insn_ends_run(&in[pc]))
+			out[pc].run = 1;
+		else
+			out[pc].run = 1 + out[pc + (out[pc].op == labels[VM_OP_lddw] ? 2 : 1)].run;
+		if (out[pc].run > longest)
+			longest = out[pc].run;
+	}
+	return longest;
+}
+
+static void code_free(struct vm_code *c)
+{
+	if (!c)
+		return;
+	free(c->copy);
+	free(c->code);
+	free(c->scratch);
+	free(c);
+}
+
+/* Frees c now, or later when it may be running (a nested run replaced it). */
+static void code_retire(struct bpf_vm *vm, struct vm_code *c)
+{
+	if (vm->last_code == c)
+		vm->last_code = NULL;
+	if (vm->running) {
+		c->next = vm->retired;
+		vm->retired = c;
+	} else {
+		code_free(c);
+	}
+}
+
+/* Frees the codes retired while programs ran; only when none runs. */
+static void code_reap(struct bpf_vm *vm)
+{
+	while (vm->retired) {
+		struct vm_code *c = vm->retired;
+
+		vm->retired = c->next;
+		code_free(c);
+	}
+}
+
+static u32 code_bucket(const struct bpf_vm *vm, const struct bpf_vm_prog *prog)
+{
+	u64 h = (u64)(uintptr_t)prog;
+
+	h = (h ^ (h >> 29)) * 0x9e3779b97f4a7c15ULL;
+	return (u32)(h >> 32) & (vm->cap_codes - 1);
+}
+
+/* Every decoded program, freed (or retired) and forgotten. */
+static void code_flush(struct bpf_vm *vm)
+{
+	for (u32 b = 0; b < vm->cap_codes; b++) {
+		while (vm->codes[b]) {
+			struct vm_code *c = vm->codes[b];
+
+			vm->codes[b] = c->next;
+			code_retire(vm, c);
+		}
+	}
+	vm->nr_codes = 0;
+	vm->last_code = NULL;
+}
+
+static int code_grow(struct bpf_vm *vm)
+{
+	u32 cap = vm->cap_codes ? vm->cap_codes * 2 : 16, old_cap = vm->cap_codes;
+	struct vm_code **old = vm->codes, **n = calloc(cap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	vm->codes = n;
+	vm->cap_codes = cap;
+	for (u32 b = 0; b < old_cap; b++) {
+		while (old[b]) {
+			struct vm_code *c = old[b];
+			u32 nb = code_bucket(vm, c->prog);
+
+			old[b] = c->next;
+			c->next = n[nb];
+			n[nb] = c;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+/* Decodes prog (validating its instructions again) into a new entry, or sets vm->err. */
+static struct vm_code *code_new(struct bpf_vm *vm, const struct bpf_vm_prog *prog, int *ret)
+{
+	struct vm_code *c = calloc(1, sizeof(*c));
+	struct bpf_vm_prog copy = *prog;
+	const void *const *labels = NULL;
+	struct bpf_vm_error e;
+	u32 longest;
+
+	*ret = -ENOMEM;
+	if (!c || !(c->copy = malloc(prog->nr_insns * sizeof(*c->copy))) ||
+	    !(c->code = malloc(prog->nr_insns * sizeof(*c->code))))
+		goto fail;
+	memcpy(c->copy, prog->insns, prog->nr_insns * sizeof(*c->copy));
+	copy.insns = c->copy;
+	*ret = validate_insns(&copy, &e);
+	if (*ret) {
+		if (*ret != -ENOMEM && !vm->have_err) {
+			vm->err = e;
+			vm->have_err = true;
+		}
+		goto fail;
+	}
+	vm_run(NULL, NULL, 0, NULL, NULL, &labels);
+	longest = decode_insns(vm, c->code, c->copy, prog->nr_insns, labels);
+	/* a partial run is at most longest - 1 instructions of up to 2 slots, then the stop */
+	c->scratch_cap = (longest - 1) * 2 + 1;
+	if (c->scratch_cap > prog->nr_insns + 1)
+		c->scratch_cap = prog->nr_insns + 1;
+	c->scratch = malloc(c->scratch_cap * sizeof(*c->scratch));
+	*ret = -ENOMEM;
+	if (!c->scratch)
+		goto fail;
+	*ret = 0;
+	c->prog = prog;
+	c->insns = prog->insns;
+	c->nr_insns = prog->nr_insns;
+	c->stamp = validations_now();
+	return c;
+fail:
+	code_free(c);
+	return NULL;
+}
+
+/* Does entry c (whose key is prog) still hold what prog names? */
+static bool code_current(struct vm_code *c, const struct bpf_vm_prog *prog, u64 now)
+{
+	if (c->insns != prog->insns || c->nr_insns != prog->nr_insns)
+		return false;
+	if (c->stamp != now && memcmp(c->copy, prog->insns, c->nr_insns * sizeof(*c->copy)))
+		return false;
+	c->stamp = now;
+	return true;
+}
+
+/* The slow path of code_get(): search, check, decode and insert. */
+static __attribute__((noinline)) struct vm_code *code_lookup(struct bpf_vm *vm,
+							     const struct bpf_vm_prog *prog, int *ret)
+{
+	u64 now = validations_now();
+	struct vm_code **pp, *c;
+
+	if (vm->nr_codes >= VM_CODE_MAX && !vm->running)
+		code_flush(vm);
+	if (vm->nr_codes >= vm->cap_codes && (*ret = code_grow(vm)))
+		return NULL;
+	for (pp = &vm->codes[code_bucket(vm, prog)]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->prog != prog)
+			continue;
+		if (code_current(*pp, prog, now))
+			return vm->last_code = *pp;
+		c = *pp; /* stale: the struct now names other instructions */
+		*pp = c->next;
+		vm->nr_codes--;
+		code_retire(vm, c);
+		break;
+	}
+	c = code_new(vm, prog, ret);
+	if (!c)
+		return NULL;
+	pp = &vm->codes[code_bucket(vm, prog)];
+	c->next = *pp;
+	*pp = c;
+	vm->nr_codes++;
+	return vm->last_code = c;
+}
+
+/* The decoded form of prog for this VM (NULL with *ret set and vm->err filled on failure). */
+static inline struct vm_code *code_get(struct bpf_vm *vm, const struct bpf_vm_prog *prog, int *ret)
+{
+	struct vm_code *c = vm->last_code;
+
+	if (likely(c && c->prog == prog && c->insns == prog->insns && c->nr_insns == prog->nr_insns &&
+		   c->stamp == validations_now()))
+		return c;
+	return code_lookup(vm, prog, ret);
+}
+
 /* ---- execution ---- */
 
 /* What a bpf-to-bpf call saves; r10 is recomputed from the depth. */
 struct vm_frame {
-	const struct bpf_insn *ret; /* instruction after the call */
-	u64 saved[4];               /* the caller's r6..r9 */
-	u32 loops;                  /* the caller's may_goto allowance */
+	const struct vm_insn *ret; /* instruction after the call */
+	u64 saved[4];              /* the caller's r6..r9 */
+	u32 loops;                 /* the caller's may_goto allowance */
 };
 
 static inline u64 sdiv64(u64 a, u64 b)
@@ -604,227 +1078,242 @@ static inline u32 smod32(u32 a, u32 b)
 	return (u32)((s32)a % (s32)b);
 }
 
-static inline u64 mov_sx64(u64 v, s16 off)
+/* Puts region r first in a pair of windows (unless it is there already). */
+static void window_push(struct vm_window *w, const struct vm_region *r)
 {
-	switch (off) {
-	case 8: return (u64)(s64)(s8)v;
-	case 16: return (u64)(s64)(s16)v;
-	case 32: return (u64)(s64)(s32)v;
-	default: return v;
+	if (w[0].lo == r->start)
+		return;
+	w[1] = w[0];
+	w[0] = (struct vm_window){ r->start, r->end - r->start - 8 };
+}
+
+/*
+ * The access [addr, addr+size) missed the live stack and the windows: allowed if one region
+ * holds it with the permission; that region then becomes the first window(s) it fits.
+ */
+static __attribute__((noinline)) bool mem_slow(struct bpf_vm *vm, u64 addr, u64 size, unsigned flags)
+{
+	const struct vm_region *r = region_find(vm, addr);
+
+	if (!r || size > r->end - addr || (r->flags & flags) != flags)
+		return false;
+	if (r->end - r->start >= 8) {
+		if (r->flags & BPF_VM_READ)
+			window_push(vm->rd, r);
+		if (r->flags & BPF_VM_WRITE)
+			window_push(vm->wr, r);
 	}
+	return true;
 }
 
-static inline u32 mov_sx32(u32 v, s16 off)
-{
-	switch (off) {
-	case 8: return (u32)(s32)(s8)v;
-	case 16: return (u32)(s32)(s16)v;
-	default: return v;
-	}
-}
-
-static inline u64 bswap_n(u64 v, s32 width)
-{
-	switch (width) {
-	case 16: return __builtin_bswap16((u16)v);
-	case 32: return __builtin_bswap32((u32)v);
-	default: return __builtin_bswap64(v);
-	}
-}
-
-static inline u64 le_n(u64 v, s32 width)
-{
-	switch (width) {
-	case 16: return (u16)v;
-	case 32: return (u32)v;
-	default: return v;
-	}
-}
-
-/* New value of an add/or/and/xor/xchg atomic (cmpxchg is handled by the caller). */
-static inline u64 atomic_apply(s32 imm, u64 old, u64 val)
-{
-	switch (imm & ~BPF_FETCH) {
-	case BPF_ADD: return old + val;
-	case BPF_OR: return old | val;
-	case BPF_AND: return old & val;
-	case BPF_XOR: return old ^ val;
-	default: return val; /* BPF_XCHG */
-	}
-}
-
-static const struct bpf_vm_func *vm_func(const struct bpf_vm_func *tab, u32 nr, s32 id)
-{
-	if (id < 0 || (u32)id >= nr || !tab[id].fn)
-		return NULL;
-	return &tab[id];
-}
-
-#define DST reg[ip->dst_reg]
-#define SRC reg[ip->src_reg]
+#define DST reg[ip->dst]
+#define SRC reg[ip->src]
 #define IMM (ip->imm)
-#define PC ((u32)(ip - insns))
-#define DISPATCH()                                     \
-	do {                                           \
-		if (unlikely(left == 0))               \
-			goto out_budget;               \
-		left--;                                \
-		goto *jt[ip->code];                    \
+#define PC ((u32)(ip - base))
+/* pc of ip for an error: ip may be in the scratch copy of a partial run */
+#define ERR_PC ((u32)(sc ? sc_pc + (ip - sc) : ip - base))
+/*
+ * The budget is charged when control enters a straight run, for the whole run (ip->run
+ * instructions); inside a run an instruction only steps to the next. When the budget left
+ * does not cover the run, out_partial runs the part it covers from a copy that ends in a
+ * stop slot, so the error names the exact instruction, as if each one had been charged.
+ */
+#define ENTER()                                                                             \
+	do {                                                                                \
+		if (unlikely(__builtin_sub_overflow(left, (u64)ip->run, &left)))            \
+			goto out_partial;                                                   \
+		goto *ip->op;                                                               \
 	} while (0)
 #define NEXT()                                         \
 	do {                                           \
 		ip++;                                  \
-		DISPATCH();                            \
+		goto *ip->op;                          \
 	} while (0)
-#define JUMP(off)                                      \
+#define BRANCH(cond)                                   \
 	do {                                           \
-		ip += (s64)(off) + 1;                  \
-		DISPATCH();                            \
+		ip = (cond) ? ip->tgt : ip + 1;        \
+		ENTER();                               \
 	} while (0)
-/* Fast path: inside the live stack frames; else a region with the permission. */
-#define MEMCHK(a, sz, acc)                                                                  \
+/* [a, a+sz) inside window w */
+#define IN_WIN(w, a, sz) ((a) - (w).lo <= (w).last8 + (8 - (sz)))
+#define IN_WINS(ws, a, sz) (IN_WIN((ws)[0], a, sz) || IN_WIN((ws)[1], a, sz))
+/*
+ * An access of sz bytes at a: inside one of the windows for the access, else inside the live
+ * stack frames (one subtraction and one compare), else in a region found by mem_slow().
+ * Most accesses to the stack are r10 + constant, proven safe when decoded (the _fp handlers).
+ */
+#define MEMCHK(a, sz, HIT, acc)                                                             \
 	do {                                                                                \
 		addr = (a);                                                                 \
-		if (unlikely(addr - stk_lo > stk_span - (sz)) &&                           \
-		    !region_access_ok(vm, addr, (sz), (acc))) {                             \
+		if (!(HIT) && addr - stk_lo > stk_span - (sz) &&                            \
+		    unlikely(!mem_slow(vm, addr, (sz), (acc)))) {                           \
 			fsz = (sz);                                                         \
 			facc = (acc);                                                       \
 			goto out_fault;                                                     \
 		}                                                                           \
 	} while (0)
+#define RD_HIT(sz) IN_WINS(vm->rd, addr, sz)
+#define WR_HIT(sz) IN_WINS(vm->wr, addr, sz)
 #define HOST(a) ((void *)(uintptr_t)(a))
 
 #define ALU_OPS(name, E64, E32)                                                             \
-	name##64_k: { u64 a = DST, b = (u64)(s64)IMM; DST = (E64); NEXT(); }                \
-	name##64_x: { u64 a = DST, b = SRC; DST = (E64); NEXT(); }                          \
-	name##32_k: { u32 a = (u32)DST, b = (u32)IMM; DST = (u32)(E32); NEXT(); }            \
-	name##32_x: { u32 a = (u32)DST, b = (u32)SRC; DST = (u32)(E32); NEXT(); }
-#define ALU_LABELS(name, op)                                                                \
-	[BPF_ALU64 | (op) | BPF_K] = &&name##64_k, [BPF_ALU64 | (op) | BPF_X] = &&name##64_x,  \
-	[BPF_ALU | (op) | BPF_K] = &&name##32_k, [BPF_ALU | (op) | BPF_X] = &&name##32_x
+	op_##name##64_k: { u64 a = DST, b = (u64)(s64)IMM; DST = (E64); NEXT(); }           \
+	op_##name##64_x: { u64 a = DST, b = SRC; DST = (E64); NEXT(); }                     \
+	op_##name##32_k: { u32 a = (u32)DST, b = (u32)IMM; DST = (u32)(E32); NEXT(); }       \
+	op_##name##32_x: { u32 a = (u32)DST, b = (u32)SRC; DST = (u32)(E32); NEXT(); }
 #define JMP_OPS(name, C64, C32)                                                             \
-	name##_k: { u64 a = DST, b = (u64)(s64)IMM; if (C64) JUMP(ip->off); NEXT(); }       \
-	name##_x: { u64 a = DST, b = SRC; if (C64) JUMP(ip->off); NEXT(); }                 \
-	name##32_k: { u32 a = (u32)DST, b = (u32)IMM; if (C32) JUMP(ip->off); NEXT(); }      \
-	name##32_x: { u32 a = (u32)DST, b = (u32)SRC; if (C32) JUMP(ip->off); NEXT(); }
-#define JMP_LABELS(name, op)                                                                \
-	[BPF_JMP | (op) | BPF_K] = &&name##_k, [BPF_JMP | (op) | BPF_X] = &&name##_x,          \
-	[BPF_JMP32 | (op) | BPF_K] = &&name##32_k, [BPF_JMP32 | (op) | BPF_X] = &&name##32_x
+	op_##name##_k: { u64 a = DST, b = (u64)(s64)IMM; BRANCH(C64); }                     \
+	op_##name##_x: { u64 a = DST, b = SRC; BRANCH(C64); }                               \
+	op_##name##32_k: { u32 a = (u32)DST, b = (u32)IMM; BRANCH(C32); }                   \
+	op_##name##32_x: { u32 a = (u32)DST, b = (u32)SRC; BRANCH(C32); }
 #define LDX_OP(name, T, R)                                                                  \
-	name: { T v; MEMCHK(SRC + (s64)ip->off, sizeof(T), BPF_VM_READ);                    \
+	op_##name: { T v; MEMCHK(SRC + (s64)ip->off, sizeof(T), RD_HIT(sizeof(T)), BPF_VM_READ); \
 		memcpy(&v, HOST(addr), sizeof(T)); DST = (R)v; NEXT(); }
-#define ST_OP(name, T)                                                                      \
-	name: { T v = (T)IMM; MEMCHK(DST + (s64)ip->off, sizeof(T), BPF_VM_WRITE);          \
+#define ST_OP(name, T, V)                                                                   \
+	op_##name: { T v = (T)(V); MEMCHK(DST + (s64)ip->off, sizeof(T), WR_HIT(sizeof(T)), BPF_VM_WRITE); \
 		memcpy(HOST(addr), &v, sizeof(T)); NEXT(); }
-#define STX_OP(name, T)                                                                     \
-	name: { T v = (T)SRC; MEMCHK(DST + (s64)ip->off, sizeof(T), BPF_VM_WRITE);          \
-		memcpy(HOST(addr), &v, sizeof(T)); NEXT(); }
-#define ATOMIC_OP(name, T)                                                                  \
-	name: { T old, nv;                                                                  \
-		MEMCHK(DST + (s64)ip->off, sizeof(T), BPF_VM_RW);                            \
-		memcpy(&old, HOST(addr), sizeof(T));                                        \
-		if (IMM == BPF_CMPXCHG) {                                                   \
-			nv = old == (T)reg[0] ? (T)SRC : old;                               \
-			reg[0] = old;                                                       \
-		} else {                                                                    \
-			nv = (T)atomic_apply(IMM, old, (T)SRC);                             \
-			if (IMM & BPF_FETCH)                                                \
-				SRC = old;                                                  \
-		}                                                                           \
-		memcpy(HOST(addr), &nv, sizeof(T)); NEXT(); }
+/* r10 + off, proven inside the frame when decoded (mem_in_frame) */
+#define LDX_FP(name, T, R)                                                                  \
+	op_##name##_fp: { T v; memcpy(&v, HOST(reg[10] + (s64)ip->off), sizeof(T));         \
+		DST = (R)v; NEXT(); }
+#define ST_FP(name, T, V)                                                                   \
+	op_##name##_fp: { T v = (T)(V); memcpy(HOST(reg[10] + (s64)ip->off), &v, sizeof(T)); \
+		NEXT(); }
+/* Atomic read-modify-write: new value E of old and b (= src); FETCH: src receives old. */
+#define ATOMIC_OP(name, T, E, FETCH)                                                        \
+	op_##name: { T old, b = (T)SRC, v;                                                  \
+		MEMCHK(DST + (s64)ip->off, sizeof(T), RD_HIT(sizeof(T)) && WR_HIT(sizeof(T)), BPF_VM_RW); \
+		memcpy(&old, HOST(addr), sizeof(T)); v = (E); memcpy(HOST(addr), &v, sizeof(T)); \
+		if (FETCH) SRC = old;                                                       \
+		NEXT(); }
+#define ATOMIC_OPS(w, T)                                                                    \
+	ATOMIC_OP(add##w, T, old + b, 0) ATOMIC_OP(or##w, T, old | b, 0)                     \
+	ATOMIC_OP(and##w, T, old & b, 0) ATOMIC_OP(xor##w, T, old ^ b, 0)                    \
+	ATOMIC_OP(fadd##w, T, old + b, 1) ATOMIC_OP(for##w, T, old | b, 1)                   \
+	ATOMIC_OP(fand##w, T, old & b, 1) ATOMIC_OP(fxor##w, T, old ^ b, 1)                  \
+	ATOMIC_OP(xchg##w, T, b, 1)                                                         \
+	op_cmpxchg##w: { T old, v;                                                          \
+		MEMCHK(DST + (s64)ip->off, sizeof(T), RD_HIT(sizeof(T)) && WR_HIT(sizeof(T)), BPF_VM_RW); \
+		memcpy(&old, HOST(addr), sizeof(T)); v = old == (T)reg[0] ? (T)SRC : old;    \
+		memcpy(HOST(addr), &v, sizeof(T)); reg[0] = old; NEXT(); }
+#define VM_OP_LABEL(n) [VM_OP_##n] = &&op_##n,
 
 /*
- * Runs prog from entry in a new frame at the current depth. The one long function of the
- * module: one label per opcode, reached through jt[code].
+ * Runs a decoded program from entry in a new frame at the current depth. The one long
+ * function of the module: one label per handler, each ending in its own dispatch. Called
+ * with vm == NULL, it only stores its table of handler addresses in *labels (for decoding).
  */
-static int vm_run(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry, const u64 args[5], u64 *r0out)
+static int vm_run(struct bpf_vm *vm, struct vm_code *code, u32 entry, const u64 args[5], u64 *r0out,
+		  const void *const **labels)
 {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Woverride-init"
-	static const void *const jt[256] = {
-		[0 ... 255] = &&op_invalid,
-		ALU_LABELS(add, BPF_ADD), ALU_LABELS(sub, BPF_SUB), ALU_LABELS(mul, BPF_MUL),
-		ALU_LABELS(div, BPF_DIV), ALU_LABELS(or, BPF_OR), ALU_LABELS(and, BPF_AND),
-		ALU_LABELS(lsh, BPF_LSH), ALU_LABELS(rsh, BPF_RSH), ALU_LABELS(mod, BPF_MOD),
-		ALU_LABELS(xor, BPF_XOR), ALU_LABELS(arsh, BPF_ARSH), ALU_LABELS(mov, BPF_MOV),
-		[BPF_ALU64 | BPF_NEG] = &&neg64, [BPF_ALU | BPF_NEG] = &&neg32,
-		[BPF_ALU | BPF_END | BPF_TO_LE] = &&end_le, [BPF_ALU | BPF_END | BPF_TO_BE] = &&end_be,
-		[BPF_ALU64 | BPF_END | BPF_K] = &&end_be,
-		[BPF_LD | BPF_IMM | BPF_DW] = &&lddw,
-		[BPF_LDX | BPF_MEM | BPF_B] = &&ldxb, [BPF_LDX | BPF_MEM | BPF_H] = &&ldxh,
-		[BPF_LDX | BPF_MEM | BPF_W] = &&ldxw, [BPF_LDX | BPF_MEM | BPF_DW] = &&ldxdw,
-		[BPF_LDX | BPF_MEMSX | BPF_B] = &&ldxsb, [BPF_LDX | BPF_MEMSX | BPF_H] = &&ldxsh,
-		[BPF_LDX | BPF_MEMSX | BPF_W] = &&ldxsw,
-		[BPF_ST | BPF_MEM | BPF_B] = &&stb, [BPF_ST | BPF_MEM | BPF_H] = &&sth,
-		[BPF_ST | BPF_MEM | BPF_W] = &&stw, [BPF_ST | BPF_MEM | BPF_DW] = &&stdw,
-		[BPF_STX | BPF_MEM | BPF_B] = &&stxb, [BPF_STX | BPF_MEM | BPF_H] = &&stxh,
-		[BPF_STX | BPF_MEM | BPF_W] = &&stxw, [BPF_STX | BPF_MEM | BPF_DW] = &&stxdw,
-		[BPF_STX | BPF_ATOMIC | BPF_W] = &&atomic32, [BPF_STX | BPF_ATOMIC | BPF_DW] = &&atomic64,
-		[BPF_JMP | BPF_JA] = &&ja, [BPF_JMP32 | BPF_JA] = &&gotol,
-		[BPF_JMP | BPF_JCOND] = &&may_goto,
-		JMP_LABELS(jeq, BPF_JEQ), JMP_LABELS(jgt, BPF_JGT), JMP_LABELS(jge, BPF_JGE),
-		JMP_LABELS(jset, BPF_JSET), JMP_LABELS(jne, BPF_JNE), JMP_LABELS(jsgt, BPF_JSGT),
-		JMP_LABELS(jsge, BPF_JSGE), JMP_LABELS(jlt, BPF_JLT), JMP_LABELS(jle, BPF_JLE),
-		JMP_LABELS(jslt, BPF_JSLT), JMP_LABELS(jsle, BPF_JSLE),
-		[BPF_JMP | BPF_CALL] = &&call, [BPF_JMP | BPF_EXIT] = &&exit,
-	};
-#pragma GCC diagnostic pop
-	const struct bpf_insn *const insns = prog->insns;
-	const struct bpf_insn *ip = insns + entry;
-	struct bpf_vm_prog *prev_prog = vm->cur_prog;
-	u32 prev_pc = vm->cur_pc, base = vm->depth, nf = 0, loops = VM_MAX_LOOPS, fsz = 0;
+	static const void *const handlers[VM_NR_OPS] = { VM_OPS(VM_OP_LABEL) };
+	const struct vm_insn *base, *ip, *sc = NULL;
+	const struct bpf_vm_prog *prog;
+	struct vm_code *prev_code;
+	u32 prev_pc, depth0, nf = 0, loops = VM_MAX_LOOPS, fsz = 0, sc_pc = 0, sc_rest = 0;
 	struct vm_frame frames[BPF_VM_MAX_FRAMES];
-	const struct bpf_vm_func *fn;
-	u64 reg[16], left = vm->budget_left, addr = 0, stk_lo, stk_span;
+	u64 reg[16], left, addr = 0, stk_lo, stk_span, n, slots;
 	unsigned facc = 0;
 	int ret = 0;
 
-	if (base >= BPF_VM_MAX_FRAMES)
+	if (unlikely(!vm)) {
+		*labels = handlers;
+		return 0;
+	}
+	base = code->code;
+	ip = base + entry;
+	prog = code->prog;
+	if (!vm->running) { /* cheap reset: a run that succeeds leaves code 0 and an empty message */
+		vm->have_err = false;
+		vm->err.code = 0;
+		vm->err.msg[0] = '\0';
+		vm->budget_left = vm->budget;
+	}
+	depth0 = vm->depth;
+	if (depth0 >= BPF_VM_MAX_FRAMES)
 		return vm_fail(vm, prog, entry, -ELOOP, "call depth > %d", BPF_VM_MAX_FRAMES);
-	vm->depth++;
-	vm->cur_prog = prog;
-	reg[10] = vm->stack_top - (u64)base * BPF_STACK_SIZE;
+	vm->running++;
+	prev_code = vm->cur_code;
+	prev_pc = vm->cur_pc;
+	left = vm->budget_left;
+	vm->depth = depth0 + 1;
+	vm->cur_code = code;
+	reg[10] = vm->stack_top - (u64)depth0 * BPF_STACK_SIZE;
 	stk_lo = reg[10] - BPF_STACK_SIZE;
 	stk_span = vm->stack_top - stk_lo;
 	/* explicit stores: cheaper than zeroing the array per call; r11..r15 are never named by
 	 * a validated program */
 	reg[0] = reg[6] = reg[7] = reg[8] = reg[9] = 0;
-	reg[1] = args ? args[0] : 0;
-	reg[2] = args ? args[1] : 0;
-	reg[3] = args ? args[2] : 0;
-	reg[4] = args ? args[3] : 0;
-	reg[5] = args ? args[4] : 0;
-	DISPATCH();
+	if (args) { /* one load per argument: a wider load spanning two of the caller's stores
+		     * would wait for them to reach the cache instead of forwarding */
+		const volatile u64 *va = args;
+
+		reg[1] = va[0];
+		reg[2] = va[1];
+		reg[3] = va[2];
+		reg[4] = va[3];
+		reg[5] = va[4];
+	} else {
+		reg[1] = reg[2] = reg[3] = reg[4] = reg[5] = 0;
+	}
+	ENTER();
 
 	ALU_OPS(add, a + b, a + b)
 	ALU_OPS(sub, a - b, a - b)
 	ALU_OPS(mul, a * b, a * b)
-	ALU_OPS(div, ip->off ? sdiv64(a, b) : b ? a / b : 0, ip->off ? sdiv32(a, b) : b ? a / b : 0)
-	ALU_OPS(mod, ip->off ? smod64(a, b) : b ? a % b : a, ip->off ? smod32(a, b) : b ? a % b : a)
+	ALU_OPS(udiv, b ? a / b : 0, b ? a / b : 0)
+	ALU_OPS(sdiv, sdiv64(a, b), sdiv32(a, b))
+	ALU_OPS(umod, b ? a % b : a, b ? a % b : a)
+	ALU_OPS(smod, smod64(a, b), smod32(a, b))
 	ALU_OPS(or, a | b, a | b)
 	ALU_OPS(and, a & b, a & b)
 	ALU_OPS(xor, a ^ b, a ^ b)
 	ALU_OPS(lsh, a << (b & 63), a << (b & 31))
 	ALU_OPS(rsh, a >> (b & 63), a >> (b & 31))
 	ALU_OPS(arsh, (u64)((s64)a >> (b & 63)), (u32)((s32)a >> (b & 31)))
-	ALU_OPS(mov, ((void)a, likely(!ip->off) ? b : mov_sx64(b, ip->off)),
-		((void)a, likely(!ip->off) ? b : mov_sx32(b, ip->off)))
-neg64:
+	ALU_OPS(mov, ((void)a, b), ((void)a, b))
+op_movsx64_8:
+	DST = (u64)(s64)(s8)SRC;
+	NEXT();
+op_movsx64_16:
+	DST = (u64)(s64)(s16)SRC;
+	NEXT();
+op_movsx64_32:
+	DST = (u64)(s64)(s32)SRC;
+	NEXT();
+op_movsx32_8:
+	DST = (u32)(s32)(s8)SRC;
+	NEXT();
+op_movsx32_16:
+	DST = (u32)(s32)(s16)SRC;
+	NEXT();
+op_neg64:
 	DST = 0 - DST;
 	NEXT();
-neg32:
+op_neg32:
 	DST = (u32)(0 - (u32)DST);
 	NEXT();
-end_le:
-	DST = le_n(DST, IMM);
+op_le16:
+	DST = (u16)DST;
 	NEXT();
-end_be:
-	DST = bswap_n(DST, IMM);
+op_le32:
+	DST = (u32)DST;
 	NEXT();
-lddw:
-	DST = (u64)(u32)IMM | (u64)(u32)ip[1].imm << 32;
+op_le64:
+	NEXT();
+op_be16:
+	DST = __builtin_bswap16((u16)DST);
+	NEXT();
+op_be32:
+	DST = __builtin_bswap32((u32)DST);
+	NEXT();
+op_be64:
+	DST = __builtin_bswap64(DST);
+	NEXT();
+op_lddw:
+	DST = ip->imm64;
 	ip += 2;
-	DISPATCH();
+	goto *ip->op;
 
 	LDX_OP(ldxb, u8, u64)
 	LDX_OP(ldxh, u16, u64)
@@ -833,26 +1322,44 @@ lddw:
 	LDX_OP(ldxsb, s8, s64)
 	LDX_OP(ldxsh, s16, s64)
 	LDX_OP(ldxsw, s32, s64)
-	ST_OP(stb, u8)
-	ST_OP(sth, u16)
-	ST_OP(stw, u32)
-	ST_OP(stdw, u64)
-	STX_OP(stxb, u8)
-	STX_OP(stxh, u16)
-	STX_OP(stxw, u32)
-	STX_OP(stxdw, u64)
-	ATOMIC_OP(atomic32, u32)
-	ATOMIC_OP(atomic64, u64)
+	ST_OP(stb, u8, IMM)
+	ST_OP(sth, u16, IMM)
+	ST_OP(stw, u32, IMM)
+	ST_OP(stdw, u64, (s64)IMM)
+	ST_OP(stxb, u8, SRC)
+	ST_OP(stxh, u16, SRC)
+	ST_OP(stxw, u32, SRC)
+	ST_OP(stxdw, u64, SRC)
+	LDX_FP(ldxb, u8, u64)
+	LDX_FP(ldxh, u16, u64)
+	LDX_FP(ldxw, u32, u64)
+	LDX_FP(ldxdw, u64, u64)
+	LDX_FP(ldxsb, s8, s64)
+	LDX_FP(ldxsh, s16, s64)
+	LDX_FP(ldxsw, s32, s64)
+	ST_FP(stb, u8, IMM)
+	ST_FP(sth, u16, IMM)
+	ST_FP(stw, u32, IMM)
+	ST_FP(stdw, u64, (s64)IMM)
+	ST_FP(stxb, u8, SRC)
+	ST_FP(stxh, u16, SRC)
+	ST_FP(stxw, u32, SRC)
+	ST_FP(stxdw, u64, SRC)
+	ATOMIC_OPS(32, u32)
+	ATOMIC_OPS(64, u64)
 
-ja:
-	JUMP(ip->off);
-gotol:
-	JUMP(IMM);
-may_goto:
-	if (!loops)
-		JUMP(ip->off);
-	loops--;
-	NEXT();
+op_ja:
+op_gotol:
+	ip = ip->tgt;
+	ENTER();
+op_may_goto:
+	if (loops) {
+		loops--;
+		ip++;
+	} else {
+		ip = ip->tgt;
+	}
+	ENTER();
 	JMP_OPS(jeq, a == b, a == b)
 	JMP_OPS(jgt, a > b, a > b)
 	JMP_OPS(jge, a >= b, a >= b)
@@ -865,46 +1372,37 @@ may_goto:
 	JMP_OPS(jslt, (s64)a < (s64)b, (s32)a < (s32)b)
 	JMP_OPS(jsle, (s64)a <= (s64)b, (s32)a <= (s32)b)
 
-call:
-	if (ip->src_reg == BPF_PSEUDO_CALL) {
-		if (vm->depth >= BPF_VM_MAX_FRAMES) {
-			ret = vm_fail(vm, prog, PC, -ELOOP, "call depth > %d", BPF_VM_MAX_FRAMES);
-			goto out;
-		}
-		frames[nf] = (struct vm_frame){ ip + 1, { reg[6], reg[7], reg[8], reg[9] }, loops };
-		nf++;
-		vm->depth++;
-		loops = VM_MAX_LOOPS;
-		reg[10] -= BPF_STACK_SIZE;
-		stk_lo -= BPF_STACK_SIZE;
-		stk_span += BPF_STACK_SIZE;
-		JUMP(IMM);
+op_call_local:
+	if (vm->depth >= BPF_VM_MAX_FRAMES) {
+		ret = vm_fail(vm, prog, PC, -ELOOP, "call depth > %d", BPF_VM_MAX_FRAMES);
+		goto out;
 	}
-	if (ip->src_reg == BPF_PSEUDO_KFUNC_CALL) {
-		fn = vm_func(vm->kfuncs, vm->nr_kfuncs, IMM);
-		if (!fn) {
-			ret = vm_fail(vm, prog, PC, -ENOENT, "unknown kfunc %d", IMM);
-			goto out;
-		}
-	} else {
-		fn = vm_func(vm->helpers, vm->nr_helpers, IMM);
-		if (!fn) {
-			ret = vm_fail(vm, prog, PC, -ENOENT, "unknown helper %d", IMM);
-			goto out;
-		}
-	}
+	frames[nf] = (struct vm_frame){ ip + 1, { reg[6], reg[7], reg[8], reg[9] }, loops };
+	nf++;
+	vm->depth++;
+	loops = VM_MAX_LOOPS;
+	reg[10] -= BPF_STACK_SIZE;
+	stk_lo -= BPF_STACK_SIZE;
+	stk_span += BPF_STACK_SIZE;
+	ip = ip->tgt;
+	ENTER();
+op_call_fn:
 	vm->budget_left = left;
 	vm->cur_pc = PC;
-	reg[0] = fn->fn(vm, reg[1], reg[2], reg[3], reg[4], reg[5], fn->ctx);
+	reg[0] = ip->fn->fn(vm, reg[1], reg[2], reg[3], reg[4], reg[5], ip->fn->ctx);
 	left = vm->budget_left;
-	vm->cur_prog = prog;
 	if (unlikely(vm->have_err)) {
 		ret = vm->err.code;
 		goto out;
 	}
-	NEXT();
+	ip++;
+	ENTER();
+op_call_unknown:
+	ret = vm_fail(vm, prog, PC, -ENOENT, "unknown %s %d",
+		      ip->src == BPF_PSEUDO_KFUNC_CALL ? "kfunc" : "helper", IMM);
+	goto out;
 
-exit:
+op_exit:
 	if (!nf) {
 		if (r0out)
 			*r0out = reg[0];
@@ -918,68 +1416,94 @@ exit:
 	reg[10] += BPF_STACK_SIZE;
 	stk_lo += BPF_STACK_SIZE;
 	stk_span -= BPF_STACK_SIZE;
-	DISPATCH();
+	ENTER();
 
 op_invalid:
-	ret = vm_fail(vm, prog, PC, -EINVAL, "invalid instruction (opcode 0x%02x)", ip->code);
+	ret = vm_fail(vm, prog, PC, -EINVAL, "invalid instruction (opcode 0x%02x)", code->copy[PC].code);
 	goto out;
-out_budget:
-	ret = vm_fail(vm, prog, PC, -E2BIG, "instruction budget of %llu exhausted",
+out_partial:
+	left += ip->run; /* undo the subtraction that wrapped */
+	if (!left)
+		goto op_budget;
+	/* copy the `left` instructions the budget covers (no control transfer among them:
+	 * the run's last instruction is the one that ends it) and a stop slot after them */
+	for (n = 0, slots = 0; n < left; n++)
+		slots += ip[slots].op == handlers[VM_OP_lddw] ? 2 : 1;
+	memcpy(code->scratch, ip, slots * sizeof(*ip));
+	code->scratch[slots] = (struct vm_insn){ .op = &&op_budget, .run = ip[slots].run };
+	sc_pc = PC;
+	sc_rest = ip[slots].run;
+	sc = code->scratch;
+	ip = sc;
+	left = 0;
+	goto *ip->op;
+op_budget:
+	left = 0;
+	ret = vm_fail(vm, prog, ERR_PC, -E2BIG, "instruction budget of %llu exhausted",
 		      (unsigned long long)vm->budget);
 	goto out;
 out_fault:
-	ret = vm_fault(vm, prog, PC, addr, fsz, facc, reg[10]);
+	/* the run was charged in full: give back what follows the faulting instruction */
+	left += ip->run - 1 - sc_rest;
+	ret = vm_fault(vm, prog, ERR_PC, addr, fsz, facc, reg[10]);
 out:
 	vm->budget_left = left;
-	vm->depth = base;
-	vm->cur_prog = prev_prog;
+	vm->depth = depth0;
+	vm->cur_code = prev_code;
 	vm->cur_pc = prev_pc;
+	if (!--vm->running)
+		vm->insn_count += vm->budget - left;
 	return ret;
 }
 
-int bpf_vm_exec(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry_pc, const u64 args[5],
-		u64 *r0)
+/* bpf_vm_exec() when its fast path does not apply: checks, decoding, then the same run. */
+static __attribute__((noinline)) int exec_slow(struct bpf_vm *vm, struct bpf_vm_prog *prog,
+					       u32 entry_pc, const u64 args[5], u64 *r0)
 {
-	bool top = !vm->running;
+	struct vm_code *code;
 	int ret;
 
-	if (top) { /* cheap reset: a run that succeeds leaves code 0 and an empty message */
+	if (!vm->running) { /* what vm_run() resets, for the errors below */
 		vm->have_err = false;
 		vm->err.code = 0;
 		vm->err.msg[0] = '\0';
 		vm->budget_left = vm->budget;
+		code_reap(vm);
 	}
-	if (!prog || !prog->validated) {
-		ret = vm_fail(vm, prog, -1, -EPERM, "program was not validated (call bpf_vm_validate)");
-	} else if (entry_pc >= prog->nr_insns) {
-		ret = vm_fail(vm, prog, -1, -EINVAL, "entry pc %u is outside the program (%u instructions)",
-			      entry_pc, prog->nr_insns);
-	} else {
-		vm->running++;
-		ret = vm_run(vm, prog, entry_pc, args, r0);
-		vm->running--;
-	}
-	if (top)
-		vm->insn_count += vm->budget - vm->budget_left;
-	return ret;
+	if (!prog || !prog->validated)
+		return vm_fail(vm, prog, -1, -EPERM, "program was not validated (call bpf_vm_validate)");
+	if (entry_pc >= prog->nr_insns)
+		return vm_fail(vm, prog, -1, -EINVAL, "entry pc %u is outside the program (%u instructions)",
+			       entry_pc, prog->nr_insns);
+	code = code_get(vm, prog, &ret);
+	return code ? vm_run(vm, code, entry_pc, args, r0, NULL) : ret;
+}
+
+/* The fast path: the program decoded last, still current, and nothing retired to free. */
+int bpf_vm_exec(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry_pc, const u64 args[5],
+		u64 *r0)
+{
+	struct vm_code *c = vm->last_code;
+
+	if (likely(c && c->prog == prog && prog->validated && entry_pc < c->nr_insns &&
+		   c->insns == prog->insns && c->nr_insns == prog->nr_insns && !vm->retired &&
+		   c->stamp == validations_now()))
+		return vm_run(vm, c, entry_pc, args, r0, NULL);
+	return exec_slow(vm, prog, entry_pc, args, r0);
 }
 
 int bpf_vm_callback(struct bpf_vm *vm, u64 fn, const u64 args[5], u64 *r0)
 {
-	struct bpf_vm_prog *p = vm->cur_prog;
+	struct vm_code *c = vm->cur_code;
 	u64 base;
-	int ret;
 
-	if (!vm->running || !p)
+	if (!vm->running || !c)
 		return -EINVAL;
-	base = (u64)(uintptr_t)p->insns;
+	base = (u64)(uintptr_t)c->insns;
 	if (fn < base || (fn - base) % sizeof(struct bpf_insn) ||
-	    (fn - base) / sizeof(struct bpf_insn) >= p->nr_insns)
-		return vm_fail(vm, p, vm->cur_pc, -EINVAL,
+	    (fn - base) / sizeof(struct bpf_insn) >= c->nr_insns)
+		return vm_fail(vm, c->prog, vm->cur_pc, -EINVAL,
 			       "callback address 0x%llx is not an instruction of this program",
 			       (unsigned long long)fn);
-	vm->running++;
-	ret = vm_run(vm, p, (u32)((fn - base) / sizeof(struct bpf_insn)), args, r0);
-	vm->running--;
-	return ret;
+	return vm_run(vm, c, (u32)((fn - base) / sizeof(struct bpf_insn)), args, r0, NULL);
 }
