@@ -241,6 +241,40 @@ void scx_bpf_dispatch(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_flag
 void scx_bpf_dispatch_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags);
 bool scx_bpf_consume(u64 dsq_id);
 
+/* ---- kfuncs of 6.12-6.18 (src/scx/kfuncs_more.c) ---------------------------------------- */
+#define SCX_CPUPERF_ONE 1024                  /* full capacity / performance */
+#define SCX_DSQ_ITER_REV (1U << 16)           /* bpf_iter_scx_dsq_new: iterate back to front */
+#define SCX_PICK_IDLE_IN_NODE (1ULL << 1)     /* *_node picks: stay in the given node */
+
+/* A DSQ iterator as the scheduler holds it (kernel: 6 u64, on the BPF stack). scxsim never
+ * reads these bytes: the state is kept by address in kfuncs_more.c. */
+struct bpf_iter_scx_dsq {
+	unsigned long long __opaque[6];
+} __attribute__((aligned(8)));
+
+int bpf_iter_scx_dsq_new(struct bpf_iter_scx_dsq *it, u64 dsq_id, u64 flags);
+struct task_struct *bpf_iter_scx_dsq_next(struct bpf_iter_scx_dsq *it);
+void bpf_iter_scx_dsq_destroy(struct bpf_iter_scx_dsq *it);
+bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags);
+bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags);
+void scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice);
+void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime);
+/* 6.12 names of the four above */
+bool scx_bpf_dispatch_from_dsq(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags);
+bool scx_bpf_dispatch_vtime_from_dsq(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags);
+void scx_bpf_dispatch_from_dsq_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice);
+void scx_bpf_dispatch_from_dsq_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime);
+u32 scx_bpf_cpuperf_cap(s32 cpu);
+u32 scx_bpf_cpuperf_cur(s32 cpu);
+void scx_bpf_cpuperf_set(s32 cpu, u32 perf);
+int scx_bpf_cpu_node(s32 cpu);
+const struct cpumask *scx_bpf_get_idle_cpumask_node(int node);
+const struct cpumask *scx_bpf_get_idle_smtmask_node(int node);
+s32 scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed, int node, u64 flags);
+s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed, int node, u64 flags);
+/* The last scx_bpf_cpuperf_set() target of cpu by m's scheduler (SCX_CPUPERF_ONE if none). */
+u32 scx_cpuperf_target(const struct machine *m, int cpu);
+
 /* The machine whose scheduler callback is running (NULL outside callbacks). */
 struct machine *scx_current_machine(void);
 

@@ -22,6 +22,7 @@ struct cgroup *btfgen_cgroup;
 struct cpumask *btfgen_cpumask;
 struct bpf_cpumask *btfgen_bpf_cpumask;
 struct bpf_iter_num *btfgen_iter_num;
+struct bpf_iter_scx_dsq *btfgen_iter_scx_dsq;
 struct scx_exit_info *btfgen_exit_info;
 struct scx_init_task_args *btfgen_init_task_args;
 struct scx_exit_task_args *btfgen_exit_task_args;
@@ -46,6 +47,14 @@ void *btfgen_kfuncs[] = {
 	scx_bpf_task_cgroup, scx_bpf_error_str, scx_bpf_exit_str, scx_bpf_now,
 	scx_bpf_dispatch, scx_bpf_dispatch_vtime, scx_bpf_consume,
 	scx_bpf_error_bstr, scx_bpf_exit_bstr,
+	/* 6.12-6.18 (src/scx/kfuncs_more.c) */
+	bpf_iter_scx_dsq_new, bpf_iter_scx_dsq_next, bpf_iter_scx_dsq_destroy,
+	scx_bpf_dsq_move, scx_bpf_dsq_move_vtime, scx_bpf_dsq_move_set_slice,
+	scx_bpf_dsq_move_set_vtime, scx_bpf_dispatch_from_dsq, scx_bpf_dispatch_vtime_from_dsq,
+	scx_bpf_dispatch_from_dsq_set_slice, scx_bpf_dispatch_from_dsq_set_vtime,
+	scx_bpf_cpuperf_cur, scx_bpf_cpuperf_set, scx_bpf_cpu_node,
+	scx_bpf_get_idle_cpumask_node, scx_bpf_get_idle_smtmask_node,
+	scx_bpf_pick_idle_cpu_node, scx_bpf_pick_any_cpu_node,
 	/* generic BPF kfuncs (kfunc/kfunc_types.h) */
 	bpf_task_from_pid, bpf_task_acquire, bpf_task_release,
 	bpf_cgroup_acquire, bpf_cgroup_release, bpf_cgroup_ancestor, bpf_cgroup_from_id,

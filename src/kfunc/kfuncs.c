@@ -299,11 +299,103 @@ void scx_bpf_exit_bstr(s64 exit_code, char *fmt, unsigned long long *data, u32 d
 	scx_bpf_exit_str(exit_code, fmt);
 }
 
+/* ---- 6.12-6.18 kfuncs (C implementations in src/scx/kfuncs_more.c) ------------------------------ */
+
+/* A DSQ iterator argument: 48 bytes of the program's own memory (the C side keys its state by
+ * this address and never reads the bytes). */
+static int iter_scx_arg(struct bpf_vm *vm, u64 v, const char *fn, struct bpf_iter_scx_dsq **out)
+{
+	*out = (struct bpf_iter_scx_dsq *)(uintptr_t)v;
+	return kf_arg_mem(vm, v, sizeof(struct bpf_iter_scx_dsq), BPF_VM_RW, fn, 1);
+}
+
+KF(bpf_iter_scx_dsq_new)
+{
+	struct bpf_iter_scx_dsq *it;
+
+	return iter_scx_arg(vm, r1, "bpf_iter_scx_dsq_new", &it) ? 0 :
+	       S32(SCX(bpf_iter_scx_dsq_new(it, r2, r3)));
+}
+
+KF(bpf_iter_scx_dsq_next)
+{
+	struct bpf_iter_scx_dsq *it;
+
+	return iter_scx_arg(vm, r1, "bpf_iter_scx_dsq_next", &it) ? 0 :
+	       PTR(SCX(bpf_iter_scx_dsq_next(it)));
+}
+
+KF(bpf_iter_scx_dsq_destroy)
+{
+	struct bpf_iter_scx_dsq *it;
+
+	if (!iter_scx_arg(vm, r1, "bpf_iter_scx_dsq_destroy", &it))
+		SCXV(bpf_iter_scx_dsq_destroy(it));
+	return 0;
+}
+
+static u64 dsq_move(struct bpf_vm *vm, const char *fn, u64 r1, u64 r2, u64 r3, u64 r4,
+		    bool (*move)(struct bpf_iter_scx_dsq *, struct task_struct *, u64, u64))
+{
+	struct bpf_iter_scx_dsq *it;
+	struct task_struct *p;
+
+	if (iter_scx_arg(vm, r1, fn, &it) || kf_arg_task(vm, r2, fn, 2, false, &p))
+		return 0;
+	return B(SCX(move(it, p, r3, r4)));
+}
+
+static u64 dsq_move_set(struct bpf_vm *vm, const char *fn, u64 r1, u64 r2,
+			void (*set)(struct bpf_iter_scx_dsq *, u64))
+{
+	struct bpf_iter_scx_dsq *it;
+
+	if (!iter_scx_arg(vm, r1, fn, &it))
+		SCXV(set(it, r2));
+	return 0;
+}
+
+#define KF_MOVE(name) KF(name) { return dsq_move(vm, #name, r1, r2, r3, r4, name); }
+#define KF_MOVE_SET(name) KF(name) { return dsq_move_set(vm, #name, r1, r2, name); }
+KF_MOVE(scx_bpf_dsq_move)
+KF_MOVE(scx_bpf_dsq_move_vtime)
+KF_MOVE(scx_bpf_dispatch_from_dsq)
+KF_MOVE(scx_bpf_dispatch_vtime_from_dsq)
+KF_MOVE_SET(scx_bpf_dsq_move_set_slice)
+KF_MOVE_SET(scx_bpf_dsq_move_set_vtime)
+KF_MOVE_SET(scx_bpf_dispatch_from_dsq_set_slice)
+KF_MOVE_SET(scx_bpf_dispatch_from_dsq_set_vtime)
+
+KF(scx_bpf_cpuperf_cur) { return SCX(scx_bpf_cpuperf_cur((s32)r1)); }
+KF(scx_bpf_cpuperf_set) { SCXV(scx_bpf_cpuperf_set((s32)r1, (u32)r2)); return 0; }
+KF(scx_bpf_cpu_node) { return S32(SCX(scx_bpf_cpu_node((s32)r1))); }
+KF(scx_bpf_get_idle_cpumask_node) { return expose(vm, SCX(scx_bpf_get_idle_cpumask_node((int)r1))); }
+KF(scx_bpf_get_idle_smtmask_node) { return expose(vm, SCX(scx_bpf_get_idle_smtmask_node((int)r1))); }
+
+KF(scx_bpf_pick_idle_cpu_node)
+{
+	const struct cpumask *m;
+
+	if (kf_arg_mask(vm, r1, "scx_bpf_pick_idle_cpu_node", 1, &m))
+		return 0;
+	return S32(SCX(scx_bpf_pick_idle_cpu_node(m, (int)r2, r3)));
+}
+
+KF(scx_bpf_pick_any_cpu_node)
+{
+	const struct cpumask *m;
+
+	if (kf_arg_mask(vm, r1, "scx_bpf_pick_any_cpu_node", 1, &m))
+		return 0;
+	return S32(SCX(scx_bpf_pick_any_cpu_node(m, (int)r2, r3)));
+}
+
 /* ---- the table ---------------------------------------------------------------------------------- */
 
 #define SLEEPABLE "sleepable ops (init, exit, init_task, exit_task, cgroup_*)"
 #define ENQ_DSP "select_cpu, enqueue, dispatch"
 #define ANY "any op"
+#define MOVE "dispatch, sleepable ops"
 #define E(name, ctx) { #name, kf_##name, (void *)name, ctx }
 
 #ifdef SCXSIM_KFUNC_GRAPH /* objects, lists, rbtrees: adapters in graph.c */
@@ -345,6 +437,24 @@ static const struct rt_kfunc table[] = {
 	E(scx_bpf_exit_str, ANY " (scxsim extra)"),
 	E(scx_bpf_error_bstr, ANY " (behind the scx_bpf_error() macro)"),
 	E(scx_bpf_exit_bstr, ANY " (behind the scx_bpf_exit() macro)"),
+	E(bpf_iter_scx_dsq_new, ANY " (user DSQs; bpf_for_each(scx_dsq, ...))"),
+	E(bpf_iter_scx_dsq_next, ANY),
+	E(bpf_iter_scx_dsq_destroy, ANY),
+	E(scx_bpf_dsq_move, MOVE),
+	E(scx_bpf_dsq_move_vtime, MOVE),
+	E(scx_bpf_dsq_move_set_slice, MOVE),
+	E(scx_bpf_dsq_move_set_vtime, MOVE),
+	E(scx_bpf_dispatch_from_dsq, MOVE " (6.12 name of scx_bpf_dsq_move)"),
+	E(scx_bpf_dispatch_vtime_from_dsq, MOVE " (6.12 name of scx_bpf_dsq_move_vtime)"),
+	E(scx_bpf_dispatch_from_dsq_set_slice, MOVE " (6.12 name of scx_bpf_dsq_move_set_slice)"),
+	E(scx_bpf_dispatch_from_dsq_set_vtime, MOVE " (6.12 name of scx_bpf_dsq_move_set_vtime)"),
+	E(scx_bpf_cpuperf_cur, ANY),
+	E(scx_bpf_cpuperf_set, ANY),
+	E(scx_bpf_cpu_node, ANY),
+	E(scx_bpf_get_idle_cpumask_node, ANY " (built-in idle tracking on)"),
+	E(scx_bpf_get_idle_smtmask_node, ANY " (built-in idle tracking on)"),
+	E(scx_bpf_pick_idle_cpu_node, ANY " (built-in idle tracking on)"),
+	E(scx_bpf_pick_any_cpu_node, ANY),
 	E(bpf_task_from_pid, ANY),
 	E(bpf_task_acquire, ANY),
 	E(bpf_task_release, ANY),
