@@ -580,3 +580,79 @@ TEST(scx_iter_fail_cpuperf_and_node_arguments)
 	CHECK(all_finished(r.m));
 	srun_free(&r);
 }
+
+/* ---- the iterator's bytes are never trusted; the live-iterator limit ------------------------ */
+
+static void scribble_dispatch(s32 cpu, struct task_struct *prev)
+{
+	struct bpf_iter_scx_dsq it;
+	struct task_struct *p;
+	int n = 0, want = scx_bpf_dsq_nr_queued(FIFO_DSQ);
+
+	bpf_iter_scx_dsq_new(&it, FIFO_DSQ, 0);
+	memset(&it, 0xa5, sizeof(it));         /* the scheduler's bytes: not the state */
+	while ((p = bpf_iter_scx_dsq_next(&it)))
+		if (++n == 1)
+			memset(&it, 0, sizeof(it));
+	bpf_iter_scx_dsq_destroy(&it);
+	if (n != want)
+		BAD("saw %d of %d after scribbling on the iterator", n, want);
+	n_checked++;
+	scx_bpf_dsq_move_to_local(FIFO_DSQ);
+}
+
+TEST(scx_iter_state_ignores_the_iterator_bytes)
+{
+	static const struct sched_ext_ops ops = {
+		.init = two_dsq_init, .enqueue = fifo_enqueue, .dispatch = scribble_dispatch,
+		.name = "iter_scribble",
+	};
+	struct bpf_iter_scx_dsq it;
+	struct srun r;
+
+	reset();
+	CHECK_EQ(srun(&r, "2", busy_mix, &ops, 20 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK_NO_BAD();
+	CHECK(n_checked > 50);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+	/* outside any callback: neutral values, nothing ejected, nothing kept */
+	CHECK_EQ(bpf_iter_scx_dsq_new(&it, FIFO_DSQ, 0), -EINVAL);
+	CHECK(!bpf_iter_scx_dsq_next(&it));
+	bpf_iter_scx_dsq_destroy(&it);
+	CHECK(!scx_bpf_dsq_move(&it, NULL, SCX_DSQ_GLOBAL, 0));
+	CHECK_EQ(scx_bpf_cpuperf_cap(-1), SCX_CPUPERF_ONE);
+	CHECK_EQ(scx_bpf_cpu_node(0), -1);
+	CHECK_EQ(scx_bpf_pick_any_cpu_node(NULL, 0, 0), -EBUSY);
+}
+
+static void many_dispatch(s32 cpu, struct task_struct *prev)
+{
+	static struct bpf_iter_scx_dsq its[65];
+	int i;
+
+	for (i = 0; i < 65; i++)
+		if (bpf_iter_scx_dsq_new(&its[i], FIFO_DSQ, 0) == -ENOSPC)
+			break;
+	n_checked = i;
+	for (int k = 0; k < i; k++)
+		bpf_iter_scx_dsq_destroy(&its[k]);
+}
+
+TEST(scx_iter_fail_too_many_live_iterators)
+{
+	static const struct sched_ext_ops ops = {
+		.init = two_dsq_init, .enqueue = fifo_enqueue, .dispatch = many_dispatch,
+		.name = "iter_many",
+	};
+	struct srun r;
+
+	reset();
+	CHECK_EQ(srun(&r, "2", busy_mix, &ops, 20 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(exit_msg(r.m), "bpf_iter_scx_dsq_new(): more than 64 live DSQ iterators from ops.dispatch()");
+	CHECK_EQ(n_checked, 64);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
