@@ -2,7 +2,8 @@
  * iter_sched.bpf.c — the BPF side of the 6.12-6.18 kfuncs (src/scx/kfuncs_more.c), for
  * tests/unit/test_bpf_iter.c: DSQ iterators through bpf_for_each(scx_dsq, ...) (each adapter
  * checks the iterator is 48 bytes of the program's memory), scx_bpf_dsq_move/_vtime with
- * set_slice/set_vtime (and the 6.12 names when use_612 is set), cpuperf, cpu_node and the
+ * set_slice/set_vtime (the 6.12 names when use_612 is set, upstream's __COMPAT_ wrappers when
+ * use_compat is), cpuperf, cpu_node and the
  * per-node idle kfuncs. Even pids wait in a FIFO user DSQ, odd pids in a vtime DSQ with a
  * decreasing vtime; ops.dispatch walks both DSQs (forward and SCX_DSQ_ITER_REV), checks the
  * order and the counts, then moves one task to the local DSQ. What it saw goes into globals.
@@ -23,6 +24,7 @@ char _license[] SEC("license") = "GPL";
 
 const volatile int fail_mode;
 const volatile bool use_612;
+const volatile bool use_compat;   /* upstream's __COMPAT_scx_bpf_dsq_move* wrappers */
 
 s64 init_res[NR_RES];          /* ops.init: results in order (see the test) */
 u64 nr_bad;
@@ -109,13 +111,20 @@ static bool move_one(u64 dsq_id, s32 cpu)
 			moved = scx_bpf_dispatch_from_dsq(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0);
 			if (moved && p->scx.dsq_vtime != 5)
 				BAD();
+		} else if (use_compat) {
+			__COMPAT_scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, SLICE_NS);
+			__COMPAT_scx_bpf_dsq_move_set_vtime(BPF_FOR_EACH_ITER, 9);
+			moved = __COMPAT_scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0);
+			if (moved && p->scx.dsq_vtime != 9)
+				BAD();
 		} else {
 			scx_bpf_dsq_move_set_slice(BPF_FOR_EACH_ITER, SLICE_NS);
 			moved = scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0);
 		}
 		if (!moved || p->scx.slice != SLICE_NS)
 			BAD();
-		if (scx_bpf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, VT_DSQ, 0))
+		if (use_compat ? __COMPAT_scx_bpf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, VT_DSQ, 0) :
+				 scx_bpf_dsq_move_vtime(BPF_FOR_EACH_ITER, p, VT_DSQ, 0))
 			BAD();
 		else
 			n_second_false++;

@@ -1,7 +1,7 @@
 /*
  * test_bpf_iter.c — the 6.12-6.18 kfuncs through BPF (tests/bpf/iter_sched.bpf.c): DSQ
  * iterators with bpf_for_each(scx_dsq, ...) forward and reversed, scx_bpf_dsq_move with
- * set_slice (and the 6.12 names with set_vtime), cpuperf, cpu_node and the per-node idle
+ * set_slice (the 6.12 names and upstream's __COMPAT_ wrappers with set_vtime), cpuperf, cpu_node and the per-node idle
  * kfuncs from ops.init; then each fail_mode knob, which must eject the scheduler with a
  * message naming the kfunc and the op (and the program and source line when the adapter
  * stops the program). Asserts what the program recorded in its globals, then that every
@@ -107,11 +107,12 @@ TEST(bpf_iter_walk_and_move_through_bpf)
 		2, 0, -ENOENT,   /* pick_idle_cpu_node(1, IN_NODE), pick_any_cpu_node(0), node -1 */
 		111,             /* bpf_ksym_exists of move, iter_new, dispatch_from_dsq */
 	};
+	static const char *const knobs[] = { NULL, "use_612=1", "use_compat=1" };
 	struct brun r;
 	s64 *res;
 
-	for (int names = 0; names < 2; names++) {
-		RUN(&r, names ? "use_612=1" : NULL);
+	for (size_t k = 0; k < ARRAY_SIZE(knobs); k++) {
+		RUN(&r, knobs[k]);
 		CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
 		res = bpf_sched_global(r.s, "init_res", NULL);
 		CHECK(res);

@@ -85,6 +85,29 @@ bool scx_bpf_dsq_move(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, 
 bool scx_bpf_dsq_move_vtime(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym __weak;
 void scx_bpf_dsq_move_set_slice(struct bpf_iter_scx_dsq *it__iter, u64 slice) __ksym __weak;
 void scx_bpf_dsq_move_set_vtime(struct bpf_iter_scx_dsq *it__iter, u64 vtime) __ksym __weak;
+/* Upstream's compat.bpf.h wrappers (6.13+ name, else the 6.12 one, else nothing): scxsim has
+ * both names, so they resolve to the 6.13 kfuncs. */
+#ifndef __COMPAT_scx_bpf_dsq_move
+#define __COMPAT_scx_bpf_dsq_move(it__iter, p, dsq_id, enq_flags)                              \
+	(bpf_ksym_exists(scx_bpf_dsq_move) ? scx_bpf_dsq_move((it__iter), (p), (dsq_id), (enq_flags)) : \
+	 bpf_ksym_exists(scx_bpf_dispatch_from_dsq) ?                                            \
+	 scx_bpf_dispatch_from_dsq((it__iter), (p), (dsq_id), (enq_flags)) : false)
+#define __COMPAT_scx_bpf_dsq_move_vtime(it__iter, p, dsq_id, enq_flags)                        \
+	(bpf_ksym_exists(scx_bpf_dsq_move_vtime) ?                                               \
+	 scx_bpf_dsq_move_vtime((it__iter), (p), (dsq_id), (enq_flags)) :                        \
+	 bpf_ksym_exists(scx_bpf_dispatch_vtime_from_dsq) ?                                      \
+	 scx_bpf_dispatch_vtime_from_dsq((it__iter), (p), (dsq_id), (enq_flags)) : false)
+#define __COMPAT_scx_bpf_dsq_move_set_slice(it__iter, slice)                                   \
+	(bpf_ksym_exists(scx_bpf_dsq_move_set_slice) ?                                           \
+	 scx_bpf_dsq_move_set_slice((it__iter), (slice)) :                                       \
+	 bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_slice) ?                                  \
+	 scx_bpf_dispatch_from_dsq_set_slice((it__iter), (slice)) : (void)0)
+#define __COMPAT_scx_bpf_dsq_move_set_vtime(it__iter, vtime)                                   \
+	(bpf_ksym_exists(scx_bpf_dsq_move_set_vtime) ?                                           \
+	 scx_bpf_dsq_move_set_vtime((it__iter), (vtime)) :                                       \
+	 bpf_ksym_exists(scx_bpf_dispatch_from_dsq_set_vtime) ?                                  \
+	 scx_bpf_dispatch_from_dsq_set_vtime((it__iter), (vtime)) : (void)0)
+#endif
 /* 6.12 names */
 bool scx_bpf_dispatch_from_dsq(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym __weak;
 bool scx_bpf_dispatch_vtime_from_dsq(struct bpf_iter_scx_dsq *it__iter, struct task_struct *p, u64 dsq_id, u64 enq_flags) __ksym __weak;
