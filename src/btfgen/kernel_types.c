@@ -52,7 +52,7 @@ void *btfgen_kfuncs[] = {
 	scx_bpf_dsq_move, scx_bpf_dsq_move_vtime, scx_bpf_dsq_move_set_slice,
 	scx_bpf_dsq_move_set_vtime, scx_bpf_dispatch_from_dsq, scx_bpf_dispatch_vtime_from_dsq,
 	scx_bpf_dispatch_from_dsq_set_slice, scx_bpf_dispatch_from_dsq_set_vtime,
-	scx_bpf_cpuperf_cur, scx_bpf_cpuperf_set, scx_bpf_cpu_node,
+	scx_bpf_cpuperf_cap, scx_bpf_cpuperf_cur, scx_bpf_cpuperf_set, scx_bpf_cpu_node,
 	scx_bpf_get_idle_cpumask_node, scx_bpf_get_idle_smtmask_node,
 	scx_bpf_pick_idle_cpu_node, scx_bpf_pick_any_cpu_node,
 	/* generic BPF kfuncs (kfunc/kfunc_types.h) */

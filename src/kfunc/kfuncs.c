@@ -366,6 +366,7 @@ KF_MOVE_SET(scx_bpf_dsq_move_set_vtime)
 KF_MOVE_SET(scx_bpf_dispatch_from_dsq_set_slice)
 KF_MOVE_SET(scx_bpf_dispatch_from_dsq_set_vtime)
 
+KF(scx_bpf_cpuperf_cap) { return SCX(scx_bpf_cpuperf_cap((s32)r1)); }
 KF(scx_bpf_cpuperf_cur) { return SCX(scx_bpf_cpuperf_cur((s32)r1)); }
 KF(scx_bpf_cpuperf_set) { SCXV(scx_bpf_cpuperf_set((s32)r1, (u32)r2)); return 0; }
 KF(scx_bpf_cpu_node) { return S32(SCX(scx_bpf_cpu_node((s32)r1))); }
@@ -448,6 +449,7 @@ static const struct rt_kfunc table[] = {
 	E(scx_bpf_dispatch_vtime_from_dsq, MOVE " (6.12 name of scx_bpf_dsq_move_vtime)"),
 	E(scx_bpf_dispatch_from_dsq_set_slice, MOVE " (6.12 name of scx_bpf_dsq_move_set_slice)"),
 	E(scx_bpf_dispatch_from_dsq_set_vtime, MOVE " (6.12 name of scx_bpf_dsq_move_set_vtime)"),
+	E(scx_bpf_cpuperf_cap, ANY),
 	E(scx_bpf_cpuperf_cur, ANY),
 	E(scx_bpf_cpuperf_set, ANY),
 	E(scx_bpf_cpu_node, ANY),

@@ -234,7 +234,7 @@ void scx_bpf_kick_cpu___wrong(s32 cpu, u32 flags) __ksym __weak;
 /* a weak kfunc scxsim does not have is absent; a present one exists */
 SEC("syscall") int f_ksym(u64 *ctx)
 {
-	return bpf_ksym_exists(scx_bpf_cpuperf_cap) * 1000 + bpf_ksym_exists(scx_bpf_now) * 100 +
+	return bpf_ksym_exists(scx_bpf_dump_bstr) * 1000 + bpf_ksym_exists(scx_bpf_now) * 100 +
 	       bpf_ksym_exists(scx_bpf_consume___v3) * 10 + bpf_ksym_exists(scx_bpf_kick_cpu___wrong);
 }
 
