@@ -317,6 +317,18 @@ static int vm_fail(struct bpf_vm *vm, const struct bpf_vm_prog *prog, s64 pc, in
 	return code;
 }
 
+/*
+ * Forgets the error of the previous top-level run. Invariant: err.code != 0 only while
+ * have_err, so a run that succeeds leaves code 0 and an empty message without clearing
+ * anything when nothing failed before it.
+ */
+static void error_clear(struct bpf_vm *vm)
+{
+	vm->have_err = false;
+	vm->err.code = 0;
+	vm->err.msg[0] = '\0';
+}
+
 void bpf_vm_abort(struct bpf_vm *vm, const char *fmt, ...)
 {
 	va_list ap;
@@ -643,6 +655,7 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 
 /* Every handler of vm_run(), by name: label op_NAME, enum value VM_OP_NAME. */
 #define VM_ALU4(X, n) X(n##64_k) X(n##64_x) X(n##32_k) X(n##32_x)
+#define VM_ALU3(X, n) X(n##3_k) X(n##3_x) /* rA = rB; rA op= K|rC, fused (decode_fuse) */
 #define VM_JMP4(X, n) X(n##_k) X(n##_x) X(n##32_k) X(n##32_x)
 #define VM_ATOMICS(X, w)                                                                    \
 	X(add##w) X(or##w) X(and##w) X(xor##w) X(fadd##w) X(for##w) X(fand##w) X(fxor##w)   \
@@ -663,7 +676,10 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 	VM_JMP4(X, jeq) VM_JMP4(X, jgt) VM_JMP4(X, jge) VM_JMP4(X, jset) VM_JMP4(X, jne)     \
 	VM_JMP4(X, jsgt) VM_JMP4(X, jsge) VM_JMP4(X, jlt) VM_JMP4(X, jle) VM_JMP4(X, jslt)   \
 	VM_JMP4(X, jsle)                                                                    \
-	X(call_local) X(call_fn) X(call_unknown) X(exit) X(budget)
+	X(call_local) X(call_fn) X(call_unknown) X(exit) X(budget)                           \
+	VM_ALU3(X, add) VM_ALU3(X, sub) VM_ALU3(X, mul) VM_ALU3(X, or) VM_ALU3(X, and)       \
+	VM_ALU3(X, xor) VM_ALU3(X, lsh) VM_ALU3(X, rsh) VM_ALU3(X, arsh)                     \
+	X(addk_stxdw) X(addx_stxdw) X(addk_stxw) X(addx_stxw) X(ldxdw_addk) X(ldxdw_addx)
 
 #define VM_OP_ENUM(n) VM_OP_##n,
 enum vm_op { VM_OPS(VM_OP_ENUM) VM_NR_OPS };
@@ -855,6 +871,78 @@ static u32 decode_insns(const struct bpf_vm *vm, struct vm_insn *out, const stru
 	return longest;
 }
 
+/* The fused handler of "rA = rB" followed by in (which may be anything), or 0. */
+static unsigned fuse_mov_alu(const struct bpf_insn *mov, const struct bpf_insn *in)
+{
+	static const u8 alu3[16] = {
+		[BPF_ADD >> 4] = VM_OP_add3_k, [BPF_SUB >> 4] = VM_OP_sub3_k,
+		[BPF_MUL >> 4] = VM_OP_mul3_k, [BPF_OR >> 4] = VM_OP_or3_k,
+		[BPF_AND >> 4] = VM_OP_and3_k, [BPF_XOR >> 4] = VM_OP_xor3_k,
+		[BPF_LSH >> 4] = VM_OP_lsh3_k, [BPF_RSH >> 4] = VM_OP_rsh3_k,
+		[BPF_ARSH >> 4] = VM_OP_arsh3_k,
+	};
+	unsigned op = alu3[BPF_OP(in->code) >> 4];
+
+	if (BPF_CLASS(in->code) != BPF_ALU64 || !op || in->dst_reg != mov->dst_reg || in->off)
+		return 0;
+	if (BPF_SRC(in->code) == BPF_K)
+		return op;
+	return in->src_reg != mov->dst_reg ? op + 1 : 0; /* rC must not be rA (just written) */
+}
+
+/* "rA += K|rB" then a 64- or 32-bit store of rA to memory (not a frame slot), or 0. */
+static unsigned fuse_add_store(const struct bpf_insn *add, const struct bpf_insn *st)
+{
+	bool k = add->code == (BPF_ALU64 | BPF_ADD | BPF_K);
+
+	if ((!k && add->code != (BPF_ALU64 | BPF_ADD | BPF_X)) || st->src_reg != add->dst_reg ||
+	    mem_in_frame(st))
+		return 0;
+	if (st->code == (BPF_STX | BPF_MEM | BPF_DW))
+		return k ? VM_OP_addk_stxdw : VM_OP_addx_stxdw;
+	if (st->code == (BPF_STX | BPF_MEM | BPF_W))
+		return k ? VM_OP_addk_stxw : VM_OP_addx_stxw;
+	return 0;
+}
+
+/* "rA = *(u64 *)(rB + off)" (not a frame slot) then "rA += K|rC", or 0. */
+static unsigned fuse_load_add(const struct bpf_insn *ld, const struct bpf_insn *add)
+{
+	if (ld->code != (BPF_LDX | BPF_MEM | BPF_DW) || mem_in_frame(ld) || add->dst_reg != ld->dst_reg)
+		return 0;
+	if (add->code == (BPF_ALU64 | BPF_ADD | BPF_K))
+		return VM_OP_ldxdw_addk;
+	return add->code == (BPF_ALU64 | BPF_ADD | BPF_X) ? VM_OP_ldxdw_addx : 0;
+}
+
+/*
+ * Fuses pairs clang emits all the time into one handler that runs both, so that the second
+ * is reached by a direct jump (or no jump) instead of an indirect dispatch: "rA = rB" then
+ * "rA op= K|rC" (three-address arithmetic, e.g. r2 = r10; r2 += -8), "rA += x" then a store
+ * of rA, a load into rA then "rA += x". The second slot keeps its own handler (a jump may
+ * land on it); a fused handler steps ip to the second slot before the second part, so a
+ * fault names it; a partial run (out_partial) runs the plain handlers, so the budget still
+ * stops between the two.
+ */
+static void decode_fuse(struct vm_insn *out, const struct bpf_insn *in, u32 n,
+			const void *const *labels)
+{
+	for (u32 pc = 0; pc + 1 < n; pc++) {
+		unsigned op = 0;
+
+		if (in[pc].code == (BPF_ALU64 | BPF_MOV | BPF_X) && !in[pc].off)
+			op = fuse_mov_alu(&in[pc], &in[pc + 1]);
+		op = op ?: fuse_add_store(&in[pc], &in[pc + 1]);
+		op = op ?: fuse_load_add(&in[pc], &in[pc + 1]);
+		if (!op)
+			continue;
+		out[pc].op = labels[op];
+		pc++; /* the second slot stays plain: no chains */
+	}
+}
+
+_Static_assert(VM_OP_add3_x == VM_OP_add3_k + 1 && VM_OP_arsh3_x == VM_OP_arsh3_k + 1, "alu3 order");
+
 static void code_free(struct vm_code *c)
 {
 	if (!c)
@@ -960,6 +1048,7 @@ static struct vm_code *code_new(struct bpf_vm *vm, const struct bpf_vm_prog *pro
 	}
 	vm_run(NULL, NULL, 0, NULL, NULL, &labels);
 	longest = decode_insns(vm, c->code, c->copy, prog->nr_insns, labels);
+	decode_fuse(c->code, c->copy, prog->nr_insns, labels);
 	/* a partial run is at most longest - 1 instructions of up to 2 slots, then the stop */
 	c->scratch_cap = (longest - 1) * 2 + 1;
 	if (c->scratch_cap > prog->nr_insns + 1)
@@ -1161,6 +1250,10 @@ static __attribute__((noinline)) bool mem_slow(struct bpf_vm *vm, u64 addr, u64 
 	op_##name##64_x: { u64 a = DST, b = SRC; DST = (E64); NEXT(); }                     \
 	op_##name##32_k: { u32 a = (u32)DST, b = (u32)IMM; DST = (u32)(E32); NEXT(); }       \
 	op_##name##32_x: { u32 a = (u32)DST, b = (u32)SRC; DST = (u32)(E32); NEXT(); }
+/* rA = rB; rA op= K|rC (decode_fuse): ip is the mov, ip[1] the operation */
+#define ALU3_OPS(name, E)                                                                   \
+	op_##name##3_k: { u64 a = SRC, b = (u64)(s64)ip[1].imm; DST = (E); ip += 2; goto *ip->op; } \
+	op_##name##3_x: { u64 a = SRC, b = reg[ip[1].src]; DST = (E); ip += 2; goto *ip->op; }
 #define JMP_OPS(name, C64, C32)                                                             \
 	op_##name##_k: { u64 a = DST, b = (u64)(s64)IMM; BRANCH(C64); }                     \
 	op_##name##_x: { u64 a = DST, b = SRC; BRANCH(C64); }                               \
@@ -1172,6 +1265,10 @@ static __attribute__((noinline)) bool mem_slow(struct bpf_vm *vm, u64 addr, u64 
 #define ST_OP(name, T, V)                                                                   \
 	op_##name: { T v = (T)(V); MEMCHK(DST + (s64)ip->off, sizeof(T), WR_HIT(sizeof(T)), BPF_VM_WRITE); \
 		memcpy(HOST(addr), &v, sizeof(T)); NEXT(); }
+/* a 64-bit load (decode_fuse), then the next slot's handler reached by a direct jump */
+#define LDX_THEN(name, next)                                                                \
+	op_##name: { u64 v; MEMCHK(SRC + (s64)ip->off, 8, RD_HIT(8), BPF_VM_READ);           \
+		memcpy(&v, HOST(addr), 8); DST = v; ip++; goto next; }
 /* r10 + off, proven inside the frame when decoded (mem_in_frame) */
 #define LDX_FP(name, T, R)                                                                  \
 	op_##name##_fp: { T v; memcpy(&v, HOST(reg[10] + (s64)ip->off), sizeof(T));         \
@@ -1223,10 +1320,9 @@ static int vm_run(struct bpf_vm *vm, struct vm_code *code, u32 entry, const u64 
 	base = code->code;
 	ip = base + entry;
 	prog = code->prog;
-	if (!vm->running) { /* cheap reset: a run that succeeds leaves code 0 and an empty message */
-		vm->have_err = false;
-		vm->err.code = 0;
-		vm->err.msg[0] = '\0';
+	if (!vm->running) { /* a top-level run */
+		if (unlikely(vm->have_err))
+			error_clear(vm);
 		vm->budget_left = vm->budget;
 	}
 	depth0 = vm->depth;
@@ -1272,6 +1368,33 @@ static int vm_run(struct bpf_vm *vm, struct vm_code *code, u32 entry, const u64 
 	ALU_OPS(rsh, a >> (b & 63), a >> (b & 31))
 	ALU_OPS(arsh, (u64)((s64)a >> (b & 63)), (u32)((s32)a >> (b & 31)))
 	ALU_OPS(mov, ((void)a, b), ((void)a, b))
+	ALU3_OPS(add, a + b)
+	ALU3_OPS(sub, a - b)
+	ALU3_OPS(mul, a * b)
+	ALU3_OPS(or, a | b)
+	ALU3_OPS(and, a & b)
+	ALU3_OPS(xor, a ^ b)
+	ALU3_OPS(lsh, a << (b & 63))
+	ALU3_OPS(rsh, a >> (b & 63))
+	ALU3_OPS(arsh, (u64)((s64)a >> (b & 63)))
+op_addk_stxdw:
+	DST += (u64)(s64)IMM;
+	ip++;
+	goto op_stxdw;
+op_addx_stxdw:
+	DST += SRC;
+	ip++;
+	goto op_stxdw;
+op_addk_stxw:
+	DST += (u64)(s64)IMM;
+	ip++;
+	goto op_stxw;
+op_addx_stxw:
+	DST += SRC;
+	ip++;
+	goto op_stxw;
+	LDX_THEN(ldxdw_addk, op_add64_k)
+	LDX_THEN(ldxdw_addx, op_add64_x)
 op_movsx64_8:
 	DST = (u64)(s64)(s8)SRC;
 	NEXT();
@@ -1430,6 +1553,8 @@ out_partial:
 	for (n = 0, slots = 0; n < left; n++)
 		slots += ip[slots].op == handlers[VM_OP_lddw] ? 2 : 1;
 	memcpy(code->scratch, ip, slots * sizeof(*ip));
+	for (n = 0; n < slots; n++) /* plain handlers: a fused one would run past the stop */
+		code->scratch[n].op = handlers[decode_op(&code->copy[PC + n])];
 	code->scratch[slots] = (struct vm_insn){ .op = &&op_budget, .run = ip[slots].run };
 	sc_pc = PC;
 	sc_rest = ip[slots].run;
@@ -1451,8 +1576,11 @@ out:
 	vm->depth = depth0;
 	vm->cur_code = prev_code;
 	vm->cur_pc = prev_pc;
-	if (!--vm->running)
+	if (!--vm->running) {
 		vm->insn_count += vm->budget - left;
+		if (unlikely(vm->retired != NULL))
+			code_reap(vm); /* nothing runs now */
+	}
 	return ret;
 }
 
@@ -1464,11 +1592,9 @@ static __attribute__((noinline)) int exec_slow(struct bpf_vm *vm, struct bpf_vm_
 	int ret;
 
 	if (!vm->running) { /* what vm_run() resets, for the errors below */
-		vm->have_err = false;
-		vm->err.code = 0;
-		vm->err.msg[0] = '\0';
+		if (vm->have_err)
+			error_clear(vm);
 		vm->budget_left = vm->budget;
-		code_reap(vm);
 	}
 	if (!prog || !prog->validated)
 		return vm_fail(vm, prog, -1, -EPERM, "program was not validated (call bpf_vm_validate)");
@@ -1479,14 +1605,14 @@ static __attribute__((noinline)) int exec_slow(struct bpf_vm *vm, struct bpf_vm_
 	return code ? vm_run(vm, code, entry_pc, args, r0, NULL) : ret;
 }
 
-/* The fast path: the program decoded last, still current, and nothing retired to free. */
+/* The fast path: the program decoded last, still current. */
 int bpf_vm_exec(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry_pc, const u64 args[5],
 		u64 *r0)
 {
 	struct vm_code *c = vm->last_code;
 
 	if (likely(c && c->prog == prog && prog->validated && entry_pc < c->nr_insns &&
-		   c->insns == prog->insns && c->nr_insns == prog->nr_insns && !vm->retired &&
+		   c->insns == prog->insns && c->nr_insns == prog->nr_insns &&
 		   c->stamp == validations_now()))
 		return vm_run(vm, c, entry_pc, args, r0, NULL);
 	return exec_slow(vm, prog, entry_pc, args, r0);
