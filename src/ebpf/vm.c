@@ -110,10 +110,27 @@ u64 bpf_vm_insn_count(const struct bpf_vm *vm)
 
 /* ---- memory regions ---- */
 
-/* Index of the last region whose start is <= addr, or -1. */
+/*
+ * Regions live in one array. regions[0..nr_sorted) is sorted by start and found by binary
+ * search; a region removed from it stays as a tombstone (flags 0, empty) that keeps the
+ * order, until tombstones are half of it and one pass drops them all. After it come at most
+ * VM_RECENT regions in the order they were added, found by a scan. An embedder adds and
+ * removes short-lived regions around calls (a callback's argument struct, a map element):
+ * they come and go without moving the sorted part; a region that stays moves into it when
+ * the recent part is full, and an element re-created at the address of a tombstone takes
+ * the tombstone's place. Invariant that makes a tombstone safe to find by binary search: no
+ * live sorted region contains a tombstone's start (settling checks, and drops them if so).
+ */
+
+static bool region_live(const struct vm_region *r)
+{
+	return r->flags != 0;
+}
+
+/* Index of the last sorted entry (live or tombstone) whose start is <= addr, or -1. */
 static s64 region_floor(const struct bpf_vm *vm, u64 addr)
 {
-	s64 lo = 0, hi = (s64)vm->nr_regions - 1, found = -1;
+	s64 lo = 0, hi = (s64)vm->nr_sorted - 1, found = -1;
 
 	while (lo <= hi) {
 		s64 mid = lo + (hi - lo) / 2;
@@ -128,12 +145,36 @@ static s64 region_floor(const struct bpf_vm *vm, u64 addr)
 	return found;
 }
 
-/* The region containing addr by binary search, or NULL; remembers it in last_hit[]. */
+/* Index of the live region with the greatest start <= addr, or -1 (for messages). */
+static s64 region_below(const struct bpf_vm *vm, u64 addr)
+{
+	s64 best = region_floor(vm, addr);
+
+	while (best >= 0 && !region_live(&vm->regions[best]))
+		best--;
+	for (u32 k = vm->nr_sorted; k < vm->nr_regions; k++)
+		if (vm->regions[k].start <= addr && (best < 0 || vm->regions[k].start > vm->regions[best].start))
+			best = k;
+	return best;
+}
+
+/* Index of the recent region containing addr, or -1. */
+static s64 region_recent_find(const struct bpf_vm *vm, u64 addr)
+{
+	for (u32 k = vm->nr_sorted; k < vm->nr_regions; k++)
+		if (addr - vm->regions[k].start < vm->regions[k].end - vm->regions[k].start)
+			return k;
+	return -1;
+}
+
+/* The region containing addr, or NULL; remembers it in last_hit[]. */
 static const struct vm_region *region_search(struct bpf_vm *vm, u64 addr)
 {
-	s64 i = region_floor(vm, addr);
+	s64 i = region_floor(vm, addr); /* a tombstone there: no sorted region holds addr */
 
-	if (i < 0 || addr >= vm->regions[i].end)
+	if (i < 0 || !region_live(&vm->regions[i]) || addr >= vm->regions[i].end)
+		i = region_recent_find(vm, addr);
+	if (i < 0)
 		return NULL;
 	vm->last_hit[1] = vm->last_hit[0];
 	vm->last_hit[0] = (u32)i;
@@ -143,8 +184,8 @@ static const struct vm_region *region_search(struct bpf_vm *vm, u64 addr)
 /*
  * The region containing addr, or NULL. Two cached indices catch the usual pattern of a
  * callback alternating between two objects (a task and a map value); any index below
- * nr_regions names a real region, so a stale index only costs a miss. Inlined into every
- * memory instruction: the hit path is two compares per entry.
+ * nr_regions names a real entry (a tombstone is empty and never matches), so a stale index
+ * only costs a miss.
  */
 static inline __attribute__((always_inline)) const struct vm_region *region_find(struct bpf_vm *vm, u64 addr)
 {
@@ -157,50 +198,131 @@ static inline __attribute__((always_inline)) const struct vm_region *region_find
 	return region_search(vm, addr);
 }
 
+/*
+ * Does [start, end) overlap a live region? *tombs counts the tombstones whose start lies in
+ * it (other than at start itself).
+ */
+static bool region_overlaps(const struct bpf_vm *vm, u64 start, u64 end, u32 *tombs)
+{
+	s64 i = region_floor(vm, start);
+
+	*tombs = 0;
+	if (i >= 0 && region_live(&vm->regions[i]) && vm->regions[i].end > start)
+		return true;
+	for (u32 j = (u32)(i + 1); j < vm->nr_sorted && vm->regions[j].start < end; j++) {
+		if (region_live(&vm->regions[j]))
+			return true;
+		(*tombs)++;
+	}
+	for (u32 k = vm->nr_sorted; k < vm->nr_regions; k++)
+		if (vm->regions[k].start < end && start < vm->regions[k].end)
+			return true;
+	return false;
+}
+
+/* Drops every tombstone (one pass; indices move, last_hit[] are only hints). */
+static void region_compact(struct bpf_vm *vm)
+{
+	u32 w = 0;
+
+	for (u32 r = 0; r < vm->nr_sorted; r++)
+		if (region_live(&vm->regions[r]))
+			vm->regions[w++] = vm->regions[r];
+	memmove(&vm->regions[w], &vm->regions[vm->nr_sorted],
+		(vm->nr_regions - vm->nr_sorted) * sizeof(vm->regions[0]));
+	vm->nr_regions -= vm->nr_sorted - w;
+	vm->nr_sorted = w;
+	vm->nr_tombs = 0;
+}
+
+/* Moves the oldest recent region to its place in the sorted part. */
+static void region_settle(struct bpf_vm *vm)
+{
+	struct vm_region r = vm->regions[vm->nr_sorted];
+	s64 i = region_floor(vm, r.start);
+	u32 tombs = 0;
+
+	for (u32 j = (u32)(i + 1); j < vm->nr_sorted && vm->regions[j].start < r.end; j++)
+		tombs++; /* only tombstones can start inside r */
+	if (tombs || (i >= 0 && !region_live(&vm->regions[i]) && vm->regions[i].start == r.start)) {
+		region_compact(vm); /* r would contain a tombstone's start */
+		i = region_floor(vm, r.start);
+	}
+	memmove(&vm->regions[i + 2], &vm->regions[i + 1], (vm->nr_sorted - (i + 1)) * sizeof(r));
+	vm->regions[i + 1] = r;
+	vm->nr_sorted++;
+}
+
+static int regions_reserve(struct bpf_vm *vm)
+{
+	u32 cap = vm->cap_regions ? vm->cap_regions * 2 : 16;
+	struct vm_region *n;
+
+	if (vm->nr_regions < vm->cap_regions)
+		return 0;
+	n = realloc(vm->regions, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	vm->regions = n;
+	vm->cap_regions = cap;
+	return 0;
+}
+
 int bpf_vm_region_add(struct bpf_vm *vm, void *ptr, size_t len, unsigned flags, const char *name)
 {
 	u64 start = (u64)(uintptr_t)ptr, end = start + len;
-	s64 i = region_floor(vm, start);
 	struct vm_region *r;
+	u32 tombs;
+	s64 i;
 
 	if (!ptr || !len || end < start || !flags || (flags & ~BPF_VM_RW))
 		return -EINVAL; /* a region at 0 would make null pointers valid */
-	if ((i >= 0 && vm->regions[i].end > start) ||
-	    ((u64)(i + 1) < vm->nr_regions && vm->regions[i + 1].start < end))
+	if (region_overlaps(vm, start, end, &tombs))
 		return -EEXIST;
-	if (vm->nr_regions == vm->cap_regions) {
-		u32 cap = vm->cap_regions ? vm->cap_regions * 2 : 16;
-		struct vm_region *n = realloc(vm->regions, cap * sizeof(*n));
-
-		if (!n)
+	i = region_floor(vm, start);
+	if (i >= 0 && !region_live(&vm->regions[i]) && vm->regions[i].start == start && !tombs) {
+		r = &vm->regions[i]; /* a tombstone at start: its place, no move */
+		vm->nr_tombs--;
+	} else {
+		if (regions_reserve(vm))
 			return -ENOMEM;
-		vm->regions = n;
-		vm->cap_regions = cap;
+		if (vm->nr_regions - vm->nr_sorted == VM_RECENT)
+			region_settle(vm);
+		r = &vm->regions[vm->nr_regions++];
 	}
-	r = &vm->regions[i + 1];
-	memmove(r + 1, r, (vm->nr_regions - (i + 1)) * sizeof(*r));
 	*r = (struct vm_region){ .start = start, .end = end, .flags = flags };
-	snprintf(r->name, sizeof(r->name), "%s", name ? name : "?");
-	vm->nr_regions++;
+	name = name ? name : "?";
+	for (size_t k = 0; k + 1 < sizeof(r->name) && name[k]; k++) /* a bounded copy, no printf */
+		r->name[k] = name[k];
 	return 0;
 }
 
 int bpf_vm_region_remove(struct bpf_vm *vm, const void *ptr)
 {
 	u64 start = (u64)(uintptr_t)ptr;
-	s64 i = region_floor(vm, start);
+	s64 i;
 
-	if (i < 0 || vm->regions[i].start != start)
+	for (u32 k = vm->nr_regions; k-- > vm->nr_sorted;) { /* newest first */
+		if (vm->regions[k].start != start)
+			continue;
+		memmove(&vm->regions[k], &vm->regions[k + 1], (vm->nr_regions - k - 1) * sizeof(vm->regions[0]));
+		vm->nr_regions--;
+		windows_drop(vm, start);
+		return 0;
+	}
+	i = region_floor(vm, start);
+	if (i < 0 || !region_live(&vm->regions[i]) || vm->regions[i].start != start)
 		return -ENOENT;
-	memmove(&vm->regions[i], &vm->regions[i + 1], (vm->nr_regions - i - 1) * sizeof(vm->regions[0]));
-	vm->nr_regions--;
+	vm->regions[i] = (struct vm_region){ .start = start, .end = start }; /* tombstone */
+	if (++vm->nr_tombs * 2 > vm->nr_sorted)
+		region_compact(vm);
 	windows_drop(vm, start);
 	return 0;
 }
 
 u32 bpf_vm_region_count(const struct bpf_vm *vm)
 {
-	return vm->nr_regions;
+	return vm->nr_regions - vm->nr_tombs;
 }
 
 /*
@@ -361,7 +483,7 @@ static void fault_where(struct bpf_vm *vm, u64 addr, u64 size, u64 fp, char *buf
 			 (long long)(rel < 0 ? -rel : rel));
 		return;
 	}
-	i = region_floor(vm, addr);
+	i = region_below(vm, addr);
 	if (i >= 0 && addr < vm->regions[i].end)
 		snprintf(buf, len, "(runs %llu bytes past the end of region '%s')",
 			 (unsigned long long)(addr + size - vm->regions[i].end), vm->regions[i].name);
@@ -656,6 +778,22 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 /* Every handler of vm_run(), by name: label op_NAME, enum value VM_OP_NAME. */
 #define VM_ALU4(X, n) X(n##64_k) X(n##64_x) X(n##32_k) X(n##32_x)
 #define VM_ALU3(X, n) X(n##3_k) X(n##3_x) /* rA = rB; rA op= K|rC, fused (decode_fuse) */
+/*
+ * Pairs fused by direct jump (decode_fuse): the first instruction's handler ends with a jump
+ * to the second's plain handler instead of an indirect dispatch. The pairs clang emits most
+ * often in the example and test schedulers (static counts over 4,600 instructions: mov +
+ * call 159, lddw + ldxdw 150, mov + call 141, add + stxdw 115, ...); firsts never transfer
+ * control. A short list on purpose: every handler added grows the interpreter's code, and
+ * a product of all firsts and seconds measured slower than this list.
+ */
+#define VM_PAIRS(P, X)                                                                      \
+	P(X, mov64_x, call_fn) P(X, lddw, ldxdw) P(X, mov64_k, call_fn) P(X, add64_k, stxdw) \
+	P(X, lddw, call_fn) P(X, ldxdw, add64_k) P(X, mov64_x, mov64_k) P(X, ldxdw, lddw)    \
+	P(X, ldxdw, ldxdw) P(X, lddw, mov64_x) P(X, add64_k, lddw) P(X, ldxdw, mov64_x)      \
+	P(X, mov64_k, mov64_k) P(X, lddw, mov64_k) P(X, mov32_k, call_fn) P(X, lddw, mov32_k) \
+	P(X, mov32_k, stxw) P(X, stxdw, lddw) P(X, stxdw, exit) P(X, add64_x, stxdw)         \
+	P(X, add64_k, stxw) P(X, add64_x, stxw) P(X, ldxdw, add64_x)
+#define VM_PAIR_NAME(X, a, b) X(a##__##b)
 #define VM_JMP4(X, n) X(n##_k) X(n##_x) X(n##32_k) X(n##32_x)
 #define VM_ATOMICS(X, w)                                                                    \
 	X(add##w) X(or##w) X(and##w) X(xor##w) X(fadd##w) X(for##w) X(fand##w) X(fxor##w)   \
@@ -679,12 +817,12 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 	X(call_local) X(call_fn) X(call_unknown) X(exit) X(budget)                           \
 	VM_ALU3(X, add) VM_ALU3(X, sub) VM_ALU3(X, mul) VM_ALU3(X, or) VM_ALU3(X, and)       \
 	VM_ALU3(X, xor) VM_ALU3(X, lsh) VM_ALU3(X, rsh) VM_ALU3(X, arsh)                     \
-	X(addk_stxdw) X(addx_stxdw) X(addk_stxw) X(addx_stxw) X(ldxdw_addk) X(ldxdw_addx)
+	VM_PAIRS(VM_PAIR_NAME, X)
 
 #define VM_OP_ENUM(n) VM_OP_##n,
 enum vm_op { VM_OPS(VM_OP_ENUM) VM_NR_OPS };
 
-_Static_assert(VM_NR_OPS <= 256, "vm_op_of_code holds u8");
+_Static_assert(VM_OP_budget < 256, "vm_op_of_code holds u8 (fused handlers come after)");
 /* decode_op() turns an unsigned div/mod handler into the signed one by adding 4. */
 _Static_assert(VM_OP_sdiv64_k == VM_OP_udiv64_k + 4 && VM_OP_smod32_x == VM_OP_umod32_x + 4,
 	       "div/mod handler order");
@@ -864,7 +1002,7 @@ static u32 decode_insns(const struct bpf_vm *vm, struct vm_insn *out, const stru
 		if (out[pc].op == labels[VM_OP_invalid] || insn_ends_run(&in[pc]))
 			out[pc].run = 1;
 		else
-			out[pc].run = 1 + out[pc + (out[pc].op == labels[VM_OP_lddw] ? 2 : 1)].run;
+			out[pc].run = 1 + out[pc + (in[pc].code == (BPF_LD | BPF_IMM | BPF_DW) ? 2 : 1)].run;
 		if (out[pc].run > longest)
 			longest = out[pc].run;
 	}
@@ -890,54 +1028,56 @@ static unsigned fuse_mov_alu(const struct bpf_insn *mov, const struct bpf_insn *
 	return in->src_reg != mov->dst_reg ? op + 1 : 0; /* rC must not be rA (just written) */
 }
 
-/* "rA += K|rB" then a 64- or 32-bit store of rA to memory (not a frame slot), or 0. */
-static unsigned fuse_add_store(const struct bpf_insn *add, const struct bpf_insn *st)
-{
-	bool k = add->code == (BPF_ALU64 | BPF_ADD | BPF_K);
+/* The pair table: plain handlers first and second, fused handler. */
+#define VM_PAIR_ENTRY(X, a, b) { VM_OP_##a, VM_OP_##b, VM_OP_##a##__##b },
+static const struct {
+	u16 first, second, fused;
+} vm_pairs[] = { VM_PAIRS(VM_PAIR_ENTRY, ) };
 
-	if ((!k && add->code != (BPF_ALU64 | BPF_ADD | BPF_X)) || st->src_reg != add->dst_reg ||
-	    mem_in_frame(st))
-		return 0;
-	if (st->code == (BPF_STX | BPF_MEM | BPF_DW))
-		return k ? VM_OP_addk_stxdw : VM_OP_addx_stxdw;
-	if (st->code == (BPF_STX | BPF_MEM | BPF_W))
-		return k ? VM_OP_addk_stxw : VM_OP_addx_stxw;
+/* The fused handler of plain handlers first then second (VM_PAIRS), or 0. */
+static unsigned fuse_pair(unsigned first, unsigned second)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(vm_pairs); i++)
+		if (vm_pairs[i].first == first && vm_pairs[i].second == second)
+			return vm_pairs[i].fused;
 	return 0;
 }
 
-/* "rA = *(u64 *)(rB + off)" (not a frame slot) then "rA += K|rC", or 0. */
-static unsigned fuse_load_add(const struct bpf_insn *ld, const struct bpf_insn *add)
-{
-	if (ld->code != (BPF_LDX | BPF_MEM | BPF_DW) || mem_in_frame(ld) || add->dst_reg != ld->dst_reg)
-		return 0;
-	if (add->code == (BPF_ALU64 | BPF_ADD | BPF_K))
-		return VM_OP_ldxdw_addk;
-	return add->code == (BPF_ALU64 | BPF_ADD | BPF_X) ? VM_OP_ldxdw_addx : 0;
-}
-
 /*
- * Fuses pairs clang emits all the time into one handler that runs both, so that the second
- * is reached by a direct jump (or no jump) instead of an indirect dispatch: "rA = rB" then
- * "rA op= K|rC" (three-address arithmetic, e.g. r2 = r10; r2 += -8), "rA += x" then a store
- * of rA, a load into rA then "rA += x". The second slot keeps its own handler (a jump may
- * land on it); a fused handler steps ip to the second slot before the second part, so a
- * fault names it; a partial run (out_partial) runs the plain handlers, so the budget still
- * stops between the two.
+ * Fuses pairs of instructions clang emits all the time into one handler, so that the second
+ * runs without an indirect dispatch: "rA = rB" then "rA op= K|rC" become one three-address
+ * operation (e.g. r2 = r10; r2 += -8), and the pairs of VM_PAIR_FIRSTS x VM_PAIR_COLS jump
+ * directly to the second's plain handler. Only the first slot changes: the second keeps its
+ * own handler (a jump may land on it), a fused handler steps ip to the second slot before
+ * running it (a fault names the right pc), and a partial run (out_partial) runs the plain
+ * handlers, so the budget still stops between the two. A slot may be the second of one
+ * pair and the first of another: each fused handler runs exactly its two instructions.
  */
 static void decode_fuse(struct vm_insn *out, const struct bpf_insn *in, u32 n,
 			const void *const *labels)
 {
-	for (u32 pc = 0; pc + 1 < n; pc++) {
-		unsigned op = 0;
+	/* pass 0: three-address operations (the better fusion); pass 1: VM_PAIRS in the rest */
+	for (int pass = 0; pass < 2; pass++) {
+		for (u32 pc = 0; pc < n; pc++) {
+			unsigned first = decode_op(&in[pc]), second, op;
+			u32 next = pc + (first == VM_OP_lddw ? 2 : 1);
 
-		if (in[pc].code == (BPF_ALU64 | BPF_MOV | BPF_X) && !in[pc].off)
-			op = fuse_mov_alu(&in[pc], &in[pc + 1]);
-		op = op ?: fuse_add_store(&in[pc], &in[pc + 1]);
-		op = op ?: fuse_load_add(&in[pc], &in[pc + 1]);
-		if (!op)
-			continue;
-		out[pc].op = labels[op];
-		pc++; /* the second slot stays plain: no chains */
+			/* out[] is not labels[decode_op()] for an lddw's second slot, an unknown
+			 * call, or a slot already fused */
+			if (next >= n || out[pc].op != labels[first])
+				continue;
+			second = decode_op(&in[next]);
+			if (out[next].op != labels[second])
+				continue;
+			if (pass == 0)
+				op = first == VM_OP_mov64_x ? fuse_mov_alu(&in[pc], &in[next]) : 0;
+			else
+				op = fuse_pair(first, second);
+			if (!op)
+				continue;
+			out[pc].op = labels[op];
+			pc = next;
+		}
 	}
 }
 
@@ -1265,10 +1405,34 @@ static __attribute__((noinline)) bool mem_slow(struct bpf_vm *vm, u64 addr, u64 
 #define ST_OP(name, T, V)                                                                   \
 	op_##name: { T v = (T)(V); MEMCHK(DST + (s64)ip->off, sizeof(T), WR_HIT(sizeof(T)), BPF_VM_WRITE); \
 		memcpy(HOST(addr), &v, sizeof(T)); NEXT(); }
-/* a 64-bit load (decode_fuse), then the next slot's handler reached by a direct jump */
-#define LDX_THEN(name, next)                                                                \
-	op_##name: { u64 v; MEMCHK(SRC + (s64)ip->off, 8, RD_HIT(8), BPF_VM_READ);           \
-		memcpy(&v, HOST(addr), 8); DST = v; ip++; goto next; }
+/*
+ * A fused pair (VM_PAIRS): the first instruction's work (FIRST_a), ip to the second (ADV_a
+ * slots), then the second's plain handler by a direct jump.
+ */
+#define VM_PAIR_CODE(X, a, b) op_##a##__##b: FIRST_##a ip += ADV_##a; goto op_##b;
+#define FIRST_lddw DST = ip->imm64;
+#define FIRST_mov64_x DST = SRC;
+#define FIRST_mov64_k DST = (u64)(s64)IMM;
+#define FIRST_mov32_k DST = (u32)IMM;
+#define FIRST_mov32_x DST = (u32)SRC;
+#define FIRST_add64_k DST += (u64)(s64)IMM;
+#define FIRST_add64_x DST += SRC;
+#define FIRST_ldxdw { u64 v; MEMCHK(SRC + (s64)ip->off, 8, RD_HIT(8), BPF_VM_READ);          \
+		      memcpy(&v, HOST(addr), 8); DST = v; }
+#define FIRST_ldxw { u32 v; MEMCHK(SRC + (s64)ip->off, 4, RD_HIT(4), BPF_VM_READ);           \
+		     memcpy(&v, HOST(addr), 4); DST = v; }
+#define FIRST_stxdw { u64 v = SRC; MEMCHK(DST + (s64)ip->off, 8, WR_HIT(8), BPF_VM_WRITE);    \
+		      memcpy(HOST(addr), &v, 8); }
+#define ADV_lddw 2
+#define ADV_mov64_x 1
+#define ADV_mov64_k 1
+#define ADV_mov32_k 1
+#define ADV_mov32_x 1
+#define ADV_add64_k 1
+#define ADV_add64_x 1
+#define ADV_ldxdw 1
+#define ADV_ldxw 1
+#define ADV_stxdw 1
 /* r10 + off, proven inside the frame when decoded (mem_in_frame) */
 #define LDX_FP(name, T, R)                                                                  \
 	op_##name##_fp: { T v; memcpy(&v, HOST(reg[10] + (s64)ip->off), sizeof(T));         \
@@ -1377,24 +1541,7 @@ static int vm_run(struct bpf_vm *vm, struct vm_code *code, u32 entry, const u64 
 	ALU3_OPS(lsh, a << (b & 63))
 	ALU3_OPS(rsh, a >> (b & 63))
 	ALU3_OPS(arsh, (u64)((s64)a >> (b & 63)))
-op_addk_stxdw:
-	DST += (u64)(s64)IMM;
-	ip++;
-	goto op_stxdw;
-op_addx_stxdw:
-	DST += SRC;
-	ip++;
-	goto op_stxdw;
-op_addk_stxw:
-	DST += (u64)(s64)IMM;
-	ip++;
-	goto op_stxw;
-op_addx_stxw:
-	DST += SRC;
-	ip++;
-	goto op_stxw;
-	LDX_THEN(ldxdw_addk, op_add64_k)
-	LDX_THEN(ldxdw_addx, op_add64_x)
+	VM_PAIRS(VM_PAIR_CODE, )
 op_movsx64_8:
 	DST = (u64)(s64)(s8)SRC;
 	NEXT();
@@ -1551,7 +1698,7 @@ out_partial:
 	/* copy the `left` instructions the budget covers (no control transfer among them:
 	 * the run's last instruction is the one that ends it) and a stop slot after them */
 	for (n = 0, slots = 0; n < left; n++)
-		slots += ip[slots].op == handlers[VM_OP_lddw] ? 2 : 1;
+		slots += code->copy[PC + slots].code == (BPF_LD | BPF_IMM | BPF_DW) ? 2 : 1;
 	memcpy(code->scratch, ip, slots * sizeof(*ip));
 	for (n = 0; n < slots; n++) /* plain handlers: a fused one would run past the stop */
 		code->scratch[n].op = handlers[decode_op(&code->copy[PC + n])];

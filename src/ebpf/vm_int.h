@@ -3,8 +3,12 @@
  * later, by the JIT which must honour the same memory model, budget and error reporting.
  *
  * Invariants:
- *  - regions[] is sorted by start and no two regions overlap; last_hit[] are only hints
- *    (an index >= nr_regions is ignored, any other index names a real region).
+ *  - No two live regions overlap. regions[0..nr_sorted) is sorted by start and holds
+ *    nr_tombs tombstones (flags 0, start == end: removed regions keeping the order), never
+ *    more than half of it; no live sorted region contains a tombstone's start.
+ *    regions[nr_sorted..nr_regions) are the recent ones (at most VM_RECENT, all live), in
+ *    the order they were added. last_hit[] are only hints (an index >= nr_regions is
+ *    ignored, any other index names a real entry; a tombstone matches no address).
  *  - rd[] and wr[] are access windows: each is a registered region of at least 8 bytes that is
  *    readable (rd) or writable (wr), or frame 0 of the stack (the "empty" value, live whenever
  *    a program runs). bpf_vm_region_remove() empties those of the region it removes; nothing
@@ -29,6 +33,7 @@
 #define VM_STACK_BYTES (BPF_VM_MAX_FRAMES * BPF_STACK_SIZE)
 #define VM_MAX_LOOPS (8u * 1024 * 1024) /* may_goto iterations per frame, as the kernel's */
 #define VM_CODE_MAX 1024                /* decoded programs kept per VM before a flush */
+#define VM_RECENT 16                    /* regions kept unsorted, newest last (see vm.c) */
 
 struct vm_region {
 	u64 start;                    /* first byte */
@@ -77,8 +82,10 @@ struct vm_code {
 };
 
 struct bpf_vm {
-	struct vm_region *regions;        /* sorted by start, disjoint */
+	struct vm_region *regions;        /* disjoint; sorted part, then recent part */
 	u32 nr_regions, cap_regions;
+	u32 nr_sorted;                    /* entries in the sorted part, tombstones included */
+	u32 nr_tombs;                     /* tombstones in the sorted part */
 	u32 last_hit[2];                  /* indices of the two regions that matched last */
 	struct vm_window rd[2];           /* readable windows, most recent first */
 	struct vm_window wr[2];           /* writable windows, most recent first */
