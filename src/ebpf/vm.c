@@ -167,35 +167,40 @@ static s64 region_recent_find(const struct bpf_vm *vm, u64 addr)
 	return -1;
 }
 
-/* The region containing addr, or NULL; remembers it in last_hit[]. */
-static const struct vm_region *region_search(struct bpf_vm *vm, u64 addr)
+/* The region containing addr (index), or -1. */
+static s64 region_search(const struct bpf_vm *vm, u64 addr)
 {
 	s64 i = region_floor(vm, addr); /* a tombstone there: no sorted region holds addr */
 
 	if (i < 0 || !region_live(&vm->regions[i]) || addr >= vm->regions[i].end)
 		i = region_recent_find(vm, addr);
-	if (i < 0)
-		return NULL;
-	vm->last_hit[1] = vm->last_hit[0];
-	vm->last_hit[0] = (u32)i;
-	return &vm->regions[i];
+	return i;
+}
+
+/* The hint slot of addr: by its 64-byte line, folded with its page. */
+static u32 *region_hint(struct bpf_vm *vm, u64 addr)
+{
+	return &vm->hint[((addr >> 6) ^ (addr >> 15)) & (VM_HINTS - 1)];
 }
 
 /*
- * The region containing addr, or NULL. Two cached indices catch the usual pattern of a
- * callback alternating between two objects (a task and a map value); any index below
- * nr_regions names a real entry (a tombstone is empty and never matches), so a stale index
- * only costs a miss.
+ * The region containing addr, or NULL. A table of hints, indexed by the address's line,
+ * remembers the region found there last: an index below nr_regions names a real entry (a
+ * tombstone is empty and matches nothing) and the range is checked, so a stale hint only
+ * costs the search it would have saved.
  */
-static inline __attribute__((always_inline)) const struct vm_region *region_find(struct bpf_vm *vm, u64 addr)
+static const struct vm_region *region_find(struct bpf_vm *vm, u64 addr)
 {
-	for (int k = 0; k < 2; k++) {
-		u32 h = vm->last_hit[k];
+	u32 *hint = region_hint(vm, addr);
+	s64 i = *hint;
 
-		if (h < vm->nr_regions && addr - vm->regions[h].start < vm->regions[h].end - vm->regions[h].start)
-			return &vm->regions[h];
-	}
-	return region_search(vm, addr);
+	if (i < vm->nr_regions && addr - vm->regions[i].start < vm->regions[i].end - vm->regions[i].start)
+		return &vm->regions[i];
+	i = region_search(vm, addr);
+	if (i < 0)
+		return NULL;
+	*hint = (u32)i;
+	return &vm->regions[i];
 }
 
 /*
@@ -220,7 +225,7 @@ static bool region_overlaps(const struct bpf_vm *vm, u64 start, u64 end, u32 *to
 	return false;
 }
 
-/* Drops every tombstone (one pass; indices move, last_hit[] are only hints). */
+/* Drops every tombstone (one pass; indices move, hint[] are only hints). */
 static void region_compact(struct bpf_vm *vm)
 {
 	u32 w = 0;

@@ -7,7 +7,7 @@
  *    nr_tombs tombstones (flags 0, start == end: removed regions keeping the order), never
  *    more than half of it; no live sorted region contains a tombstone's start.
  *    regions[nr_sorted..nr_regions) are the recent ones (at most VM_RECENT, all live), in
- *    the order they were added. last_hit[] are only hints (an index >= nr_regions is
+ *    the order they were added. hint[] are only hints (an index >= nr_regions is
  *    ignored, any other index names a real entry; a tombstone matches no address).
  *  - rd[] and wr[] are access windows: each is a registered region of at least 8 bytes that is
  *    readable (rd) or writable (wr), or frame 0 of the stack (the "empty" value, live whenever
@@ -34,6 +34,7 @@
 #define VM_MAX_LOOPS (8u * 1024 * 1024) /* may_goto iterations per frame, as the kernel's */
 #define VM_CODE_MAX 1024                /* decoded programs kept per VM before a flush */
 #define VM_RECENT 16                    /* regions kept unsorted, newest last (see vm.c) */
+#define VM_HINTS 512                    /* region hints by address (a power of two) */
 
 struct vm_region {
 	u64 start;                    /* first byte */
@@ -86,7 +87,7 @@ struct bpf_vm {
 	u32 nr_regions, cap_regions;
 	u32 nr_sorted;                    /* entries in the sorted part, tombstones included */
 	u32 nr_tombs;                     /* tombstones in the sorted part */
-	u32 last_hit[2];                  /* indices of the two regions that matched last */
+	u32 hint[VM_HINTS];               /* region index found last, by address line */
 	struct vm_window rd[2];           /* readable windows, most recent first */
 	struct vm_window wr[2];           /* writable windows, most recent first */
 	const struct bpf_vm_func *helpers; /* borrowed, indexed by helper id */
