@@ -1098,11 +1098,21 @@ static void code_free(struct vm_code *c)
 	free(c);
 }
 
+/* The code hint slot of prog: a direct-mapped cache in front of the hash table. */
+static struct vm_code **code_hint(struct bpf_vm *vm, const struct bpf_vm_prog *prog)
+{
+	uintptr_t a = (uintptr_t)prog;
+
+	return &vm->code_hint[((a >> 4) ^ (a >> 10)) & (VM_CODE_HINTS - 1)];
+}
+
 /* Frees c now, or later when it may be running (a nested run replaced it). */
 static void code_retire(struct bpf_vm *vm, struct vm_code *c)
 {
-	if (vm->last_code == c)
-		vm->last_code = NULL;
+	struct vm_code **hint = code_hint(vm, c->prog);
+
+	if (*hint == c)
+		*hint = NULL;
 	if (vm->running) {
 		c->next = vm->retired;
 		vm->retired = c;
@@ -1142,7 +1152,6 @@ static void code_flush(struct bpf_vm *vm)
 		}
 	}
 	vm->nr_codes = 0;
-	vm->last_code = NULL;
 }
 
 static int code_grow(struct bpf_vm *vm)
@@ -1239,7 +1248,7 @@ static __attribute__((noinline)) struct vm_code *code_lookup(struct bpf_vm *vm,
 		if ((*pp)->prog != prog)
 			continue;
 		if (code_current(*pp, prog, now))
-			return vm->last_code = *pp;
+			return *code_hint(vm, prog) = *pp;
 		c = *pp; /* stale: the struct now names other instructions */
 		*pp = c->next;
 		vm->nr_codes--;
@@ -1253,13 +1262,13 @@ static __attribute__((noinline)) struct vm_code *code_lookup(struct bpf_vm *vm,
 	c->next = *pp;
 	*pp = c;
 	vm->nr_codes++;
-	return vm->last_code = c;
+	return *code_hint(vm, prog) = c;
 }
 
 /* The decoded form of prog for this VM (NULL with *ret set and vm->err filled on failure). */
 static inline struct vm_code *code_get(struct bpf_vm *vm, const struct bpf_vm_prog *prog, int *ret)
 {
-	struct vm_code *c = vm->last_code;
+	struct vm_code *c = *code_hint(vm, prog);
 
 	if (likely(c && c->prog == prog && c->insns == prog->insns && c->nr_insns == prog->nr_insns &&
 		   c->stamp == validations_now()))
@@ -1757,11 +1766,11 @@ static __attribute__((noinline)) int exec_slow(struct bpf_vm *vm, struct bpf_vm_
 	return code ? vm_run(vm, code, entry_pc, args, r0, NULL) : ret;
 }
 
-/* The fast path: the program decoded last, still current. */
+/* The fast path: the program's code is in its hint slot and still current. */
 int bpf_vm_exec(struct bpf_vm *vm, struct bpf_vm_prog *prog, u32 entry_pc, const u64 args[5],
 		u64 *r0)
 {
-	struct vm_code *c = vm->last_code;
+	struct vm_code *c = *code_hint(vm, prog);
 
 	if (likely(c && c->prog == prog && prog->validated && entry_pc < c->nr_insns &&
 		   c->insns == prog->insns && c->nr_insns == prog->nr_insns &&

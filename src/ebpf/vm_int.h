@@ -35,6 +35,7 @@
 #define VM_CODE_MAX 1024                /* decoded programs kept per VM before a flush */
 #define VM_RECENT 16                    /* regions kept unsorted, newest last (see vm.c) */
 #define VM_HINTS 512                    /* region hints by address (a power of two) */
+#define VM_CODE_HINTS 16                /* decoded-program hints by address (a power of two) */
 
 struct vm_region {
 	u64 start;                    /* first byte */
@@ -107,7 +108,7 @@ struct bpf_vm {
 	bool have_err;                    /* err describes a failure of the current run */
 	struct vm_code **codes;           /* hash table of decoded programs by prog address */
 	u32 nr_codes, cap_codes;          /* entries; buckets (a power of two, or 0) */
-	struct vm_code *last_code;        /* the code found last (a one-entry cache) */
+	struct vm_code *code_hint[VM_CODE_HINTS]; /* by prog address: codes found last */
 	struct vm_code *retired;          /* replaced while running: freed when idle */
 	struct bpf_vm_error err;          /* last failure */
 };
