@@ -1,17 +1,29 @@
 /*
- * vm.c — the BPF interpreter: VM lifecycle, memory regions, the static validation pass and
- * the execution loop (computed-goto dispatch over the 256 opcode bytes).
+ * vm.c — the BPF interpreter: VM lifecycle, memory regions, the static validation pass,
+ * decoding (each program once per VM, into handlers for the exact operation) and the
+ * execution loop (computed-goto dispatch over the decoded slots).
  *
  * Why an interpreter with run-time checks: scheduler programs run in scxsim's own process and
- * must never crash, hang or corrupt it. Every memory access is checked against the live stack
- * frames (fast path: one compare) and then the embedder's regions (binary search behind a
- * last-hit cache); every instruction decrements the budget; calls are bounded in depth.
+ * must never crash, hang or corrupt it. Every memory access is checked: r10 + constant
+ * accesses inside the frame are proven when decoding; any other access is checked against
+ * two windows (the regions hit last), the live stack frames, then the embedder's regions
+ * (a hint table, then a search). The budget is charged per straight run of instructions,
+ * with the exact stop when it runs out mid-run; calls are bounded in depth.
  *
- * Invariants: a program runs only after bpf_vm_validate() accepted it, so jump targets are in
- * range and the last instruction cannot fall through; an ld_imm64 second slot (code 0, an
- * illegal opcode) is never executed because no jump lands on it — entering one anyway (a bad
- * entry_pc or callback address) hits the invalid-opcode label, an error, not a crash.
- * Registers are u64[16] so that any 4-bit register field indexes inside the array.
+ * Why decoding: dispatch is one load and one indirect jump, no handler re-reads a field to
+ * find out what to do, jump and call targets and ld_imm64 values are precomputed, and the
+ * pairs clang emits most often run as one handler (fewer indirect jumps: the interpreter's
+ * cost is mostly their mispredictions, see docs/bpf-vm.md).
+ *
+ * Invariants: the interpreter runs only decoded code, and decoding validates the
+ * instructions it decodes (a copy, kept to detect a program struct that now names other
+ * instructions), so jump targets are in range and the last instruction cannot fall
+ * through. The second slot of an ld_imm64 decodes to the invalid handler: entering one (a
+ * bad entry_pc or callback address) is an error, not a crash. Decoded slots have the same
+ * indices as the program's, so a pc in an error is ip - base. Registers are u64[16] so that
+ * any 4-bit register field indexes inside the array. The caches (decoded programs, windows,
+ * hints) change only the speed, never a result, an error or a count: the VM stays
+ * deterministic.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -1000,8 +1012,10 @@ static u32 decode_insns(const struct bpf_vm *vm, struct vm_insn *out, const stru
 		out[pc] = (struct vm_insn){ .op = labels[op], .imm = in[pc].imm, .off = in[pc].off,
 					    .dst = in[pc].dst_reg, .src = in[pc].src_reg };
 		decode_operands(vm, out, in, pc, op, labels);
-		if (op == VM_OP_lddw)
-			out[++pc] = (struct vm_insn){ .op = labels[VM_OP_invalid], .imm = in[pc].imm };
+		if (op == VM_OP_lddw) {
+			pc++;
+			out[pc] = (struct vm_insn){ .op = labels[VM_OP_invalid], .imm = in[pc].imm };
+		}
 	}
 	for (u32 pc = n; pc-- > 0;) {
 		if (out[pc].op == labels[VM_OP_invalid] || insn_ends_run(&in[pc]))
@@ -1485,10 +1499,11 @@ static int vm_run(struct bpf_vm *vm, struct vm_code *code, u32 entry, const u64 
 	const struct vm_insn *base, *ip, *sc = NULL;
 	const struct bpf_vm_prog *prog;
 	struct vm_code *prev_code;
-	u32 prev_pc, depth0, nf = 0, loops = VM_MAX_LOOPS, fsz = 0, sc_pc = 0, sc_rest = 0;
+	/* fsz, facc, addr: set before any jump to out_fault */
+	u32 prev_pc, depth0, nf = 0, loops = VM_MAX_LOOPS, fsz, sc_pc = 0, sc_rest = 0;
 	struct vm_frame frames[BPF_VM_MAX_FRAMES];
-	u64 reg[16], left, addr = 0, stk_lo, stk_span, n, slots;
-	unsigned facc = 0;
+	u64 reg[16], left, addr, stk_lo, stk_span, n, slots;
+	unsigned facc;
 	int ret = 0;
 
 	if (unlikely(!vm)) {
