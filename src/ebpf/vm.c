@@ -374,7 +374,7 @@ static u64 stack_live_lo(const struct bpf_vm *vm)
 }
 
 /* The slow path of every access: a registered region that holds the whole access. */
-static inline __attribute__((always_inline)) bool region_access_ok(struct bpf_vm *vm, u64 addr, u64 size, unsigned flags)
+static bool region_access_ok(struct bpf_vm *vm, u64 addr, u64 size, unsigned flags)
 {
 	const struct vm_region *r = region_find(vm, addr);
 
@@ -475,7 +475,8 @@ void bpf_vm_abort(struct bpf_vm *vm, const char *fmt, ...)
 	if (vm->have_err)
 		return;
 	va_start(ap, fmt);
-	error_vset(&vm->err, vm->cur_code ? vm->cur_code->prog : NULL, vm->running ? (s64)vm->cur_pc : -1, -ECANCELED, fmt, ap);
+	error_vset(&vm->err, vm->cur_code ? vm->cur_code->prog : NULL, vm->running ? (s64)vm->cur_pc : -1,
+		   -ECANCELED, fmt, ap);
 	va_end(ap);
 	vm->have_err = true;
 }
@@ -783,7 +784,8 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
  * re-examines a field to find out what to do.
  *
  * The decoded programs are kept in a hash table keyed by the address of the caller's struct
- * bpf_vm_prog, with a copy of the instructions decoded. A run uses the entry when the struct
+ * bpf_vm_prog (behind a 16-slot table of the ones found last, by the same key), with a copy
+ * of the instructions decoded. A run uses the entry when the struct
  * still names the same instructions (pointer and count) and either no program was validated
  * anywhere since the entry was last checked (the common case: one compare), or the
  * instructions still equal the copy (a memcmp after a validation, e.g. when a freed program's
@@ -798,10 +800,10 @@ int bpf_vm_validate(struct bpf_vm_prog *prog, struct bpf_vm_error *err)
 /*
  * Pairs fused by direct jump (decode_fuse): the first instruction's handler ends with a jump
  * to the second's plain handler instead of an indirect dispatch. The pairs clang emits most
- * often in the example and test schedulers (static counts over 4,600 instructions: mov +
- * call 159, lddw + ldxdw 150, mov + call 141, add + stxdw 115, ...); firsts never transfer
- * control. A short list on purpose: every handler added grows the interpreter's code, and
- * a product of all firsts and seconds measured slower than this list.
+ * often in the example and test schedulers (static counts over 4,600 instructions: rA = rB
+ * then call 159, lddw + ldxdw 150, rA = K then call 141, add + stxdw 115, ...); firsts never
+ * transfer control. A short list on purpose: every handler added grows the interpreter's
+ * code, and a product of all firsts and seconds measured slower than this list.
  */
 #define VM_PAIRS(P, X)                                                                      \
 	P(X, mov64_x, call_fn) P(X, lddw, ldxdw) P(X, mov64_k, call_fn) P(X, add64_k, stxdw) \
@@ -1100,7 +1102,8 @@ static void decode_fuse(struct vm_insn *out, const struct bpf_insn *in, u32 n,
 	}
 }
 
-_Static_assert(VM_OP_add3_x == VM_OP_add3_k + 1 && VM_OP_arsh3_x == VM_OP_arsh3_k + 1, "alu3 order");
+_Static_assert(VM_OP_add3_x == VM_OP_add3_k + 1 && VM_OP_arsh3_x == VM_OP_arsh3_k + 1,
+	       "alu3 order");
 
 static void code_free(struct vm_code *c)
 {
@@ -1348,7 +1351,8 @@ static void window_push(struct vm_window *w, const struct vm_region *r)
  * The access [addr, addr+size) missed the live stack and the windows: allowed if one region
  * holds it with the permission; that region then becomes the first window(s) it fits.
  */
-static __attribute__((noinline)) bool mem_slow(struct bpf_vm *vm, u64 addr, u64 size, unsigned flags)
+static __attribute__((noinline)) bool mem_slow(struct bpf_vm *vm, u64 addr, u64 size,
+					       unsigned flags)
 {
 	const struct vm_region *r = region_find(vm, addr);
 
@@ -1431,7 +1435,8 @@ static __attribute__((noinline)) bool mem_slow(struct bpf_vm *vm, u64 addr, u64 
 	op_##name: { T v; MEMCHK(SRC + (s64)ip->off, sizeof(T), RD_HIT(sizeof(T)), BPF_VM_READ); \
 		memcpy(&v, HOST(addr), sizeof(T)); DST = (R)v; NEXT(); }
 #define ST_OP(name, T, V)                                                                   \
-	op_##name: { T v = (T)(V); MEMCHK(DST + (s64)ip->off, sizeof(T), WR_HIT(sizeof(T)), BPF_VM_WRITE); \
+	op_##name: { T v = (T)(V);                                                          \
+		MEMCHK(DST + (s64)ip->off, sizeof(T), WR_HIT(sizeof(T)), BPF_VM_WRITE);     \
 		memcpy(HOST(addr), &v, sizeof(T)); NEXT(); }
 /*
  * A fused pair (VM_PAIRS): the first instruction's work (FIRST_a), ip to the second (ADV_a

@@ -21,8 +21,9 @@
  *    the error are shared by all of them.
  *  - A struct vm_code is the decoded form of one program for this VM (see vm.c, "decoding"):
  *    it was validated when decoded and is never changed afterwards (except its scratch
- *    slots). Decoding resolves helper and kfunc calls, so setting either table flushes them. Codes replaced while a
- *    program runs go to `retired` and are freed when no program runs (nothing points at them).
+ *    slots). Decoding resolves helper and kfunc calls, so setting either table flushes them.
+ *    Codes replaced while a program runs go to `retired` and are freed when no program runs
+ *    (nothing points at them then). code_hint[] and the hash table name only live codes.
  */
 #ifndef SCXSIM_EBPF_VM_INT_H
 #define SCXSIM_EBPF_VM_INT_H
