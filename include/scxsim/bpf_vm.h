@@ -46,7 +46,9 @@ struct bpf_vm;
  */
 typedef int (*bpf_vm_line_fn)(void *ctx, u32 pc, char *buf, size_t size);
 
-/* A program as the VM runs it. Fill the first fields, then call bpf_vm_validate(). */
+/* A program as the VM runs it. Fill the first fields, then call bpf_vm_validate(). After
+ * bpf_vm_validate(), change the instructions only by validating again: the VM decodes each
+ * program once and finds the decoded form by this struct's address. */
 struct bpf_vm_prog {
 	const char *name;              /* for messages ("enqueue", "qmap_dispatch", ...) */
 	const struct bpf_insn *insns;  /* resolved by the loader: no pseudo ld_imm64 left */
