@@ -16,58 +16,7 @@
 #include "scx/scx_int.h"
 #include "test.h"
 
-struct srun {
-	struct topo *t;
-	struct workload *w;
-	struct machine *m;
-	char err[512];
-};
-
-static int srun(struct srun *r, const char *topo, const char *json,
-		const struct sched_ext_ops *ops, u64 dur)
-{
-	struct machine_params p;
-
-	memset(r, 0, sizeof(*r));
-	if (topo_parse(topo, &r->t, r->err, sizeof(r->err)))
-		return -1;
-	if (workload_load_buf("t.json", json, strlen(json), &r->w, r->err, sizeof(r->err)))
-		return -2;
-	machine_params_default(&p);
-	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
-	if (!r->m)
-		return -3;
-	if (machine_attach_scx(r->m, ops, r->err, sizeof(r->err)))
-		return -4;
-	return machine_run(r->m, dur);
-}
-
-static void srun_free(struct srun *r)
-{
-	machine_destroy(r->m);
-	workload_free(r->w);
-	topo_free(r->t);
-}
-
-static bool all_finished(struct machine *m)
-{
-	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task_struct *p = m->tasks[i];
-		if (p->st.work_total_ns >= 0 &&
-		    (!p->st.finished || (s64)p->st.work_done_ns != p->st.work_total_ns)) {
-			fprintf(stderr, "  %s[%d] not finished\n", p->comm, p->pid);
-			return false;
-		}
-	}
-	for (int i = 0; i < m->nr_violations; i++)
-		fprintf(stderr, "  violation: %s\n", m->violations[i]);
-	return m->nr_violations == 0;
-}
-
-static enum scx_exit_kind exit_kind(struct machine *m)
-{
-	return machine_scx_exit_info(m)->kind;
-}
+#include "scx_harness.h"
 
 static const char *exit_msg(struct machine *m)
 {
