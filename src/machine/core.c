@@ -221,6 +221,8 @@ void wake_up_task(struct task_struct *p, int wake_flags)
 		wake_flags |= WF_FORK;
 		if (m->scx)
 			scx_task_fork(p);
+	} else if (wake_flags & WF_MOVE) {
+		flags = 0;
 	} else {
 		p->st.nr_wakeups++;
 		p->st.wake_ts = now;
@@ -239,7 +241,8 @@ void wake_up_task(struct task_struct *p, int wake_flags)
 	}
 	activate_task(cpu_rq(m, cpu), p, flags);
 	if (m->trace)
-		trace_instant(m, cpu, flags & ENQUEUE_INITIAL ? "start" : "wakeup", p, NULL);
+		trace_instant(m, cpu, flags & ENQUEUE_INITIAL ? "start" : flags & ENQUEUE_WAKEUP ? "wakeup" : "move",
+			      p, NULL);
 	p->st.last_queued = now;
 	p->st.waiting = true;
 	wakeup_preempt(cpu_rq(m, cpu), p, wake_flags);
@@ -452,9 +455,7 @@ static void done_fn(struct sim *s, struct sim_event *ev)
 		p->state = TASK_BLOCKED;
 		deactivate_task(rq, p, DEQUEUE_SAVE);
 		schedule(rq);
-		wake_up_task(p, 0);
-		p->st.nr_wakeups--;
-		p->st.wake_pending = false;
+		wake_up_task(p, WF_MOVE);
 		break;
 	case STEP_YIELD:
 		if (p->sched_class->yield)

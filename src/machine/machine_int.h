@@ -49,6 +49,7 @@ enum task_state {
 
 #define WF_FORK 0x01
 #define WF_SYNC 0x02
+#define WF_MOVE 0x100 /* scxsim: re-place a runnable task (affinity change), not a wake-up */
 
 struct sched_entity {
 	u64 vruntime;            /* virtual runtime, ns scaled by NICE_0_LOAD/weight */
