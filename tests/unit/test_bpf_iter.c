@@ -13,74 +13,14 @@
 #include "scxsim/bpf_sched.h"
 #include "test.h"
 
-static const char *obj_path(const char *name, char *buf, size_t len)
-{
-	const char *dir = getenv("SCXSIM_TEST_BPF_DIR");
+#include "bpf_harness.h"
 
-	snprintf(buf, len, "%s/%s.bpf.o", dir && *dir ? dir : "build/tests/bpf", name);
-	return buf;
-}
-
-struct brun {
-	struct topo *t;
-	struct workload *w;
-	struct machine *m;
-	struct bpf_sched *s;
-	char err[1024];
-};
-
-/* Build the machine, open/knob/load/attach the scheduler, run. 0 or the failing stage (<0). */
+/* Build the machine, open/knob/load/attach iter_sched, run. 0 or the failing stage (<0). */
 static int brun(struct brun *r, const char *topo, const char *wl, const char *knobs, u64 dur)
 {
-	struct machine_params p;
-	char path[512];
+	int e = brun_start(r, topo, wl, "iter_sched", knobs);
 
-	memset(r, 0, sizeof(*r));
-	if (topo_parse(topo, &r->t, r->err, sizeof(r->err)))
-		return -1;
-	if (workload_load_buf("t.json", wl, strlen(wl), &r->w, r->err, sizeof(r->err)))
-		return -2;
-	machine_params_default(&p);
-	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
-	if (!r->m)
-		return -3;
-	if (bpf_sched_open(obj_path("iter_sched", path, sizeof(path)), &r->s, r->err, sizeof(r->err)))
-		return -4;
-	bpf_sched_set_print(r->s, false);
-	if (knobs && bpf_sched_set_knobs(r->s, knobs))
-		return -5;
-	if (bpf_sched_load(r->s, r->m))
-		return -6;
-	if (bpf_sched_attach(r->s))
-		return -7;
-	return machine_run(r->m, dur);
-}
-
-static void brun_free(struct brun *r)
-{
-	machine_destroy(r->m);
-	bpf_sched_free(r->s);
-	workload_free(r->w);
-	topo_free(r->t);
-}
-
-static bool all_finished(struct machine *m)
-{
-	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task_struct *p = m->tasks[i];
-		if (p->st.work_total_ns >= 0 &&
-		    (!p->st.finished || (s64)p->st.work_done_ns != p->st.work_total_ns))
-			return false;
-	}
-	return m->nr_violations == 0;
-}
-
-static u64 g64(struct bpf_sched *s, const char *name)
-{
-	size_t sz = 0;
-	u64 *v = bpf_sched_global(s, name, &sz);
-
-	return v && sz == 8 ? *v : ~0ULL;
+	return e ? e : machine_run(r->m, dur);
 }
 
 static const char *busy_mix =
@@ -119,14 +59,14 @@ TEST(bpf_iter_walk_and_move_through_bpf)
 		for (int i = 0; i < 9; i++)
 			if (res[i] != want[i])
 				FAIL_("init_res[%d] = %lld, want %lld", i, (long long)res[i], (long long)want[i]);
-		if (g64(r.s, "nr_bad"))
+		if (global_u64(r.s, "nr_bad"))
 			FAIL_("%llu bad observations, first at iter_sched.bpf.c:%u",
-			      (unsigned long long)g64(r.s, "nr_bad"),
+			      (unsigned long long)global_u64(r.s, "nr_bad"),
 			      *(u32 *)bpf_sched_global(r.s, "bad_line", NULL));
-		CHECK(g64(r.s, "n_dispatch") > 50);
-		CHECK(g64(r.s, "n_moved") > 50);
-		CHECK(g64(r.s, "n_visited_max") >= 2);
-		CHECK_EQ(g64(r.s, "n_second_false"), g64(r.s, "n_moved"));
+		CHECK(global_u64(r.s, "n_dispatch") > 50);
+		CHECK(global_u64(r.s, "n_moved") > 50);
+		CHECK(global_u64(r.s, "n_visited_max") >= 2);
+		CHECK_EQ(global_u64(r.s, "n_second_false"), global_u64(r.s, "n_moved"));
 		CHECK_EQ(scx_cpuperf_target(r.m, 0), 512);
 		CHECK(all_finished(r.m));
 		brun_free(&r);

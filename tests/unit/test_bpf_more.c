@@ -15,103 +15,7 @@
 #include "scxsim/bpf_sched.h"
 #include "test.h"
 
-static const char *obj_path(const char *name, char *buf, size_t len)
-{
-	const char *dir = getenv("SCXSIM_TEST_BPF_DIR");
-
-	snprintf(buf, len, "%s/%s.bpf.o", dir && *dir ? dir : "build/tests/bpf", name);
-	return buf;
-}
-
-struct brun {
-	struct topo *t;
-	struct workload *w;
-	struct machine *m;
-	struct bpf_sched *s;
-	char err[1024];
-};
-
-/* Build the machine, open/knob/load/attach the scheduler. 0 or the failing stage (<0). */
-static int brun_start(struct brun *r, const char *topo, const char *wl, const char *obj,
-		      const char *knobs)
-{
-	struct machine_params p;
-	char path[512];
-
-	memset(r, 0, sizeof(*r));
-	if (topo_parse(topo, &r->t, r->err, sizeof(r->err)))
-		return -1;
-	if (workload_load_buf("t.json", wl, strlen(wl), &r->w, r->err, sizeof(r->err)))
-		return -2;
-	machine_params_default(&p);
-	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
-	if (!r->m)
-		return -3;
-	if (bpf_sched_open(obj_path(obj, path, sizeof(path)), &r->s, r->err, sizeof(r->err)))
-		return -4;
-	bpf_sched_set_print(r->s, false);
-	if (knobs && bpf_sched_set_knobs(r->s, knobs))
-		return -5;
-	if (bpf_sched_load(r->s, r->m))
-		return -6;
-	if (bpf_sched_attach(r->s))
-		return -7;
-	return 0;
-}
-
-static void brun_free(struct brun *r)
-{
-	machine_destroy(r->m);
-	bpf_sched_free(r->s);
-	workload_free(r->w);
-	topo_free(r->t);
-}
-
-#define START(r, topo, wl, obj, knobs)                                                     \
-	do {                                                                               \
-		int e_ = brun_start((r), (topo), (wl), (obj), (knobs));                    \
-		if (e_) {                                                                  \
-			fprintf(stderr, "  start failed at stage %d: %s\n", e_, (r)->err[0] ? \
-				(r)->err : bpf_sched_errmsg((r)->s));                      \
-			brun_free(r);                                                      \
-			CHECK_EQ(e_, 0);                                                   \
-		}                                                                          \
-	} while (0)
-
-/* every finite task finished all its work, and no invariant broke */
-static bool all_finished(struct machine *m)
-{
-	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task_struct *p = m->tasks[i];
-		if (p->st.work_total_ns >= 0 &&
-		    (!p->st.finished || (s64)p->st.work_done_ns != p->st.work_total_ns)) {
-			fprintf(stderr, "  %s[%d] not finished: %llu/%lld ns\n", p->comm, p->pid,
-				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns);
-			return false;
-		}
-	}
-	for (int i = 0; i < m->nr_violations; i++)
-		fprintf(stderr, "  violation: %s\n", m->violations[i]);
-	return m->nr_violations == 0;
-}
-
-static u64 g64(struct bpf_sched *s, const char *name)
-{
-	size_t sz = 0;
-	u64 *v = bpf_sched_global(s, name, &sz);
-
-	return v && sz == 8 ? *v : ~0ULL;
-}
-
-static struct task_struct *by_comm(struct machine *m, const char *comm)
-{
-	for (int i = 0; i < m->nr_tasks; i++)
-		if (!strcmp(m->tasks[i]->comm, comm))
-			return m->tasks[i];
-	return NULL;
-}
-
-/* ---- more_ops: upstream names ------------------------------------------------------------- */
+#include "bpf_harness.h"
 
 static const char *ops_wl =
 	"{\"hotplug\":[{\"at_ms\":5,\"cpu\":1,\"online\":false},{\"at_ms\":40,\"cpu\":1,\"online\":true}],"
@@ -151,33 +55,33 @@ TEST(bpf_more_ops_dequeue_flags_slots_head)
 		FAIL_("exit %s: %s", scx_exit_kind_name(machine_scx_exit_info(r.m)->kind),
 		      machine_scx_exit_info(r.m)->msg);
 	CHECK(all_finished(r.m));
-	if (g64(r.s, "nr_bad"))
-		FAIL_("%llu bad observations, first at more_ops.bpf.c:%u", (unsigned long long)g64(r.s, "nr_bad"),
+	if (global_u64(r.s, "nr_bad"))
+		FAIL_("%llu bad observations, first at more_ops.bpf.c:%u", (unsigned long long)global_u64(r.s, "nr_bad"),
 		      *(u32 *)bpf_sched_global(r.s, "bad_line", NULL));
 	/* ops.dequeue: the four tasks held on CPU 1 when it went offline at 5 ms */
-	CHECK_EQ(g64(r.s, "n_dequeue"), 4);
-	CHECK_EQ(g64(r.s, "dequeue_at"), 5 * NSEC_PER_MSEC);
-	CHECK_EQ(g64(r.s, "dequeue_flags"), 0);
-	CHECK_EQ(g64(r.s, "n_quiescent_move"), 4);
-	CHECK(g64(r.s, "n_quiescent_sleep") >= 20);
-	CHECK(g64(r.s, "first_insert_at") >= 10 * NSEC_PER_MSEC);
+	CHECK_EQ(global_u64(r.s, "n_dequeue"), 4);
+	CHECK_EQ(global_u64(r.s, "dequeue_at"), 5 * NSEC_PER_MSEC);
+	CHECK_EQ(global_u64(r.s, "dequeue_flags"), 0);
+	CHECK_EQ(global_u64(r.s, "n_quiescent_move"), 4);
+	CHECK(global_u64(r.s, "n_quiescent_sleep") >= 20);
+	CHECK(global_u64(r.s, "first_insert_at") >= 10 * NSEC_PER_MSEC);
 	/* wake flags and enqueue flags through the trampolines */
-	CHECK_EQ(g64(r.s, "n_fork"), 4);
-	CHECK_EQ(g64(r.s, "n_ttwu"), 20);
-	CHECK_EQ(g64(r.s, "n_sync"), 0);
-	CHECK_EQ(g64(r.s, "n_enq_first_wakeup"), 0);
-	CHECK_EQ(g64(r.s, "n_enq_selected"), 24);
+	CHECK_EQ(global_u64(r.s, "n_fork"), 4);
+	CHECK_EQ(global_u64(r.s, "n_ttwu"), 20);
+	CHECK_EQ(global_u64(r.s, "n_sync"), 0);
+	CHECK_EQ(global_u64(r.s, "n_enq_first_wakeup"), 0);
+	CHECK_EQ(global_u64(r.s, "n_enq_selected"), 24);
 	/* hotplug callbacks read the masks */
-	CHECK_EQ(g64(r.s, "n_offline"), 1);
-	CHECK_EQ(g64(r.s, "n_online"), 1);
-	CHECK_EQ(g64(r.s, "online_at_offline_w"), 3);
-	CHECK_EQ(g64(r.s, "online_at_offline_has1"), 0);
-	CHECK_EQ(g64(r.s, "possible_at_offline_w"), 4);
+	CHECK_EQ(global_u64(r.s, "n_offline"), 1);
+	CHECK_EQ(global_u64(r.s, "n_online"), 1);
+	CHECK_EQ(global_u64(r.s, "online_at_offline_w"), 3);
+	CHECK_EQ(global_u64(r.s, "online_at_offline_has1"), 0);
+	CHECK_EQ(global_u64(r.s, "possible_at_offline_w"), 4);
 	/* dispatch rounds: insert-insert-cancel and SCX_ENQ_HEAD, each followed by the right run */
-	CHECK(g64(r.s, "n_cancel_rounds") >= 2);
-	CHECK(g64(r.s, "n_head_rounds") >= 2);
-	CHECK_EQ(g64(r.s, "n_head_checked"), g64(r.s, "n_cancel_rounds") + g64(r.s, "n_head_rounds"));
-	CHECK(g64(r.s, "n_tick") > 0 && g64(r.s, "n_stopping") > 0 && g64(r.s, "n_running") > 0);
+	CHECK(global_u64(r.s, "n_cancel_rounds") >= 2);
+	CHECK(global_u64(r.s, "n_head_rounds") >= 2);
+	CHECK_EQ(global_u64(r.s, "n_head_checked"), global_u64(r.s, "n_cancel_rounds") + global_u64(r.s, "n_head_rounds"));
+	CHECK(global_u64(r.s, "n_tick") > 0 && global_u64(r.s, "n_stopping") > 0 && global_u64(r.s, "n_running") > 0);
 	brun_free(&r);
 }
 
@@ -197,20 +101,20 @@ static void v3_common(int *test_failed_, struct brun *r)
 		FAIL_("exit %s: %s", scx_exit_kind_name(machine_scx_exit_info(r->m)->kind),
 		      machine_scx_exit_info(r->m)->msg);
 	CHECK(all_finished(r->m));
-	CHECK_EQ(g64(r->s, "n_prep"), 6);    /* every task is prepared ... */
-	CHECK_EQ(g64(r->s, "n_enable"), 4);  /* ... the four SCHED_EXT ones enabled ... */
-	CHECK_EQ(g64(r->s, "n_disable"), 4);
-	CHECK_EQ(g64(r->s, "n_cancel"), 2);  /* ... the others cancelled when they exit */
-	CHECK_EQ(g64(r->s, "n_cg_bad"), 0);
+	CHECK_EQ(global_u64(r->s, "n_prep"), 6);    /* every task is prepared ... */
+	CHECK_EQ(global_u64(r->s, "n_enable"), 4);  /* ... the four SCHED_EXT ones enabled ... */
+	CHECK_EQ(global_u64(r->s, "n_disable"), 4);
+	CHECK_EQ(global_u64(r->s, "n_cancel"), 2);  /* ... the others cancelled when they exit */
+	CHECK_EQ(global_u64(r->s, "n_cg_bad"), 0);
 	pids = bpf_sched_global(r->s, "cancelled_pids", NULL);
 	CHECK(pids);
 	/* the two never-enabled tasks, in the order they exited */
 	CHECK(pids[0] != pids[1]);
 	for (int i = 0; i < 2; i++)
 		CHECK(pids[i] == by_comm(r->m, "o")->pid || pids[i] == by_comm(r->m, "rt")->pid);
-	CHECK(g64(r->s, "n_consumed") >= 4);
-	CHECK(g64(r->s, "n_consume_op") >= g64(r->s, "n_consumed"));
-	CHECK(g64(r->s, "n_running_ext") >= 4);
+	CHECK(global_u64(r->s, "n_consumed") >= 4);
+	CHECK(global_u64(r->s, "n_consume_op") >= global_u64(r->s, "n_consumed"));
+	CHECK(global_u64(r->s, "n_running_ext") >= 4);
 }
 
 TEST(bpf_more_v3_prep_cancel_enable_and_consume)
@@ -228,8 +132,8 @@ TEST(bpf_more_v3_dispatch_vtime_orders_by_vtime)
 
 	START(&r, "1", v3_wl, "more_v3", "vt=1");
 	v3_common(test_failed_, &r);
-	CHECK_EQ(g64(r.s, "n_vt_value_bad"), 0);  /* scx_bpf_dispatch_vtime() set p->scx.dsq_vtime */
-	CHECK_EQ(g64(r.s, "n_vt_order_bad"), 0);  /* and the four ran lowest vtime first */
+	CHECK_EQ(global_u64(r.s, "n_vt_value_bad"), 0);  /* scx_bpf_dispatch_vtime() set p->scx.dsq_vtime */
+	CHECK_EQ(global_u64(r.s, "n_vt_order_bad"), 0);  /* and the four ran lowest vtime first */
 	brun_free(&r);
 }
 
@@ -266,28 +170,28 @@ TEST(bpf_more_notify_ops_and_their_arguments)
 	CHECK_EQ(machine_run(r.m, 2 * NSEC_PER_SEC), 0);
 	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_SYSRQ);
 	CHECK(all_finished(r.m));
-	if (g64(r.s, "nr_bad"))
-		FAIL_("%llu bad observations, first at more_notify.bpf.c:%u", (unsigned long long)g64(r.s, "nr_bad"),
+	if (global_u64(r.s, "nr_bad"))
+		FAIL_("%llu bad observations, first at more_notify.bpf.c:%u", (unsigned long long)global_u64(r.s, "nr_bad"),
 		      *(u32 *)bpf_sched_global(r.s, "bad_line", NULL));
-	CHECK_EQ(g64(r.s, "n_yield"), 10);                 /* one per workload yield, to == NULL */
-	CHECK(g64(r.s, "n_csb") > 0);                      /* cookies 1 and 2 contest SMT siblings */
-	CHECK(g64(r.s, "n_set_cpumask") >= 5);             /* nice's phases flip its affinity */
-	CHECK(g64(r.s, "n_update_idle_on") > 0 && g64(r.s, "n_update_idle_off") > 0);
-	CHECK_EQ(g64(r.s, "n_init_task"), 11);             /* every task ... */
-	CHECK_EQ(g64(r.s, "n_disallowed"), 1);
-	CHECK_EQ(g64(r.s, "n_enable"), 9);                 /* ... but rt and keepout join ext */
-	CHECK_EQ(g64(r.s, "n_set_weight"), 9);
-	CHECK_EQ(g64(r.s, "n_disable"), 9);                /* at exit or at the sysrq */
-	CHECK_EQ(g64(r.s, "n_exit_task"), 11);
-	CHECK(g64(r.s, "n_release_rt") > 0);               /* the rt task took CPUs ... */
-	CHECK(g64(r.s, "n_release_fair") > 0);             /* so did keepout, on fair */
-	CHECK_EQ(g64(r.s, "n_release"), g64(r.s, "n_release_rt") + g64(r.s, "n_release_fair"));
-	CHECK(g64(r.s, "n_acquire") > 0);                  /* ... and gave them back */
-	CHECK(g64(r.s, "n_reenq_ret") > 0);                /* cpu_release re-enqueued tasks ... */
-	CHECK_EQ(g64(r.s, "n_reenq_enq"), g64(r.s, "n_reenq_ret")); /* ... each seen with REENQ */
-	CHECK(g64(r.s, "n_task_cgroup") > 0);
-	CHECK_EQ(g64(r.s, "n_cgroup_init"), 2);            /* / and /g at load ... */
-	CHECK_EQ(g64(r.s, "n_cgroup_exit"), 2);            /* ... and at the sysrq */
+	CHECK_EQ(global_u64(r.s, "n_yield"), 10);                 /* one per workload yield, to == NULL */
+	CHECK(global_u64(r.s, "n_csb") > 0);                      /* cookies 1 and 2 contest SMT siblings */
+	CHECK(global_u64(r.s, "n_set_cpumask") >= 5);             /* nice's phases flip its affinity */
+	CHECK(global_u64(r.s, "n_update_idle_on") > 0 && global_u64(r.s, "n_update_idle_off") > 0);
+	CHECK_EQ(global_u64(r.s, "n_init_task"), 11);             /* every task ... */
+	CHECK_EQ(global_u64(r.s, "n_disallowed"), 1);
+	CHECK_EQ(global_u64(r.s, "n_enable"), 9);                 /* ... but rt and keepout join ext */
+	CHECK_EQ(global_u64(r.s, "n_set_weight"), 9);
+	CHECK_EQ(global_u64(r.s, "n_disable"), 9);                /* at exit or at the sysrq */
+	CHECK_EQ(global_u64(r.s, "n_exit_task"), 11);
+	CHECK(global_u64(r.s, "n_release_rt") > 0);               /* the rt task took CPUs ... */
+	CHECK(global_u64(r.s, "n_release_fair") > 0);             /* so did keepout, on fair */
+	CHECK_EQ(global_u64(r.s, "n_release"), global_u64(r.s, "n_release_rt") + global_u64(r.s, "n_release_fair"));
+	CHECK(global_u64(r.s, "n_acquire") > 0);                  /* ... and gave them back */
+	CHECK(global_u64(r.s, "n_reenq_ret") > 0);                /* cpu_release re-enqueued tasks ... */
+	CHECK_EQ(global_u64(r.s, "n_reenq_enq"), global_u64(r.s, "n_reenq_ret")); /* ... each seen with REENQ */
+	CHECK(global_u64(r.s, "n_task_cgroup") > 0);
+	CHECK_EQ(global_u64(r.s, "n_cgroup_init"), 2);            /* / and /g at load ... */
+	CHECK_EQ(global_u64(r.s, "n_cgroup_exit"), 2);            /* ... and at the sysrq */
 	CHECK_EQ(*(s64 *)bpf_sched_global(r.s, "exit_kind", NULL), SCX_EXIT_SYSRQ);
 	uei = bpf_sched_global(r.s, "uei", NULL);
 	CHECK(uei);
@@ -377,8 +281,8 @@ TEST(bpf_more_generic_kfuncs_and_helpers)
 	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
 	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
 	CHECK(all_finished(r.m));
-	CHECK(g64(r.s, "n_tick") > 50);
-	CHECK_EQ(g64(r.s, "n_tick_ok"), g64(r.s, "n_tick"));
+	CHECK(global_u64(r.s, "n_tick") > 50);
+	CHECK_EQ(global_u64(r.s, "n_tick_ok"), global_u64(r.s, "n_tick"));
 	brun_free(&r);
 }
 
