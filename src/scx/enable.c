@@ -269,6 +269,7 @@ void scx_sched_free(struct machine *m)
 	sim_cancel(&m->sim, &sch->disable_ev);
 	sim_cancel(&m->sim, &sch->sysrq_ev);
 	dsq_free_all(sch);
+	scx_kfuncs_more_release(sch);
 	free(sch->dsp_buf);
 	free(sch->dump);
 	free(sch);

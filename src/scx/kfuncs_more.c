@@ -416,6 +416,21 @@ void scx_bpf_cpuperf_set(s32 cpu, u32 perf_target)
 	perf.target[cpu] = perf_target;
 }
 
+/*
+ * The scheduler `sch` is being freed: forget its iterators and CPU performance targets, so a
+ * later scheduler allocated at the same address does not inherit them.
+ */
+void scx_kfuncs_more_release(const struct scx_sched *sch)
+{
+	if (iters.owner == sch) {
+		while (iters.nr)
+			iter_drop(iters.nr - 1);
+		iters.owner = NULL;
+	}
+	if (perf.owner == sch)
+		memset(&perf, 0, sizeof(perf));
+}
+
 u32 scx_cpuperf_target(const struct machine *m, int cpu)
 {
 	const struct scx_sched *sch = m ? m->scx : NULL;

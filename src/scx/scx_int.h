@@ -191,6 +191,7 @@ s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cp
 void scx_task_disable_exit(struct scx_sched *sch, struct task_struct *p);
 u32 scx_weight_of(const struct task_struct *p);
 void scx_cgroups_exit(struct scx_sched *sch);
+void scx_kfuncs_more_release(const struct scx_sched *sch);
 
 /* kfuncs.c */
 bool scx_kf_allowed(struct scx_sched *sch, u32 mask, const char *kfunc);

@@ -458,6 +458,30 @@ TEST(scx_iter_cpuperf_and_numa_nodes)
 	srun_free(&r);
 }
 
+static s32 perf_init(void)
+{
+	scx_bpf_cpuperf_set(0, 100);
+	return 0;
+}
+
+/* A scheduler's cpuperf targets die with it: the next one (often at the same address) starts at full. */
+TEST(scx_iter_cpuperf_targets_do_not_outlive_their_scheduler)
+{
+	static const struct sched_ext_ops setter = { .init = perf_init, .enqueue = global_enqueue, .name = "perf" };
+	static const struct sched_ext_ops plain = { .enqueue = global_enqueue, .name = "plain" };
+	struct srun r;
+
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ(srun(&r, "2", busy_mix, &setter, 20 * NSEC_PER_SEC), 0);
+		CHECK_EQ(scx_cpuperf_target(r.m, 0), 100);
+		srun_free(&r);
+		CHECK_EQ(srun(&r, "2", busy_mix, &plain, 20 * NSEC_PER_SEC), 0);
+		CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+		CHECK_EQ(scx_cpuperf_target(r.m, 0), SCX_CPUPERF_ONE);
+		srun_free(&r);
+	}
+}
+
 static int numa_fail_case;
 
 static void numa_fail_dispatch(s32 cpu, struct task_struct *prev)
