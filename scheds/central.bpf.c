@@ -7,14 +7,14 @@
  * only raises a "gimme" flag and kicks the central CPU; the central CPU's ops.dispatch then
  * hands each waiting CPU the first queued task allowed there, inserted into that CPU's local
  * DSQ with SCX_SLICE_INF (so that CPU needs no tick), and kicks it. The central CPU runs tasks
- * itself with a finite slice; its tick is the preemption clock: a task that has run longer than
- * slice_ns on another CPU while tasks wait is preempted with SCX_KICK_PREEMPT. (Upstream uses a
- * BPF timer for that clock; scxsim has no bpf_timer yet, and the central CPU is always busy —
- * ticking — whenever tasks wait, since it then runs one itself.)
+ * itself with a finite slice. The preemption clock is a BPF timer pinned to the central CPU
+ * (every timer_ns, default 1 ms, as upstream's scx_central): while tasks wait, a task that has
+ * run longer than slice_ns on another CPU is preempted with SCX_KICK_PREEMPT.
  *
  * What it demonstrates: centralized scheduling (the approach that cuts tail latency for
  * dispersive service times in the literature), SCX_DSQ_LOCAL_ON, SCX_SLICE_INF and tickless
- * CPUs, kicks with and without SCX_KICK_PREEMPT, per-CPU state in global arrays.
+ * CPUs, kicks with and without SCX_KICK_PREEMPT, per-CPU state in global arrays, a pinned
+ * BPF timer that re-arms itself from its callback.
  *
  * Limits: the central CPU is a bottleneck on large machines; tasks pinned away from every
  * waiting CPU wait for the central CPU itself; MAX_CPUS bounds the machine size.
@@ -28,6 +28,7 @@ char _license[] SEC("license") = "GPL";
 
 const volatile s32 central_cpu;
 const volatile u64 slice_ns = SCX_SLICE_DFL;
+const volatile u64 timer_ns = 1000000;
 
 UEI_DEFINE(uei);
 
@@ -37,9 +38,20 @@ struct {
 	__type(value, u32);
 } central_q SEC(".maps");
 
+struct central_timer {
+	struct bpf_timer timer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct central_timer);
+} central_timer SEC(".maps");
+
 bool gimme[MAX_CPUS];        /* CPU asked the central CPU for work */
 u64 started_at[MAX_CPUS];    /* when its current task started; 0 = idle */
-u64 nr_total, nr_queued, nr_dispatched, nr_preempts, nr_mismatches, nr_central_runs;
+u64 nr_total, nr_queued, nr_dispatched, nr_preempts, nr_mismatches, nr_central_runs, nr_timers;
 static u32 nr_waiting;
 
 s32 BPF_STRUCT_OPS(central_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -137,15 +149,14 @@ void BPF_STRUCT_OPS(central_stopping, struct task_struct *p, bool runnable)
 		started_at[cpu] = 0;
 }
 
-/* The central CPU's tick is the preemption clock for the tickless CPUs. */
-void BPF_STRUCT_OPS(central_tick, struct task_struct *p)
+/* The preemption clock: runs on the central CPU every timer_ns, re-arming itself. */
+static int central_timerfn(void *map, u32 *key, struct central_timer *t)
 {
 	u32 nr = scx_bpf_nr_cpu_ids();
 	u64 now = bpf_ktime_get_ns();
 
-	if (scx_bpf_task_cpu(p) != central_cpu || !nr_waiting)
-		return;
-	for (s32 i = 0; i < MAX_CPUS && i < (s32)nr; i++) {
+	__sync_fetch_and_add(&nr_timers, 1);
+	for (s32 i = 0; nr_waiting && i < MAX_CPUS && i < (s32)nr; i++) {
 		if (i == central_cpu || !started_at[i])
 			continue;
 		if (now - started_at[i] >= slice_ns) {
@@ -153,6 +164,29 @@ void BPF_STRUCT_OPS(central_tick, struct task_struct *p)
 			__sync_fetch_and_add(&nr_preempts, 1);
 		}
 	}
+	bpf_timer_start(&t->timer, timer_ns, BPF_F_TIMER_CPU_PIN);
+	return 0;
+}
+
+static s32 start_timer(void)
+{
+	u32 key = 0;
+	struct central_timer *t = bpf_map_lookup_elem(&central_timer, &key);
+	s32 ret;
+
+	if (!t)
+		return -ESRCH;
+	if (bpf_get_smp_processor_id() != central_cpu) {
+		scx_bpf_error("ops.init ran on CPU %d, not on the central CPU %d",
+			      bpf_get_smp_processor_id(), central_cpu);
+		return -EINVAL;
+	}
+	ret = bpf_timer_init(&t->timer, &central_timer, CLOCK_MONOTONIC);
+	ret = ret ?: bpf_timer_set_callback(&t->timer, central_timerfn);
+	ret = ret ?: bpf_timer_start(&t->timer, timer_ns, BPF_F_TIMER_CPU_PIN);
+	if (ret)
+		scx_bpf_error("bpf_timer setup failed (%d)", ret);
+	return ret;
 }
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(central_init)
@@ -166,7 +200,7 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(central_init)
 	/* every other CPU starts idle: it wants work until it says otherwise */
 	for (s32 i = 0; i < MAX_CPUS && i < (s32)nr; i++)
 		gimme[i] = i != central_cpu;
-	return scx_bpf_create_dsq(FALLBACK_DSQ, -1);
+	return scx_bpf_create_dsq(FALLBACK_DSQ, -1) ?: start_timer();
 }
 
 void BPF_STRUCT_OPS(central_exit, struct scx_exit_info *ei)
@@ -181,7 +215,6 @@ SCX_OPS_DEFINE(central_ops,
 	       .dispatch = (void *)central_dispatch,
 	       .running = (void *)central_running,
 	       .stopping = (void *)central_stopping,
-	       .tick = (void *)central_tick,
 	       .init = (void *)central_init,
 	       .exit = (void *)central_exit,
 	       .name = "central");

@@ -3,7 +3,7 @@
  *   simple   every second: dispatches to an idle CPU's local DSQ vs queued in the shared DSQ
  *            (the per-CPU `stats` map summed over CPUs), like upstream's scx_simple;
  *   qmap     every second: enqueued / dispatched / dequeued / re-enqueued / direct counts;
- *   central  every second: total / queued / dispatched / preemptions / mismatches.
+ *   central  every second: total / queued / dispatched / preemptions / mismatches / timer runs.
  * Each prints its final counts and, when the scheduler exited, the exit info it recorded.
  */
 #include <stdlib.h>
@@ -77,12 +77,13 @@ static void qmap_fini(struct user_half_ctx *c)
 
 static void central_tick(struct user_half_ctx *c, u64 now)
 {
-	fprintf(c->out, "central: t=%.3fs total=%llu queued=%llu dispatched=%llu preempted=%llu mismatched=%llu\n",
+	fprintf(c->out, "central: t=%.3fs total=%llu queued=%llu dispatched=%llu preempted=%llu mismatched=%llu timers=%llu\n",
 		now / 1e9, (unsigned long long)global_u64(c, "nr_total"),
 		(unsigned long long)global_u64(c, "nr_queued"),
 		(unsigned long long)global_u64(c, "nr_dispatched"),
 		(unsigned long long)global_u64(c, "nr_preempts"),
-		(unsigned long long)global_u64(c, "nr_mismatches"));
+		(unsigned long long)global_u64(c, "nr_mismatches"),
+		(unsigned long long)global_u64(c, "nr_timers"));
 }
 
 static void central_fini(struct user_half_ctx *c)

@@ -332,6 +332,16 @@ struct bpf_spin_lock {
 	u32 val;
 };
 
+/* a BPF timer inside a map value (opaque; the runtime keeps its state) */
+struct bpf_timer {
+	u64 __opaque[2];
+} __attribute__((aligned(8)));
+
+enum {
+	BPF_F_TIMER_ABS = 1ULL << 0,     /* bpf_timer_start: nsecs is an absolute time */
+	BPF_F_TIMER_CPU_PIN = 1ULL << 1, /* bpf_timer_start: fire on the calling CPU */
+};
+
 enum bpf_map_type {
 	BPF_MAP_TYPE_UNSPEC = 0,
 	BPF_MAP_TYPE_HASH = 1,

@@ -3,7 +3,7 @@
  * implements for schedulers: maps (through the map module's program face, bpf_map.h),
  * time (simulated), CPU id, seeded random numbers, printk, probe reads, bpf_loop and
  * bpf_for_each_map_elem (re-entering the VM with bpf_vm_callback), ring buffers, task/cgroup
- * storage, spin locks, kptr_xchg.
+ * storage, spin locks, kptr_xchg; the bpf_timer helpers are in timer.c.
  *
  * Every pointer argument is checked before use: a map must be one of this scheduler's maps,
  * keys/values/buffers must be readable or writable by the program for their whole size. A
@@ -487,6 +487,10 @@ static const struct bpf_vm_func helpers[HELPER_MAX_ID] = {
 	[158] = { "bpf_get_current_task_btf", h_get_current_task, NULL },
 	E(164, for_each_map_elem),
 	E(165, snprintf),
+	[169] = { "bpf_timer_init", kf_timer_init, NULL },
+	[170] = { "bpf_timer_set_callback", kf_timer_set_callback, NULL },
+	[171] = { "bpf_timer_start", kf_timer_start, NULL },
+	[172] = { "bpf_timer_cancel", kf_timer_cancel, NULL },
 	E(177, trace_vprintk),
 	E(181, loop),
 	E(182, strncmp),

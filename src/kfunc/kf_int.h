@@ -64,5 +64,7 @@ KF_DECL(bpf_cpumask_or); KF_DECL(bpf_cpumask_xor); KF_DECL(bpf_cpumask_equal);
 KF_DECL(bpf_cpumask_intersects); KF_DECL(bpf_cpumask_subset); KF_DECL(bpf_cpumask_empty);
 KF_DECL(bpf_cpumask_full); KF_DECL(bpf_cpumask_copy); KF_DECL(bpf_cpumask_any_distribute);
 KF_DECL(bpf_cpumask_any_and_distribute); KF_DECL(bpf_cpumask_weight);
+/* bpf_timer helpers (timer.c) */
+KF_DECL(timer_init); KF_DECL(timer_set_callback); KF_DECL(timer_start); KF_DECL(timer_cancel);
 
 #endif

@@ -196,6 +196,27 @@ TEST(scheds_central_decides_and_others_are_tickless)
 	xfree(&r);
 }
 
+/* central's preemption clock is a BPF timer pinned to the central CPU, firing every timer_ns */
+TEST(scheds_central_timer_preempts_long_runners)
+{
+	struct xrun r;
+	CHECK_EQ(xrun(&r, "central:timer_ns=2000000", "4",
+		      "{\"tasks\":{\"h\":{\"instance\":6,\"loop\":1,\"run\":200000}}}",
+		      10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(nothing_lost(r.m, true));
+	struct bpf_sched *s = bpf_sched_of(r.m);
+	size_t sz;
+	u64 *timers = bpf_sched_global(s, "nr_timers", &sz), *pre = bpf_sched_global(s, "nr_preempts", &sz);
+	/* 1.2 s of work on 4 CPUs: >= 300 ms of simulated time, one timer run per 2 ms */
+	CHECK(r.m->sim.now >= 300 * NSEC_PER_MSEC);
+	CHECK(timers && *timers >= r.m->sim.now / (2 * NSEC_PER_MSEC) - 1);
+	CHECK(timers && *timers <= r.m->sim.now / (2 * NSEC_PER_MSEC) + 1);
+	/* two tasks always wait while the others hold SCX_SLICE_INF: only the timer moves them */
+	CHECK(pre && *pre >= 10);
+	xfree(&r);
+}
+
 static void qmap_fault(const char *knob, enum scx_exit_kind want, const char *msg, int *failed)
 {
 	struct xrun r;

@@ -9,6 +9,7 @@
 
 struct bpf_map;
 struct task_struct;
+struct bpf_timer;
 
 static void *(* const bpf_map_lookup_elem)(void *map, const void *key) = (void *) 1;
 static long (* const bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) = (void *) 2;
@@ -40,6 +41,10 @@ static long (* const bpf_task_storage_delete)(void *map, struct task_struct *tas
 static struct task_struct *(* const bpf_get_current_task_btf)(void) = (void *) 158;
 static long (* const bpf_for_each_map_elem)(void *map, void *callback_fn, void *callback_ctx, __u64 flags) = (void *) 164;
 static long (* const bpf_snprintf)(char *str, __u32 str_size, const char *fmt, __u64 *data, __u32 data_len) = (void *) 165;
+static long (* const bpf_timer_init)(struct bpf_timer *timer, void *map, __u64 flags) = (void *) 169;
+static long (* const bpf_timer_set_callback)(struct bpf_timer *timer, void *callback_fn) = (void *) 170;
+static long (* const bpf_timer_start)(struct bpf_timer *timer, __u64 nsecs, __u64 flags) = (void *) 171;
+static long (* const bpf_timer_cancel)(struct bpf_timer *timer) = (void *) 172;
 static long (* const bpf_trace_vprintk)(const char *fmt, __u32 fmt_size, const void *data, __u32 data_len) = (void *) 177;
 static long (* const bpf_loop)(__u32 nr_loops, void *callback_fn, void *callback_ctx, __u64 flags) = (void *) 181;
 static long (* const bpf_strncmp)(const char *s1, __u32 s1_sz, const char *s2) = (void *) 182;

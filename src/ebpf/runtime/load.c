@@ -621,6 +621,7 @@ void bpf_sched_free(struct bpf_sched *s)
 {
 	if (!s)
 		return;
+	rt_timer_release(s);
 	registry_del(s);
 	rt_graph_release(s);
 	rt_mem_release(s);

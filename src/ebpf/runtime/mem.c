@@ -194,6 +194,7 @@ void rt_mem_map_region(void *ctx, const struct bpf_map *map, void *ptr, size_t l
 
 	if (!added) {
 		rt_graph_forget(s, ptr, len); /* lists/rbtrees in the value go with it */
+		rt_timer_forget(s, ptr, len); /* and its timers */
 		bpf_vm_region_remove(s->vm, ptr);
 		return;
 	}

@@ -80,6 +80,7 @@ struct bpf_sched {
 	struct rng rng;              /* bpf_get_prandom_u32, seeded from the machine seed */
 	u64 nr_calls;
 	u32 distribute;              /* bpf_cpumask_any_distribute rotation */
+	struct rt_timers *timers;    /* bpf_timer state (kfunc/timer.c), NULL until one is used */
 };
 
 extern struct bpf_sched *rt_cur;
@@ -99,6 +100,8 @@ const char *rt_op_member(enum rt_op op);
 int rt_build_ops(struct bpf_sched *s);
 /* Run program p with ctx = args (nr of them). Nested calls allowed. 0 or the VM's error. */
 int rt_run(struct bpf_sched *s, struct rt_prog *p, const u64 *args, u32 nr, u64 *r0);
+/* Run program p from instruction pc with r1..r5 = regs (a callback entry). Nested calls allowed. */
+int rt_run_at(struct bpf_sched *s, struct rt_prog *p, u32 pc, const u64 regs[5], u64 *r0);
 
 /* ---- mem.c ------------------------------------------------------------------------------- */
 int rt_mem_register_machine(struct bpf_sched *s);  /* tasks and cgroups */
@@ -122,6 +125,10 @@ void rt_graph_release(struct bpf_sched *s);   /* at free, before the VM goes: fr
 /* a map value going away: drop the nodes of the lists/rbtrees whose head is in it */
 void rt_graph_forget(struct bpf_sched *s, const void *ptr, size_t len);
 u32 rt_graph_nr_objs(const struct bpf_sched *s); /* live objects */
+/* ---- kfunc/timer.c: bpf_timer ------------------------------------------------------------ */
+void rt_timer_forget(struct bpf_sched *s, const void *ptr, size_t len); /* a map value goes */
+void rt_timer_release(struct bpf_sched *s);   /* at free: cancel and free every timer */
+u32 rt_timer_nr_pending(const struct bpf_sched *s);
 /* map regions callback (bpf_map_spec.region_fn) */
 void rt_mem_map_region(void *ctx, const struct bpf_map *map, void *ptr, size_t len, bool added);
 

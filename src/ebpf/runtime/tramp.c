@@ -51,10 +51,28 @@ static void maps_sync(struct bpf_sched *s)
 		bpf_map_rcu_sync(s->maps[i].map);
 }
 
+int rt_run_at(struct bpf_sched *s, struct rt_prog *p, u32 pc, const u64 regs[5], u64 *r0)
+{
+	struct bpf_sched *save = rt_cur;
+	u64 ret = 0;
+	int e;
+
+	rt_cur = s;
+	e = bpf_vm_exec(s->vm, &p->vp, pc, regs, &ret);
+	rt_cur = save;
+	s->nr_calls++;
+	if (!save) {
+		maps_sync(s);
+		rt_graph_sync(s); /* objects dropped during the call are freed now */
+	}
+	if (r0)
+		*r0 = ret;
+	return e;
+}
+
 int rt_run(struct bpf_sched *s, struct rt_prog *p, const u64 *args, u32 nr, u64 *r0)
 {
-	u64 ctx[RT_MAX_ARGS] = { 0 }, a[5] = { 0 }, ret = 0;
-	struct bpf_sched *save = rt_cur;
+	u64 ctx[RT_MAX_ARGS] = { 0 }, a[5] = { 0 };
 	bool added;
 	int e;
 
@@ -63,18 +81,9 @@ int rt_run(struct bpf_sched *s, struct rt_prog *p, const u64 *args, u32 nr, u64 
 		memcpy(ctx, args, nr * sizeof(*ctx));
 	added = rt_mem_tmp_add(s, ctx, nr * sizeof(*ctx), BPF_VM_READ, "ctx");
 	a[0] = (u64)(uintptr_t)ctx;
-	rt_cur = s;
-	e = bpf_vm_exec(s->vm, &p->vp, 0, a, &ret);
-	rt_cur = save;
+	e = rt_run_at(s, p, 0, a, r0);
 	if (added)
 		bpf_vm_region_remove(s->vm, ctx);
-	s->nr_calls++;
-	if (!save) {
-		maps_sync(s);
-		rt_graph_sync(s); /* objects dropped during the call are freed now */
-	}
-	if (r0)
-		*r0 = ret;
 	return e;
 }
 
