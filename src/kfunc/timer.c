@@ -70,12 +70,17 @@ static struct rt_timer *timer_find(const struct bpf_sched *s, u64 addr)
 	return NULL;
 }
 
+/*
+ * Free timer i. At the runtime's free the machine may already be gone (its sim_fini then
+ * unqueued every event), so the simulator is touched only if the event is still queued, i.e.
+ * the machine is alive.
+ */
 static void timer_free_at(struct bpf_sched *s, u32 i)
 {
 	struct rt_timers *ts = s->timers;
 	struct rt_timer *t = ts->t[i];
 
-	if (s->m)
+	if (s->m && sim_event_pending(&t->ev))
 		sim_cancel(&s->m->sim, &t->ev);
 	memmove(&ts->t[i], &ts->t[i + 1], (ts->nr - i - 1) * sizeof(*ts->t));
 	ts->nr--;
