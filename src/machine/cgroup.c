@@ -184,7 +184,8 @@ static int cgroup_online_path(struct machine *m, struct cgroup *to)
 	return e;
 }
 
-/* Move every live thread of workload task wt into path: all of them, or none if refused. */
+/* Move every live thread of workload task wt into path: all of them, or none if the ext
+ * scheduler refuses (counted). 0, or -ENOMEM. */
 int cgroup_move_task(struct machine *m, int wt, const char *path)
 {
 	struct task_struct **set = NULL;
@@ -201,10 +202,13 @@ int cgroup_move_task(struct machine *m, int wt, const char *path)
 	e = e ?: (m->scx ? scx_cgroup_can_attach(m, set, n, to) : 0);
 	for (int i = 0; !e && i < n; i++)
 		cgroup_move_one(set[i], to);
-	if (e)
+	if (e) {
 		m->nr_cgroup_moves_refused += n;
+		if (m->trace)
+			trace_global(m, "cgroup move refused", path);
+	}
 	free(set);
-	return e;
+	return 0;
 }
 
 static void cg_event_fn(struct sim *s, struct sim_event *ev)
@@ -222,7 +226,7 @@ static void cg_event_fn(struct sim *s, struct sim_event *ev)
 			machine_violation(m, "cgroup event: no cgroup %s for a cpu.weight write", we->cgroup);
 		return;
 	}
-	if (cgroup_move_task(m, we->task, we->cgroup) == -ENOMEM)
+	if (cgroup_move_task(m, we->task, we->cgroup))
 		machine_violation(m, "cgroup event: out of memory moving %s to %s",
 				  m->wl->tasks[we->task].name, we->cgroup);
 }

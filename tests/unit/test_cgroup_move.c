@@ -10,6 +10,8 @@
  * Shares are measured per task over windows between snapshots of on-CPU time (a periodic
  * observer that does not change the run).
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "test.h"
@@ -146,5 +148,218 @@ TEST(cgroup_move_fair_running_sleeping_and_new_groups)
 	CHECK_EQ(r.m->nr_cgroup_moves, 3 + 2 + 1 + 2 + 3); /* the second move to / is a no-op */
 	CHECK_EQ(r.m->nr_cgroup_moves_refused, 0);
 	CHECK(r.m->inv_checked > 0);
+	srun_free(&r);
+}
+
+/* ---- ext: a C scheduler that records the cgroup callbacks ----------------------------------- */
+
+static char cg_log[8192];
+static size_t cg_len;
+static const char *prep_fail_comm; /* ops.cgroup_prep_move refuses this task ... */
+static s32 prep_fail_ret;          /* ... with this */
+static const char *init_fail_path; /* ops.cgroup_init refuses this cgroup once, at run time */
+static int nr_task_cgroup_bad;     /* ops.enqueue: scx_bpf_task_cgroup(p) != p's group */
+
+__attribute__((format(printf, 1, 2)))
+static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cg_len += vsnprintf(cg_log + cg_len, sizeof(cg_log) - cg_len, fmt, ap);
+	va_end(ap);
+	if (cg_len >= sizeof(cg_log))
+		cg_len = sizeof(cg_log) - 1;
+}
+
+static void log_reset(void)
+{
+	cg_log[0] = 0;
+	cg_len = 0;
+	prep_fail_comm = init_fail_path = NULL;
+	prep_fail_ret = 0;
+	nr_task_cgroup_bad = 0;
+}
+
+static s32 rc_cgroup_init(struct cgroup *cg, struct scx_cgroup_init_args *a)
+{
+	logf_("init %s %u;", cg->path, a->weight);
+	if (init_fail_path && !strcmp(cg->path, init_fail_path) && scx_bpf_now() > 0) {
+		init_fail_path = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void rc_cgroup_exit(struct cgroup *cg) { logf_("exit %s;", cg->path); }
+
+static s32 rc_prep_move(struct task_struct *p, struct cgroup *from, struct cgroup *to)
+{
+	logf_("prep %s %s>%s;", p->comm, from->path, to->path);
+	return prep_fail_comm && !strcmp(p->comm, prep_fail_comm) ? prep_fail_ret : 0;
+}
+
+static void rc_move(struct task_struct *p, struct cgroup *from, struct cgroup *to)
+{
+	struct cgroup *cg = scx_bpf_task_cgroup(p);
+
+	logf_("move %s %s>%s tc %s;", p->comm, from->path, to->path, cg ? cg->path : "NULL");
+}
+
+static void rc_cancel_move(struct task_struct *p, struct cgroup *from, struct cgroup *to)
+{
+	logf_("cancel %s %s>%s;", p->comm, from->path, to->path);
+}
+
+static void rc_set_weight(struct cgroup *cg, u32 weight) { logf_("weight %s %u;", cg->path, weight); }
+
+static s32 rc_init_task(struct task_struct *p, struct scx_init_task_args *a)
+{
+	if (!strcmp(p->comm, "late"))
+		logf_("init_task late %s;", a->cgroup->path);
+	return 0;
+}
+
+static void rc_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	if (scx_bpf_task_cgroup(p) != p->tg)
+		nr_task_cgroup_bad++;
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+
+static const struct sched_ext_ops rec_ops = {
+	.cgroup_init = rc_cgroup_init, .cgroup_exit = rc_cgroup_exit,
+	.cgroup_prep_move = rc_prep_move, .cgroup_move = rc_move,
+	.cgroup_cancel_move = rc_cancel_move, .cgroup_set_weight = rc_set_weight,
+	.init_task = rc_init_task, .enqueue = rc_enqueue, .name = "cgrec",
+};
+
+static const char *rec_wl =
+	"{\"cgroups\":{\"/a\":{}},"
+	"\"tasks\":{\"w\":{\"taskgroup\":\"/a\",\"instance\":2,\"loop\":100,\"run\":500,\"sleep\":500},"
+	"\"r\":{\"policy\":\"SCHED_FIFO\",\"priority\":5,\"loop\":50,\"run\":100,\"sleep\":1000},"
+	"\"late\":{\"delay\":50000,\"run\":1000}},"
+	"\"cgroup_events\":[{\"at_ms\":10,\"task\":\"w\",\"cgroup\":\"/b/c\"},"
+	"{\"at_ms\":10,\"task\":\"r\",\"cgroup\":\"/b\"},"
+	"{\"at_ms\":10,\"task\":\"late\",\"cgroup\":\"/b/c\"},"
+	"{\"at_ms\":20,\"cgroup\":\"/a\",\"weight\":300},"
+	"{\"at_ms\":30,\"cgroup\":\"/a\",\"weight\":300},"
+	"{\"at_ms\":40,\"task\":\"w\",\"cgroup\":\"/a\"},"
+	"{\"at_ms\":70,\"task\":\"w\",\"cgroup\":\"/d\"}]}";
+
+TEST(cgroup_move_ext_callback_sequence)
+{
+	struct srun r;
+
+	log_reset();
+	CHECK_EQ(srun_start(&r, "2", rec_wl, &rec_ops), 0);
+	machine_sysrq_at(r.m, 60 * NSEC_PER_MSEC);
+	CHECK_EQ(machine_run(r.m, 2 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_SYSRQ);
+	CHECK_STR(cg_log,
+		  "init / 100;init /a 100;"                               /* at load */
+		  "init /b 100;init /b/c 100;"                            /* created by the move */
+		  "prep w-0 /a>/b/c;prep w-1 /a>/b/c;"                    /* all prepared first */
+		  "move w-0 /a>/b/c tc /b/c;move w-1 /a>/b/c tc /b/c;"    /* then committed */
+		  "prep r />/b;move r />/b tc /b;"                        /* rt threads too */
+		  "weight /a 300;"                                        /* once: 30 ms writes no change */
+		  "prep w-0 /b/c>/a;prep w-1 /b/c>/a;move w-0 /b/c>/a tc /a;move w-1 /b/c>/a tc /a;"
+		  "init_task late /b/c;"                                  /* moved before it started */
+		  "exit /b/c;exit /b;exit /a;exit /;");                   /* sysrq: children first */
+	CHECK_EQ(nr_task_cgroup_bad, 0);
+	CHECK_STR(by_comm(r.m, "w-0")->tg->path, "/d");               /* 70 ms: on fair, no callbacks */
+	CHECK_STR(by_comm(r.m, "late")->tg->path, "/b/c");
+	CHECK_EQ(r.m->nr_cgroup_moves, 2 + 1 + 1 + 2 + 2);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+TEST(cgroup_move_ext_refused_prep_cancels_the_prepared)
+{
+	struct srun r;
+
+	log_reset();
+	prep_fail_comm = "w-1";
+	prep_fail_ret = -EBUSY;
+	CHECK_EQ(srun(&r, "2",
+		      "{\"cgroups\":{\"/a\":{}},\"tasks\":{\"w\":{\"taskgroup\":\"/a\",\"instance\":3,"
+		      "\"loop\":20,\"run\":500,\"sleep\":500}},"
+		      "\"cgroup_events\":[{\"at_ms\":5,\"task\":\"w\",\"cgroup\":\"/b\"}]}",
+		      &rec_ops, 2 * NSEC_PER_SEC), 0);
+	CHECK_STR(cg_log, "init / 100;init /a 100;init /b 100;"
+			  "prep w-0 /a>/b;prep w-1 /a>/b;cancel w-0 /a>/b;");
+	for (int i = 0; i < 3; i++)
+		CHECK_STR(r.m->tasks[i]->tg->path, "/a");
+	CHECK_EQ(r.m->nr_cgroup_moves, 0);
+	CHECK_EQ(r.m->nr_cgroup_moves_refused, 3);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE); /* an errno refusal is the scheduler's right */
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+TEST(cgroup_move_ext_fail_invalid_errno_ejects)
+{
+	struct srun r;
+
+	log_reset();
+	prep_fail_comm = "w-0";
+	prep_fail_ret = 1;
+	CHECK_EQ(srun(&r, "2",
+		      "{\"cgroups\":{\"/a\":{}},\"tasks\":{\"w\":{\"taskgroup\":\"/a\",\"instance\":2,"
+		      "\"loop\":20,\"run\":500,\"sleep\":500}},"
+		      "\"cgroup_events\":[{\"at_ms\":5,\"task\":\"w\",\"cgroup\":\"/b\"}]}",
+		      &rec_ops, 2 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_STR(machine_scx_exit_info(r.m)->msg, "ops.cgroup_prep_move() returned an invalid errno 1");
+	CHECK_CONTAINS(cg_log, "prep w-0 /a>/b;exit /b;exit /a;exit /;");
+	CHECK_STR(by_comm(r.m, "w-0")->tg->path, "/a");
+	CHECK_EQ(r.m->nr_cgroup_moves_refused, 2);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+TEST(cgroup_move_ext_refused_cgroup_init_refuses_the_move)
+{
+	struct srun r;
+
+	log_reset();
+	init_fail_path = "/b";
+	CHECK_EQ(srun(&r, "2",
+		      "{\"tasks\":{\"w\":{\"loop\":40,\"run\":500,\"sleep\":500}},"
+		      "\"cgroup_events\":[{\"at_ms\":5,\"task\":\"w\",\"cgroup\":\"/b/c\"},"
+		      "{\"at_ms\":10,\"task\":\"w\",\"cgroup\":\"/b/c\"}]}",
+		      &rec_ops, 2 * NSEC_PER_SEC), 0);
+	/* 5 ms: /b refused, so no prep and no /b/c; 10 ms: /b asked again, then /b/c */
+	CHECK_STR(cg_log, "init / 100;init /b 100;init /b 100;init /b/c 100;prep w />/b/c;move w />/b/c tc /b/c;");
+	CHECK_EQ(r.m->nr_cgroup_moves_refused, 1);
+	CHECK_EQ(r.m->nr_cgroup_moves, 1);
+	CHECK_STR(by_comm(r.m, "w")->tg->path, "/b/c");
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	srun_free(&r);
+}
+
+static s32 rc_prep_task_cgroup(struct task_struct *p, struct cgroup *from, struct cgroup *to)
+{
+	scx_bpf_task_cgroup(p); /* unlocked context: not allowed, as upstream */
+	return 0;
+}
+
+TEST(cgroup_move_ext_fail_task_cgroup_in_prep_move)
+{
+	static const struct sched_ext_ops ops = { .cgroup_prep_move = rc_prep_task_cgroup,
+						  .name = "cgprep" };
+	struct srun r;
+
+	CHECK_EQ(srun(&r, "2",
+		      "{\"tasks\":{\"w\":{\"loop\":20,\"run\":500,\"sleep\":500}},"
+		      "\"cgroup_events\":[{\"at_ms\":5,\"task\":\"w\",\"cgroup\":\"/b\"}]}",
+		      &ops, 2 * NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg,
+		       "scx_bpf_task_cgroup() called from ops.cgroup_prep_move() (cpu -1, task w)");
+	/* prep_move returned 0: the move goes on, on fair once the scheduler is gone */
+	CHECK_STR(by_comm(r.m, "w")->tg->path, "/b");
+	CHECK(all_finished(r.m));
 	srun_free(&r);
 }
