@@ -1,8 +1,9 @@
 /*
  * setup.c — building and running a machine: runqueues from the topology, task groups from the
  * workload's cgroups, tasks from its thread objects (one per instance, pids from 100 up in
- * workload order), start timers (and the workload's hotplug and cgroup events), and the run loop. Validates what the workload asks of this
- * machine (affinity CPUs that exist) with messages naming the task.
+ * workload order), start timers, the workload's hotplug and cgroup events, and the run loop.
+ * Validates what the workload asks of this machine (affinity CPUs that exist) with messages
+ * naming the task.
  */
 #include <errno.h>
 #include <stdio.h>
