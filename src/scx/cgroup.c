@@ -38,11 +38,19 @@ static int sanitize_err(struct scx_sched *sch, const char *op, s32 ret)
 	return -EPROTO;
 }
 
-/* ops.cgroup_init for every cgroup, parents first (the machine keeps them in that order). */
+static void cgroups_forget(struct machine *m)
+{
+	for (int i = 0; i < m->nr_tgs; i++)
+		m->tgs[i]->scx_inited = false;
+}
+
+/* ops.cgroup_init for every cgroup, parents first (the machine keeps them in that order). A
+ * failure fails the load: no cgroup stays initialized (upstream calls no cgroup_exit then). */
 int scx_cgroups_init(struct scx_sched *sch, char *err, size_t errlen)
 {
 	struct machine *m = sch->m;
 
+	cgroups_forget(m);
 	for (int i = 0; i < m->nr_tgs; i++) {
 		struct cgroup *cg = m->tgs[i];
 		struct scx_cgroup_init_args args = { .weight = cg->cpu_weight };
@@ -53,6 +61,7 @@ int scx_cgroups_init(struct scx_sched *sch, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: ops.cgroup_init() failed (%d) for cgroup %s%s%s",
 				 sch->ops.name, ret, cg->path, sch->exiting ? ": " : "",
 				 sch->exiting ? sch->msg : "");
+			cgroups_forget(m);
 			return -ECANCELED;
 		}
 		cg->scx_inited = true;
