@@ -101,6 +101,18 @@ struct wl_hotplug {
 	enum wl_hotplug_kind kind;
 };
 
+/* scxsim's "cgroup_events" extension: a timed cpu.weight write or a move of a task's threads. */
+enum wl_cg_kind { WL_CG_WEIGHT, WL_CG_MOVE };
+
+struct wl_cgroup_event {
+	u64 at_ns;
+	enum wl_cg_kind kind;
+	char cgroup[64];         /* WEIGHT: an existing non-root cgroup; MOVE: the destination
+				    (created with its parents when missing, "/" = root) */
+	u32 weight;              /* WEIGHT: the new cpu.weight, 1..10000 */
+	int task;                /* MOVE: index into workload.tasks; every instance moves */
+};
+
 struct workload {
 	char source[256];        /* file path or generator spec, for messages */
 	struct wl_task *tasks;   /* owned */
@@ -111,6 +123,8 @@ struct workload {
 	int nr_cgroups;
 	struct wl_hotplug *hotplug; /* owned, sorted by time */
 	int nr_hotplug;
+	struct wl_cgroup_event *cg_events; /* owned, sorted by time (stable: file order on ties) */
+	int nr_cg_events;
 	u64 duration_ns;         /* global.duration; 0 = not given */
 	enum wl_policy default_policy;
 	char **ignored;          /* keys accepted but ignored (logdir, ftrace, ...), owned, once each */

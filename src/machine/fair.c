@@ -926,36 +926,59 @@ void fair_attach_cpu(struct task_struct *p)
 	}
 }
 
-/* Per-CPU cfs_rq and group entity of every non-root group (parents come first). */
-int tg_setup(struct machine *m)
+/* Per-CPU cfs_rq and group entity of one non-root group; its parent's come first. */
+int fair_tg_alloc(struct machine *m, struct cgroup *tg)
 {
-	for (int i = 1; i < m->nr_tgs; i++) {
-		struct cgroup *tg = m->tgs[i];
+	tg->cfs_rq = calloc(m->nr_cpus, sizeof(*tg->cfs_rq));
+	tg->se = calloc(m->nr_cpus, sizeof(*tg->se));
+	if (!tg->cfs_rq || !tg->se)
+		return -ENOMEM;
+	for (int c = 0; c < m->nr_cpus; c++) {
+		struct cfs_rq *cfs = &tg->cfs_rq[c];
+		struct sched_entity *se = &tg->se[c];
+		struct cgroup *parent = tg->parent;
 
-		tg->cfs_rq = calloc(m->nr_cpus, sizeof(*tg->cfs_rq));
-		tg->se = calloc(m->nr_cpus, sizeof(*tg->se));
-		if (!tg->cfs_rq || !tg->se)
-			return -ENOMEM;
-		for (int c = 0; c < m->nr_cpus; c++) {
-			struct cfs_rq *cfs = &tg->cfs_rq[c];
-			struct sched_entity *se = &tg->se[c];
-			struct cgroup *parent = tg->parent;
-
-			cfs->rq = cpu_rq(m, c);
-			cfs->tg = tg;
-			cfs->my_se = se;
-			se_init(m, se);
-			se->my_q = cfs;
-			se->weight = tg->shares;
-			se->slice = m->base_slice;
-			se->depth = tg->level - 1;
-			if (parent && parent->cfs_rq) {
-				se->cfs_rq = &parent->cfs_rq[c];
-				se->parent = &parent->se[c];
-			} else {
-				se->cfs_rq = &cpu_rq(m, c)->cfs;
-			}
+		cfs->rq = cpu_rq(m, c);
+		cfs->tg = tg;
+		cfs->my_se = se;
+		se_init(m, se);
+		se->my_q = cfs;
+		se->weight = tg->shares;
+		se->slice = m->base_slice;
+		se->depth = tg->level - 1;
+		if (parent && parent->cfs_rq) {
+			se->cfs_rq = &parent->cfs_rq[c];
+			se->parent = &parent->se[c];
+		} else {
+			se->cfs_rq = &cpu_rq(m, c)->cfs;
 		}
 	}
 	return 0;
+}
+
+/* Every non-root group of the machine at creation (parents come first). */
+int tg_setup(struct machine *m)
+{
+	int e = 0;
+
+	for (int i = 1; i < m->nr_tgs && !e; i++)
+		e = fair_tg_alloc(m, m->tgs[i]);
+	return e;
+}
+
+/*
+ * tg->shares changed (a cpu.weight write): on every CPU, re-weigh the group's entity and the
+ * ones above it, as the kernel's __sched_group_set_shares does (update_cfs_group up the tree,
+ * each cfs_rq's curr charged first so the old weight covers the time before the write).
+ */
+void fair_tg_shares_changed(struct machine *m, struct cgroup *tg)
+{
+	if (!tg->se)
+		return;
+	for (int c = 0; c < m->nr_cpus; c++) {
+		for (struct sched_entity *se = &tg->se[c]; se; se = se->parent) {
+			update_curr(cfs_rq_of(se));
+			update_cfs_group(se);
+		}
+	}
 }

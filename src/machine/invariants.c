@@ -2,7 +2,8 @@
  * invariants.c — checks of the machine's own invariants during every run (see machine_int.h):
  * a periodic sweep over all CPUs and tasks every check_period_ns of simulated time, and a final
  * sweep at the end. Violations are recorded with time, CPU and pid; `checked` counts individual
- * assertions evaluated. Cost: O(nr_cpus + nr_tasks) per sweep, off the scheduling hot path.
+ * assertions evaluated. Cost: O(nr_cpus * nr_cgroups + nr_tasks) per sweep, off the scheduling
+ * hot path.
  */
 #include <stdlib.h>
 #include "machine_int.h"
@@ -52,6 +53,37 @@ static void check_tasks(struct machine *m, u32 *queued)
 	}
 }
 
+/* Group membership: a task counts in its group and sits under its group's cfs_rq of its CPU;
+ * a group's load_sum is the sum of its per-CPU cfs_rq loads (moves and weight writes keep both). */
+static void check_groups(struct machine *m)
+{
+	u64 *count = calloc(m->nr_tgs, sizeof(*count));
+
+	if (!count)
+		return;
+	for (int i = 0; i < m->nr_tasks; i++) {
+		struct task_struct *p = m->tasks[i];
+		struct cfs_rq *want = p->tg->cfs_rq ? &p->tg->cfs_rq[p->cpu] : &cpu_rq(m, p->cpu)->cfs;
+
+		count[p->tg->id]++;
+		CHK(m, p->se.cfs_rq == want, "pid %d: fair entity not under cgroup %s on cpu %d",
+		    p->pid, p->tg->path, p->cpu);
+	}
+	for (int i = 0; i < m->nr_tgs; i++) {
+		struct cgroup *tg = m->tgs[i];
+		u64 load = 0;
+
+		CHK(m, tg->id == i && count[i] == tg->nr_tasks,
+		    "cgroup %s: id %d at index %d, nr_tasks %llu but %llu tasks", tg->path, tg->id, i,
+		    (unsigned long long)tg->nr_tasks, (unsigned long long)count[i]);
+		for (int c = 0; tg->cfs_rq && c < m->nr_cpus; c++)
+			load += tg->cfs_rq[c].load;
+		CHK(m, !tg->cfs_rq || load == tg->load_sum, "cgroup %s: load_sum %llu != %llu on its CPUs",
+		    tg->path, (unsigned long long)tg->load_sum, (unsigned long long)load);
+	}
+	free(count);
+}
+
 static void sweep(struct machine *m)
 {
 	u32 *queued = calloc(m->nr_cpus, sizeof(*queued));
@@ -63,6 +95,7 @@ static void sweep(struct machine *m)
 	m->last_time = m->sim.now;
 	check_tasks(m, queued);
 	check_cpus(m, queued);
+	check_groups(m);
 	if (m->scx)
 		scx_invariants(m);
 	free(queued);

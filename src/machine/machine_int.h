@@ -25,6 +25,7 @@ struct rq;
 struct task_struct;
 struct cfs_rq;
 struct machine;
+struct cg_event;
 
 enum task_state {
 	TASK_NEW,        /* not started yet (delay) */
@@ -106,6 +107,7 @@ struct cgroup {
 	struct cfs_rq *cfs_rq;       /* per CPU (NULL for root: the rq's own cfs) */
 	struct sched_entity *se;     /* per CPU group entities (NULL for root) */
 	u64 nr_tasks;
+	bool scx_inited;             /* the loaded ext scheduler accepted it (ops.cgroup_init) */
 };
 
 #define RT_PRIO_LEVELS 100
@@ -156,6 +158,7 @@ struct sched_ext_entity {
 	u64 pq_prio, dsq_seq;
 	u64 core_sched_at;           /* FIFO order for core-sched */
 	s32 selected_cpu;
+	struct cgroup *cgrp_moving_from; /* ops.cgroup_prep_move accepted a move from here */
 };
 
 enum { SCX_OPSS_NONE, SCX_OPSS_QUEUED };
@@ -344,6 +347,11 @@ struct machine {
 	u64 nr_hotplug;               /* hotplug transitions done */
 	u64 nr_hotplug_refused;       /* offlining the last online CPU */
 	u64 nr_affinity_broken;       /* tasks whose affinity was reset by hotplug */
+	struct cg_event *cg_events;   /* the workload's cgroup events, scheduled (owned) */
+	int nr_cg_events;
+	u64 nr_cgroup_moves;          /* task moves done */
+	u64 nr_cgroup_moves_refused;  /* task moves refused by the ext scheduler */
+	u64 nr_cgroup_weight_writes;  /* cpu.weight writes done */
 	int nr_cookied;               /* tasks with a core cookie */
 	bool core_sched;              /* core scheduling active */
 	u64 nr_forced_idle;           /* core-sched forced-idle picks */
@@ -398,6 +406,20 @@ void scx_update_idle(struct rq *rq, bool idle);
 void scx_next_task_picked(struct rq *rq, struct task_struct *next);
 void scx_set_cpumask(struct task_struct *p);
 void scx_cpu_hotplug(struct rq *rq, bool online);
+/* src/scx/cgroup.c: 0 or the scheduler's refusal (negative errno) */
+int scx_cgroup_online(struct machine *m, struct cgroup *tg); /* ops.cgroup_init at run time */
+int scx_cgroup_can_attach(struct machine *m, struct task_struct **set, int n, struct cgroup *to);
+void scx_cgroup_move_task(struct task_struct *p); /* p->tg is the new group already */
+void scx_cgroup_set_weight(struct machine *m, struct cgroup *tg, u32 weight);
+
+/* cgroup.c */
+void cgroup_weight_set(struct cgroup *tg, u32 weight);
+struct cgroup *cgroup_find(struct machine *m, const char *path);
+struct cgroup *cgroup_get(struct machine *m, const char *path, int *created);
+void cgroup_set_weight(struct machine *m, struct cgroup *tg, u32 weight);
+int cgroup_move_task(struct machine *m, int wt, const char *path);
+int cgroup_events_schedule(struct machine *m);
+void cgroup_events_free(struct machine *m);
 
 /* coresched.c */
 bool core_sched_active(const struct machine *m);
@@ -438,6 +460,8 @@ void fair_attach_cpu(struct task_struct *p);
 int fair_select_idle(struct machine *m, struct task_struct *p, int target);
 void fair_nohz_kick(struct rq *rq);
 int tg_setup(struct machine *m);
+int fair_tg_alloc(struct machine *m, struct cgroup *tg);
+void fair_tg_shares_changed(struct machine *m, struct cgroup *tg);
 
 /* rt.c */
 void rt_check_pull(struct rq *rq);

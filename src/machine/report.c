@@ -119,6 +119,14 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 	jw_kuint(w, "refused", m->nr_hotplug_refused);
 	jw_kuint(w, "affinity_broken", m->nr_affinity_broken);
 	jw_obj_end(w);
+	if (m->nr_cg_events) { /* only with cgroup_events: other results keep their shape */
+		jw_key(w, "cgroup_events");
+		jw_obj_begin(w);
+		jw_kuint(w, "moves", m->nr_cgroup_moves);
+		jw_kuint(w, "moves_refused", m->nr_cgroup_moves_refused);
+		jw_kuint(w, "weight_writes", m->nr_cgroup_weight_writes);
+		jw_obj_end(w);
+	}
 	if (m->core_sched) {
 		jw_key(w, "core_sched");
 		jw_obj_begin(w);

@@ -1,8 +1,9 @@
 /*
  * setup.c — building and running a machine: runqueues from the topology, task groups from the
  * workload's cgroups, tasks from its thread objects (one per instance, pids from 100 up in
- * workload order), start timers, and the run loop. Validates what the workload asks of this
- * machine (affinity CPUs that exist) with messages naming the task.
+ * workload order), start timers, the workload's hotplug and cgroup events, and the run loop.
+ * Validates what the workload asks of this machine (affinity CPUs that exist) with messages
+ * naming the task.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,60 +38,6 @@ static u64 scaled_slice(u64 base, int ncpus)
 	return base * (1 + lg);
 }
 
-static struct cgroup *tg_find(struct machine *m, const char *path)
-{
-	for (int i = 0; i < m->nr_tgs; i++)
-		if (!strcmp(m->tgs[i]->path, path))
-			return m->tgs[i];
-	return NULL;
-}
-
-/* Find or create the group for path, creating parents first. */
-static struct cgroup *tg_get(struct machine *m, const char *path, u32 weight)
-{
-	struct cgroup *tg = tg_find(m, path), *parent = NULL, **v;
-	char ppath[64];
-
-	if (tg)
-		return tg;
-	snprintf(ppath, sizeof(ppath), "%s", path);
-	char *slash = strrchr(ppath, '/');
-	if (slash && slash != ppath) {
-		*slash = 0;
-		parent = tg_get(m, ppath, 100);
-	} else {
-		parent = m->tgs[0];
-	}
-	if (!parent)
-		return NULL;
-	tg = calloc(1, sizeof(*tg));
-	v = realloc(m->tgs, (m->nr_tgs + 1) * sizeof(*v));
-	if (!tg || !v) {
-		free(tg);
-		if (v)
-			m->tgs = v;
-		return NULL;
-	}
-	m->tgs = v;
-	snprintf(tg->path, sizeof(tg->path), "%s", path);
-	tg->cpu_weight = weight;
-	tg->shares = ((u64)weight * 1024 / 100) << 10;
-	tg->parent = parent;
-	tg->level = parent->level + 1;
-	if (tg->level > CGROUP_MAX_LEVEL) {
-		free(tg);
-		return NULL;
-	}
-	tg->id = m->nr_tgs;
-	tg->kn = &tg->kn_node;
-	tg->kn_node.id = (u64)tg->id;
-	for (int l = 0; l < tg->level; l++)
-		tg->ancestors[l] = parent->ancestors[l];
-	tg->ancestors[tg->level] = tg;
-	m->tgs[m->nr_tgs++] = tg;
-	return tg;
-}
-
 static int groups_create(struct machine *m)
 {
 	const struct workload *w = m->wl;
@@ -104,21 +51,19 @@ static int groups_create(struct machine *m)
 	strcpy(m->tgs[0]->path, "/");
 	m->tgs[0]->kn = &m->tgs[0]->kn_node;
 	m->tgs[0]->ancestors[0] = m->tgs[0];
-	m->tgs[0]->cpu_weight = 100;
-	m->tgs[0]->shares = NICE_0_SHARES;
+	cgroup_weight_set(m->tgs[0], 100);
 	m->nr_tgs = 1;
 	for (int i = 0; i < w->nr_cgroups; i++) {
 		if (!strcmp(w->cgroups[i].path, "/"))
 			continue;
-		struct cgroup *tg = tg_get(m, w->cgroups[i].path, w->cgroups[i].weight);
+		struct cgroup *tg = cgroup_get(m, w->cgroups[i].path, NULL);
 		if (!tg)
 			return -ENOMEM;
-		tg->cpu_weight = w->cgroups[i].weight;
-		tg->shares = ((u64)tg->cpu_weight * 1024 / 100) << 10;
+		cgroup_weight_set(tg, w->cgroups[i].weight);
 	}
 	for (int i = 0; i < w->nr_tasks; i++)
 		if (w->tasks[i].cgroup[0] && strcmp(w->tasks[i].cgroup, "/") &&
-		    !tg_get(m, w->tasks[i].cgroup, 100))
+		    !cgroup_get(m, w->tasks[i].cgroup, NULL))
 			return -ENOMEM;
 	return tg_setup(m);
 }
@@ -176,7 +121,7 @@ static struct task_struct *task_create(struct machine *m, const struct wl_task *
 	p->cpus_ptr = &p->cpus_mask;
 	p->static_prio = 120 + p->nice;
 	p->prio = p->normal_prio = task_is_rt(p) ? 99 - p->rt_prio : p->static_prio;
-	p->tg = wt->cgroup[0] ? tg_find(m, wt->cgroup) : m->tgs[0];
+	p->tg = wt->cgroup[0] ? cgroup_find(m, wt->cgroup) : m->tgs[0];
 	if (!p->tg)
 		p->tg = m->tgs[0];
 	p->tg->nr_tasks++;
@@ -304,6 +249,10 @@ struct machine *machine_create(const struct topo *t, const struct workload *w,
 			goto fail;
 		}
 	}
+	if (cgroup_events_schedule(m)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	m->core_sched = core_sched_active(m);
 	invariants_start(m);
 	return m;
@@ -429,6 +378,7 @@ void machine_destroy(struct machine *m)
 	hist_free(m->wake_lat);
 	scx_sched_free(m);
 	hotplug_free(m);
+	cgroup_events_free(m);
 	for (int i = 0; i < m->nr_periodic; i++) {
 		sim_cancel(&m->sim, &m->periodic[i]->ev);
 		free(m->periodic[i]);

@@ -122,38 +122,6 @@ void scx_task_dead(struct task_struct *p)
 		scx_task_disable_exit(sch, p);
 }
 
-/* ---- cgroups ----------------------------------------------------------------------------- */
-
-/* ops.cgroup_init for every cgroup, parents first (the machine keeps them in that order). */
-static int scx_cgroups_init(struct scx_sched *sch, char *err, size_t errlen)
-{
-	struct machine *m = sch->m;
-
-	for (int i = 0; i < m->nr_tgs; i++) {
-		struct cgroup *cg = m->tgs[i];
-		struct scx_cgroup_init_args args = { .weight = cg->cpu_weight };
-		s32 ret = 0;
-
-		SCX_CALL_OP_RET(sch, SCX_KF_SLEEPABLE, cgroup_init, NULL, -1, ret, cg, &args);
-		if (ret < 0 || sch->exiting) {
-			snprintf(err, errlen, "%s: ops.cgroup_init() failed (%d) for cgroup %s%s%s",
-				 sch->ops.name, ret, cg->path, sch->exiting ? ": " : "",
-				 sch->exiting ? sch->msg : "");
-			return -ECANCELED;
-		}
-		sch->nr_cgroups_inited = i + 1;
-	}
-	return 0;
-}
-
-/* ops.cgroup_exit for every initialized cgroup, children first. */
-void scx_cgroups_exit(struct scx_sched *sch)
-{
-	for (int i = sch->nr_cgroups_inited - 1; i >= 0; i--)
-		SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, cgroup_exit, NULL, -1, sch->m->tgs[i]);
-	sch->nr_cgroups_inited = 0;
-}
-
 /* ---- load ------------------------------------------------------------------------------ */
 
 static int validate_ops(const struct sched_ext_ops *ops, char *err, size_t errlen)

@@ -2,7 +2,8 @@
  * scx_int.h — the loaded ext scheduler's state (the kernel's struct scx_sched) and the
  * functions the files of src/scx share: dsq.c (dispatch queues), ext.c (the class and the
  * scheduling cycle), kfuncs.c (scx_bpf_*), idle.c (idle tracking, default CPU selection),
- * exit.c (errors, ejection, watchdog, sysrq, dump), enable.c (load and task lifecycle).
+ * exit.c (errors, ejection, watchdog, sysrq, dump), enable.c (load and task lifecycle),
+ * cgroup.c (cgroup callbacks: init/exit, moves, weight writes).
  *
  * Every call into the scheduler goes through SCX_CALL_OP*, which records the op name, its
  * task and CPU (for messages), sets the kfunc context mask (kf_mask) and makes the machine
@@ -86,7 +87,6 @@ struct scx_sched {
 	u64 nr_kicks;
 	u64 nr_enqueued;             /* ops.enqueue calls */
 	u64 nr_dispatch_calls;       /* ops.dispatch calls */
-	int nr_cgroups_inited;       /* machine.tgs[0..n) got ops.cgroup_init */
 	int any_rr;                  /* scx_bpf_pick_any_cpu rotation */
 	u64 nr_init_task_failed;     /* tasks whose ops.init_task failed: they stay on fair */
 };
@@ -190,6 +190,9 @@ s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cp
 /* enable.c */
 void scx_task_disable_exit(struct scx_sched *sch, struct task_struct *p);
 u32 scx_weight_of(const struct task_struct *p);
+
+/* cgroup.c */
+int scx_cgroups_init(struct scx_sched *sch, char *err, size_t errlen);
 void scx_cgroups_exit(struct scx_sched *sch);
 void scx_kfuncs_more_release(const struct scx_sched *sch);
 

@@ -10,7 +10,8 @@
  * (a misspelt "rnu" would otherwise silently change the workload), and it reports values
  * rt-app would misuse (negative durations, loop 0, priorities out of range).
  * Where it extends rt-app: policy SCHED_EXT (and SCHED_BATCH, SCHED_IDLE); the top-level
- * "cgroups" object with cpu.weight per cgroup.
+ * "cgroups" object with cpu.weight per cgroup, "hotplug" (timed CPU hotplug), "cgroup_events"
+ * (timed cpu.weight writes and cgroup moves) and the thread key "core_cookie".
  *
  * Invariant: on success every task has >= 1 phase, every phase >= 1 event, every event's
  * resource index is valid, barriers know their users; on error nothing is returned and the one
@@ -325,6 +326,186 @@ static int rt_hotplug(struct rt_ctx *c, const struct json_value *hp)
 			c->w->hotplug[k] = c->w->hotplug[k - 1];
 			c->w->hotplug[k - 1] = t;
 		}
+	return 0;
+}
+
+/* ---- cgroup_events (scxsim's extension) ---------------------------------------------------
+ * "cgroup_events": [{"at_ms": 50, "cgroup": "/a", "weight": 300},
+ *                   {"at_ms": 80, "task": "NAME", "cgroup": "/b"}, ...]
+ * A weight write needs a cgroup that exists at that time (declared, a taskgroup, or created by
+ * an earlier move); a move creates its destination. Kept sorted by time, stable for ties.
+ * Messages name the event by its index in the file.
+ */
+
+#define RT_MAX_CG_EVENTS 4096
+
+__attribute__((format(printf, 4, 5)))
+static int rt_ce_fail(struct rt_ctx *c, const struct json_value *v, int i, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return rtapp_fail(c, v, "cgroup_events: event %d: %s", i, msg);
+}
+
+static int rt_ce_int(struct rt_ctx *c, const struct json_value *v, int i, const char *key,
+		     s64 min, s64 max, s64 *out)
+{
+	if (v->type != JSON_NUMBER || !v->num.is_int)
+		return rt_ce_fail(c, v, i, "key '%s': expected an integer, got %s", key,
+				  json_value_kind(v));
+	if (v->num.i < min || v->num.i > max)
+		return rt_ce_fail(c, v, i, "key '%s': %lld is out of range [%lld, %lld]", key,
+				  (long long)v->num.i, (long long)min, (long long)max);
+	*out = v->num.i;
+	return 0;
+}
+
+static int rt_ce_str(struct rt_ctx *c, const struct json_value *v, int i, const char *key,
+		     const char **out)
+{
+	if (v->type != JSON_STRING)
+		return rt_ce_fail(c, v, i, "key '%s': expected a string, got %s", key,
+				  json_value_kind(v));
+	*out = v->str.s;
+	return 0;
+}
+
+static int rt_ce_task(struct rt_ctx *c, const struct json_value *v, int i, const char *name)
+{
+	for (int t = 0; t < c->w->nr_tasks; t++)
+		if (!strcmp(c->w->tasks[t].name, name))
+			return t;
+	return rt_ce_fail(c, v, i, "key 'task': no task named '%s'", name);
+}
+
+/* Keys of one event: all known, none twice, at_ms and cgroup present, task xor weight. */
+static int rt_ce_keys(struct rt_ctx *c, const struct json_value *e, int i)
+{
+	static const char *const fields[] = { "at_ms", "cgroup", "task", "weight", NULL };
+	bool task, weight;
+
+	if (e->type != JSON_OBJECT)
+		return rt_ce_fail(c, e, i, "expected an object, got %s", json_value_kind(e));
+	for (int k = 0; k < e->obj.n; k++) {
+		const char *key = e->obj.m[k].key;
+		int f = 0;
+
+		while (fields[f] && strcmp(fields[f], key))
+			f++;
+		if (!fields[f])
+			return rt_ce_fail(c, e->obj.m[k].val, i, "unknown key '%s'", key);
+		if (json_count(e, key) > 1)
+			return rt_ce_fail(c, e->obj.m[k].val, i, "key '%s' given twice", key);
+	}
+	for (int f = 0; f < 2; f++)
+		if (!json_get(e, fields[f]))
+			return rt_ce_fail(c, e, i, "missing key '%s'", fields[f]);
+	task = json_get(e, "task") != NULL;
+	weight = json_get(e, "weight") != NULL;
+	if (task == weight)
+		return rt_ce_fail(c, e, i, "%s: an event is either a move (\"task\") or a cpu.weight "
+				  "write (\"weight\")", task ? "both 'task' and 'weight'" :
+				  "neither 'task' nor 'weight'");
+	return 0;
+}
+
+static int rt_ce_one(struct rt_ctx *c, const struct json_value *e, int i,
+		     struct wl_cgroup_event *out)
+{
+	const struct json_value *v;
+	const char *path = NULL, *name = NULL, *why = NULL;
+	s64 ms = 0, weight = 0;
+
+	if (rt_ce_keys(c, e, i) || rt_ce_int(c, json_get(e, "at_ms"), i, "at_ms", 0, 1000000000, &ms) ||
+	    rt_ce_str(c, json_get(e, "cgroup"), i, "cgroup", &path))
+		return -EINVAL;
+	if (wl_cgroup_check(path, &why))
+		return rt_ce_fail(c, json_get(e, "cgroup"), i, "key 'cgroup': path '%s' %s", path, why);
+	*out = (struct wl_cgroup_event){ .at_ns = (u64)ms * NSEC_PER_MSEC, .task = -1 };
+	snprintf(out->cgroup, sizeof(out->cgroup), "%s", path);
+	if ((v = json_get(e, "weight"))) {
+		if (rt_ce_int(c, v, i, "weight", 1, 10000, &weight))
+			return -EINVAL;
+		if (!strcmp(path, "/"))
+			return rt_ce_fail(c, v, i, "the root cgroup '/' has no weight");
+		out->kind = WL_CG_WEIGHT;
+		out->weight = (u32)weight;
+		return 0;
+	}
+	v = json_get(e, "task");
+	if (rt_ce_str(c, v, i, "task", &name))
+		return -EINVAL;
+	out->kind = WL_CG_MOVE;
+	out->task = rt_ce_task(c, v, i, name);
+	return out->task < 0 ? -EINVAL : 0;
+}
+
+/* Does path exist before sorted event k: declared, a taskgroup, or made by an earlier move? */
+static bool rt_ce_exists(const struct workload *w, const char *path, int k)
+{
+	size_t n = strlen(path);
+
+	for (int i = 0; i < w->nr_cgroups; i++)
+		if (!strcmp(w->cgroups[i].path, path))
+			return true;
+	for (int i = 0; i < k; i++) {
+		const char *to = w->cg_events[i].cgroup;
+		if (w->cg_events[i].kind == WL_CG_MOVE && !strncmp(to, path, n) &&
+		    (to[n] == '\0' || to[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+static int rt_cgroup_events(struct rt_ctx *c, const struct json_value *ev)
+{
+	struct wl_cgroup_event *e;
+	int *idx;
+
+	if (ev->type != JSON_ARRAY)
+		return rtapp_fail(c, ev, "cgroup_events: expected an array of events, got %s",
+				  json_value_kind(ev));
+	if (ev->arr.n > RT_MAX_CG_EVENTS)
+		return rtapp_fail(c, ev, "cgroup_events: more than %d events", RT_MAX_CG_EVENTS);
+	e = calloc(ev->arr.n ? ev->arr.n : 1, sizeof(*e));
+	idx = calloc(ev->arr.n ? ev->arr.n : 1, sizeof(*idx));
+	c->w->cg_events = e;
+	if (!e || !idx) {
+		free(idx);
+		return rtapp_oom(c);
+	}
+	for (int i = 0; i < ev->arr.n; i++) {
+		struct wl_cgroup_event one;
+		int k = i;
+
+		if (rt_ce_one(c, ev->arr.v[i], i, &one)) {
+			free(idx);
+			return -EINVAL;
+		}
+		/* insertion: stable by time */
+		for (; k > 0 && e[k - 1].at_ns > one.at_ns; k--) {
+			e[k] = e[k - 1];
+			idx[k] = idx[k - 1];
+		}
+		e[k] = one;
+		idx[k] = i;
+		c->w->nr_cg_events++;
+	}
+	for (int k = 0; k < c->w->nr_cg_events; k++) {
+		if (e[k].kind != WL_CG_WEIGHT || rt_ce_exists(c->w, e[k].cgroup, k))
+			continue;
+		int i = idx[k];
+		free(idx);
+		return rt_ce_fail(c, json_get(ev->arr.v[i], "cgroup"), i,
+				  "key 'cgroup': no cgroup '%s' at %llu ms (declare it in \"cgroups\", "
+				  "use it as a taskgroup or move a task there first)", e[k].cgroup,
+				  (unsigned long long)(e[k].at_ns / NSEC_PER_MSEC));
+	}
+	free(idx);
 	return 0;
 }
 
@@ -951,7 +1132,8 @@ static void rt_timer_modes(struct workload *w)
 	free(abs);
 }
 
-static const char *const rt_top_keys[] = { "tasks", "global", "resources", "cgroups", "hotplug", NULL };
+static const char *const rt_top_keys[] = { "tasks", "global", "resources", "cgroups", "hotplug",
+					   "cgroup_events", NULL };
 
 static int rt_root(struct rt_ctx *c, const struct json_value *root)
 {
@@ -984,7 +1166,12 @@ static int rt_root(struct rt_ctx *c, const struct json_value *root)
 	if (c->resources && !c->legacy_used && wl_ignore(c->w, "resources"))
 		return rtapp_oom(c);
 	rt_timer_modes(c->w);
-	return wl_cgroups_finish(c->w) ? rtapp_oom(c) : 0;
+	if (wl_cgroups_finish(c->w))
+		return rtapp_oom(c);
+	/* after the tasks (moves name them) and the cgroups (weight writes need one) */
+	if ((v = json_get(root, "cgroup_events")) && rt_cgroup_events(c, v))
+		return -EINVAL;
+	return 0;
 }
 
 int workload_load_buf(const char *name, const char *buf, size_t len, struct workload **out,

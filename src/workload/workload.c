@@ -395,5 +395,6 @@ void workload_free(struct workload *w)
 	free(w->res);
 	free(w->cgroups);
 	free(w->hotplug);
+	free(w->cg_events);
 	free(w);
 }

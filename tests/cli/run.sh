@@ -82,6 +82,23 @@ check hotplug_counted has '"transitions": 1' "$TMP/hp.out"
 printf '{"hotplug":[{"at_ms":2,"cpu":1}],"tasks":{"t":{"run":100}}}' > "$TMP/hpbad.json"
 expect_exit 2 hotplug_bad $SCXSIM run --workload "$TMP/hpbad.json"
 check hotplug_bad_msg has "online" "$TMP/stderr"
+
+# cgroup_events: a move and a cpu.weight write at run time; the task reports its final cgroup
+printf '{"cgroups":{"/a":{}},"tasks":{"x":{"taskgroup":"/a","loop":1,"run":20000},"y":{"taskgroup":"/a","loop":1,"run":20000}},"cgroup_events":[{"at_ms":5,"task":"y","cgroup":"/b/c"},{"at_ms":8,"cgroup":"/a","weight":300}]}' > "$TMP/cg.json"
+expect_exit 0 cgroup_events_fair $SCXSIM run --sched fair --workload "$TMP/cg.json" --topo 1 --json "$TMP/cg.out" --quiet
+check cgroup_events_counted has '"moves": 1' "$TMP/cg.out"
+check cgroup_events_weight has '"weight_writes": 1' "$TMP/cg.out"
+check cgroup_events_final_cgroup has '"cgroup": "/b/c"' "$TMP/cg.out"
+check cgroup_events_no_violations has '"violations": \[\]' "$TMP/cg.out"
+check cgroup_events_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/cg.out'"
+expect_exit 0 cgroup_events_simple $SCXSIM run --sched simple --workload "$TMP/cg.json" --topo 2 --json "$TMP/cgs.out" --quiet
+check cgroup_events_simple_moves has '"moves": 1' "$TMP/cgs.out"
+printf '{"tasks":{"x":{"run":100}},"cgroup_events":[{"at_ms":5,"task":"nobody","cgroup":"/b"}]}' > "$TMP/cgbad.json"
+expect_exit 2 cgroup_events_bad $SCXSIM run --sched fair --workload "$TMP/cgbad.json"
+check cgroup_events_bad_msg has "cgbad.json: cgroup_events: event 0: key 'task': no task named 'nobody'" "$TMP/stderr"
+printf '{"tasks":{"x":{"run":100}},"cgroup_events":[{"at_ms":5,"cgroup":"/","weight":50}]}' > "$TMP/cgroot.json"
+expect_exit 2 cgroup_events_root_weight $SCXSIM run --workload "$TMP/cgroot.json"
+check cgroup_events_root_weight_msg has "event 0: the root cgroup '/' has no weight" "$TMP/stderr"
 expect_exit 0 model_params $SCXSIM run --workload pipe:loops=100 --model ctx_switch_ns=5000,wakeup_ipi_ns=0 --quiet
 expect_exit 2 model_unknown $SCXSIM run --workload cpuhog --model warp=1
 check model_unknown_msg has "ctx_switch_ns" "$TMP/stderr"

@@ -307,3 +307,51 @@ TEST(bpf_more_uei_records_an_error_exit_and_its_dump)
 	CHECK_CONTAINS(dump, "sched_ext dump at t=");
 	brun_free(&r);
 }
+
+/* ---- cgroup_sched: cgroup moves and weight writes through the trampolines ------------------- */
+
+static const char *cgroup_wl =
+	"{\"cgroups\":{\"/a\":{}},"
+	"\"tasks\":{\"w\":{\"taskgroup\":\"/a\",\"instance\":2,\"loop\":50,\"run\":500,\"sleep\":500},"
+	"\"h\":{\"run\":20000}},"
+	"\"cgroup_events\":[{\"at_ms\":10,\"task\":\"w\",\"cgroup\":\"/b/c\"},"
+	"{\"at_ms\":20,\"cgroup\":\"/a\",\"weight\":300}]}";
+
+TEST(bpf_more_cgroup_move_and_set_weight)
+{
+	struct brun r;
+
+	START(&r, "2", cgroup_wl, "cgroup_sched", NULL);
+	CHECK_EQ(machine_run(r.m, 2 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	if (global_u64(r.s, "nr_bad"))
+		FAIL_("%llu bad observations, first at cgroup_sched.bpf.c:%u",
+		      (unsigned long long)global_u64(r.s, "nr_bad"),
+		      *(u32 *)bpf_sched_global(r.s, "bad_line", NULL));
+	CHECK_EQ(global_u64(r.s, "n_cgroup_init"), 4);     /* / and /a at load, /b and /b/c at 10 ms */
+	CHECK_EQ(global_u64(r.s, "last_init_id"), 3);      /* /b/c, read from its kernfs node */
+	CHECK_EQ(global_u64(r.s, "n_prep"), 2);
+	CHECK_EQ(global_u64(r.s, "n_move"), 2);
+	CHECK_EQ(global_u64(r.s, "n_cancel"), 0);
+	CHECK_EQ(global_u64(r.s, "n_task_cgroup_is_to"), 2);
+	CHECK_EQ(global_u64(r.s, "last_from_id"), 1);      /* /a */
+	CHECK_EQ(global_u64(r.s, "last_to_id"), 3);
+	CHECK_EQ(global_u64(r.s, "last_to_level"), 2);
+	CHECK_EQ(global_u64(r.s, "n_set_weight"), 1);
+	CHECK_EQ(global_u64(r.s, "last_weight"), 300);
+	CHECK_STR(by_comm(r.m, "w-1")->tg->path, "/b/c");
+	brun_free(&r);
+
+	START(&r, "2", cgroup_wl, "cgroup_sched", "refuse_pid=101"); /* w-1 is refused */
+	CHECK_EQ(machine_run(r.m, 2 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK_EQ(global_u64(r.s, "nr_bad"), 0);
+	CHECK_EQ(global_u64(r.s, "n_prep"), 2);
+	CHECK_EQ(global_u64(r.s, "n_cancel"), 1);          /* w-0, prepared before w-1 refused */
+	CHECK_EQ(global_u64(r.s, "n_move"), 0);
+	CHECK_STR(by_comm(r.m, "w-0")->tg->path, "/a");
+	CHECK_EQ(r.m->nr_cgroup_moves_refused, 2);
+	brun_free(&r);
+}

@@ -953,3 +953,94 @@ TEST(workload_error_limits)
 	CHECK_CONTAINS(load_err(buf), "key 'taskgroup': more than 4096 cgroups");
 	free(buf);
 }
+
+/* ---- cgroup_events (scxsim's extension) -------------------------------------------------- */
+
+/* Two tasks and /a declared; EVENTS is the array's body. */
+#define CE(events) "{\"cgroups\": {\"/a\": {\"weight\": 200}}, \"tasks\": {\"x\": {\"run\": 1}, " \
+		   "\"y\": {\"instance\": 2, \"run\": 1}}, \"cgroup_events\": [" events "]}"
+
+TEST(workload_cgroup_events_sorted_stably)
+{
+	struct workload *w = load(CE("{\"at_ms\": 80, \"task\": \"y\", \"cgroup\": \"/b/c\"},"
+				     "{\"at_ms\": 50, \"cgroup\": \"/a\", \"weight\": 300},"
+				     "{\"at_ms\": 80, \"cgroup\": \"/b\", \"weight\": 7},"
+				     "{\"at_ms\": 0, \"task\": \"x\", \"cgroup\": \"/\"}"));
+
+	CHECK(w);
+	CHECK_EQ(w->nr_cg_events, 4);
+	CHECK_EQ(w->cg_events[0].at_ns, 0);
+	CHECK_EQ(w->cg_events[0].kind, WL_CG_MOVE);
+	CHECK_EQ(w->cg_events[0].task, 0);
+	CHECK_STR(w->cg_events[0].cgroup, "/");
+	CHECK_EQ(w->cg_events[1].at_ns, 50 * NSEC_PER_MSEC);
+	CHECK_EQ(w->cg_events[1].kind, WL_CG_WEIGHT);
+	CHECK_EQ(w->cg_events[1].weight, 300);
+	CHECK_STR(w->cg_events[1].cgroup, "/a");
+	/* same time: file order kept, so /b exists (made by the move) when its weight is written */
+	CHECK_EQ(w->cg_events[2].kind, WL_CG_MOVE);
+	CHECK_EQ(w->cg_events[2].task, 1);
+	CHECK_STR(w->cg_events[2].cgroup, "/b/c");
+	CHECK_EQ(w->cg_events[3].kind, WL_CG_WEIGHT);
+	CHECK_STR(w->cg_events[3].cgroup, "/b");
+	CHECK_EQ(w->cg_events[3].weight, 7);
+	CHECK_EQ(w->nr_cgroups, 1); /* moves create their cgroups at run time, not at load */
+	workload_free(w);
+	w = load(CE(""));
+	CHECK(w);
+	CHECK_EQ(w->nr_cg_events, 0);
+	workload_free(w);
+}
+
+TEST(workload_error_cgroup_events)
+{
+	CHECK_CONTAINS(load_err("{\"tasks\": {\"x\": {\"run\": 1}}, \"cgroup_events\": {}}"),
+		       "w.json: cgroup_events: expected an array of events, got object");
+	CHECK_CONTAINS(load_err(CE("1")), "cgroup_events: event 0: expected an object, got integer");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"weight\": 3, \"cpu\": 1}")),
+		       "w.json: cgroup_events: event 0: unknown key 'cpu' (line 1");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"weight\": 3, \"weight\": 4}")),
+		       "cgroup_events: event 0: key 'weight' given twice");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"weight\": 3}, {\"cgroup\": \"/a\", \"weight\": 3}")),
+		       "cgroup_events: event 1: missing key 'at_ms'");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"weight\": 3}")),
+		       "cgroup_events: event 0: missing key 'cgroup'");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": \"1\", \"cgroup\": \"/a\", \"weight\": 3}")),
+		       "cgroup_events: event 0: key 'at_ms': expected an integer, got string");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": -1, \"cgroup\": \"/a\", \"weight\": 3}")),
+		       "cgroup_events: event 0: key 'at_ms': -1 is out of range [0, 1000000000]");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": 5, \"weight\": 3}")),
+		       "cgroup_events: event 0: key 'cgroup': expected a string, got integer");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"weight\": \"3\"}")),
+		       "cgroup_events: event 0: key 'weight': expected an integer, got string");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"weight\": 0}")),
+		       "cgroup_events: event 0: key 'weight': 0 is out of range [1, 10000]");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"weight\": 10001}")),
+		       "cgroup_events: event 0: key 'weight': 10001 is out of range [1, 10000]");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"task\": 1}")),
+		       "cgroup_events: event 0: key 'task': expected a string, got integer");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"task\": \"z\"}")),
+		       "cgroup_events: event 0: key 'task': no task named 'z'");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"a\", \"task\": \"x\"}")),
+		       "cgroup_events: event 0: key 'cgroup': path 'a' must start with '/'");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a/../b\", \"task\": \"x\"}")),
+		       "key 'cgroup': path '/a/../b' has an empty, '.' or '..' component");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/\", \"weight\": 5}")),
+		       "cgroup_events: event 0: the root cgroup '/' has no weight");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\", \"weight\": 5, \"task\": \"x\"}")),
+		       "cgroup_events: event 0: both 'task' and 'weight': an event is either a move");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/a\"}")),
+		       "cgroup_events: event 0: neither 'task' nor 'weight'");
+	/* a weight write needs a cgroup that exists at that time */
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 1, \"cgroup\": \"/zz\", \"weight\": 5}")),
+		       "cgroup_events: event 0: key 'cgroup': no cgroup '/zz' at 1 ms");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 9, \"task\": \"x\", \"cgroup\": \"/zz/q\"},"
+				   "{\"at_ms\": 5, \"cgroup\": \"/zz\", \"weight\": 5}")),
+		       "cgroup_events: event 1: key 'cgroup': no cgroup '/zz' at 5 ms");
+	CHECK_CONTAINS(load_err(CE("{\"at_ms\": 9, \"task\": \"x\", \"cgroup\": \"/zz\"},"
+				   "{\"at_ms\": 9, \"cgroup\": \"/zzz\", \"weight\": 5}")),
+		       "no cgroup '/zzz' at 9 ms"); /* a prefix is not a parent */
+	CHECK_STR(load_err(CE("{\"at_ms\": 9, \"task\": \"x\", \"cgroup\": \"/zz/q\"},"
+			      "{\"at_ms\": 9, \"cgroup\": \"/zz\", \"weight\": 5}")), "(loaded)");
+	CHECK_STR(load_err(CE("{\"at_ms\": 9, \"cgroup\": \"/a\", \"weight\": 5}")), "(loaded)");
+}

@@ -12,7 +12,8 @@
  * Invariants: regions never overlap (the VM refuses overlaps; a temporary that is already
  * covered is not added and not removed); temporaries are removed when their call returns, bpf_cpumask
  * regions at their last release; the rest live as long as the VM (tasks and cgroups live as
- * long as the machine, which must outlive every run).
+ * long as the machine, which must outlive every run). Cgroups the machine creates at run time
+ * are registered by rt_mem_sync_cgroups before any program runs (tramp.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,9 +76,24 @@ int rt_mem_register_machine(struct bpf_sched *s)
 	qsort(s->tasks, s->nr_tasks, sizeof(*s->tasks), cmp_ptr);
 	for (int i = 0; !e && i < s->nr_tasks; i++)
 		e = task_regions(s, s->tasks[i], true);
-	for (int i = 0; !e && i < m->nr_tgs; i++)
-		e = bpf_vm_region_add(s->vm, m->tgs[i], sizeof(*m->tgs[i]), BPF_VM_READ, "cgroup");
+	e = e ?: rt_mem_sync_cgroups(s);
 	return e ? rt_err(s, e, "%s: cannot register the machine's tasks and cgroups (%d)", s->name, e) : 0;
+}
+
+/* The machine appends cgroups (moves create them at run time): register the new ones. */
+int rt_mem_sync_cgroups(struct bpf_sched *s)
+{
+	struct machine *m = s->m;
+	int e;
+
+	while (m && s->nr_tgs < m->nr_tgs) {
+		struct cgroup *cg = m->tgs[s->nr_tgs];
+		e = bpf_vm_region_add(s->vm, cg, sizeof(*cg), BPF_VM_READ, "cgroup");
+		if (e)
+			return e;
+		s->nr_tgs++;
+	}
+	return 0;
 }
 
 /* At free: the VM goes with its region table, and the machine may already be gone, so only

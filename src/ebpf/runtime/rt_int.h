@@ -7,8 +7,9 @@
  *  - rt_cur is the runtime whose program is running (NULL otherwise); trampolines save and
  *    restore it, so nested ops (an op called from a kfunc) see their own runtime.
  *  - Every region registered in the VM is removed before the memory it covers goes away:
- *    tasks and cgroups stay registered from load to free (the machine allocates them all at
- *    creation); per-call regions (ctx array, argument structs, exit info) are removed when the
+ *    tasks and cgroups stay registered from load to free (the machine allocates its tasks at
+ *    creation and never frees a cgroup before itself; cgroups it creates at run time are
+ *    registered before the next program runs); per-call regions (ctx array, argument structs, exit info) are removed when the
  *    call returns; bpf_cpumask objects when their last reference is released.
  */
 #ifndef SCXSIM_RT_INT_H
@@ -68,6 +69,7 @@ struct bpf_sched {
 	/* memory the runtime registered */
 	struct task_struct **tasks;  /* the machine's tasks sorted by address (validation) */
 	int nr_tasks;
+	int nr_tgs;                  /* machine.tgs[0..nr_tgs) are registered (read-only) */
 	const void **masks;          /* foreign cpumasks registered read-only (kfunc results) */
 	int nr_masks, cap_masks;
 	struct bpf_cpumask **cms;    /* live bpf_cpumask objects */
@@ -105,6 +107,7 @@ int rt_run_at(struct bpf_sched *s, struct rt_prog *p, u32 pc, const u64 regs[5],
 
 /* ---- mem.c ------------------------------------------------------------------------------- */
 int rt_mem_register_machine(struct bpf_sched *s);  /* tasks and cgroups */
+int rt_mem_sync_cgroups(struct bpf_sched *s);      /* cgroups created since: registered */
 void rt_mem_release(struct bpf_sched *s);          /* frees bpf_cpumasks (at bpf_sched_free) */
 /* A temporary read-only region for the duration of a call: returns true if it was added (and
  * must be removed with bpf_vm_region_remove), false if the memory was already covered. */

@@ -144,6 +144,11 @@ static u64 tr_call(enum rt_op op, const u64 *args, u32 nr, const void *argp, siz
 	if (!s || !s->op[op])
 		return dflt;
 	was = sch_exiting(s);
+	if (rt_mem_sync_cgroups(s) && !was) { /* a cgroup created at run time stays unreadable */
+		scx_exit(s->m->scx, SCX_EXIT_ERROR, 0, "ops.%s(): cannot register a new cgroup",
+			 op_members[op]);
+		return dflt;
+	}
 	tr_mem_add(s, &tm, argp, arglen, "ops args");
 	if (rt_run(s, s->op[op], args, nr, &r0)) {
 		tr_fail(s, op, was);
