@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include "machine_int.h"
 
 #define NICE_0_LOAD (1024ULL << 10)
@@ -795,23 +796,57 @@ static const struct cpumask *domain_span(struct machine *m, int cpu, int level)
 	}
 }
 
+/*
+ * A busiest CPU with exactly one task more than this one: the kernel's load check refuses to
+ * move a task whose load exceeds the imbalance until nr_balance_failed has halved it, and a
+ * busy CPU balances a domain only every busy_factor (16) x span-weight ms. So such an
+ * imbalance is corrected once it has persisted that long, and then again the other way: tasks
+ * rotate, and N hogs on M < N CPUs share them evenly over time, as on Linux.
+ */
+static bool one_task_imbalance_due(struct rq *rq, int level, const struct cpumask *span)
+{
+	u64 now = rq->m->sim.now, interval = 16 * (u64)cpumask_weight(span) * NSEC_PER_MSEC;
+
+	if (!rq->lb_fail_since[level]) {
+		rq->lb_fail_since[level] = now ? now : 1;
+		return false;
+	}
+	if (now - rq->lb_fail_since[level] < interval)
+		return false;
+	rq->lb_fail_since[level] = 0;
+	return true;
+}
+
 /* Pull up to n waiting tasks from the busiest CPU of the smallest domain that has one. */
 static int pull_tasks(struct rq *rq, int n, bool only_if_imbalanced)
 {
 	struct machine *m = rq->m;
 	int pulled = 0;
 
-	if (cpumask_empty(&m->overloaded))
+	if (cpumask_empty(&m->overloaded)) {
+		memset(rq->lb_fail_since, 0, sizeof(rq->lb_fail_since));
 		return 0;
+	}
 	for (int level = 0; level < 4 && !pulled; level++) {
-		struct rq *src = find_busiest(m, domain_span(m, rq->cpu, level), rq->cpu);
-		if (!src)
+		const struct cpumask *span = domain_span(m, rq->cpu, level);
+		struct rq *src = find_busiest(m, span, rq->cpu);
+		if (!src) {
+			rq->lb_fail_since[level] = 0;
 			continue;
+		}
 		if (only_if_imbalanced) {
 			u32 mine = rq->cfs.h_nr_running, theirs = src->cfs.h_nr_running;
-			if (theirs < mine + 2)
+			if (theirs == mine + 1 && mine) {
+				if (!one_task_imbalance_due(rq, level, span))
+					continue;
+				n = 1;
+			} else if (theirs < mine + 2) {
+				rq->lb_fail_since[level] = 0;
 				continue;
-			n = MIN(n, (int)(theirs - mine) / 2);
+			} else {
+				rq->lb_fail_since[level] = 0;
+				n = MIN(n, (int)(theirs - mine) / 2);
+			}
 		}
 		while (pulled < n) {
 			struct task_struct *p = detachable_task(src, rq->cpu);

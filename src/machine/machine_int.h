@@ -289,7 +289,8 @@ struct rq {
 	struct sim_event done_ev;    /* curr reaches the end of its current work / step */
 	struct sim_event tick_ev;
 	struct sim_event resched_ev;
-	u64 next_balance;            /* tick count of the next periodic balance */
+	u64 lb_fail_since[4];        /* per balance level: since when a one-task imbalance
+				      * has persisted (0 = none; see fair.c pull_tasks) */
 };
 
 /* A workload resource instance (mutex, cond, barrier, timer, semaphore). */

@@ -236,6 +236,47 @@ TEST(machine_spreads_hogs_over_cpus)
 	run_free(&r);
 }
 
+/*
+ * N hogs on M < N CPUs: a one-task imbalance is corrected after the domain's busy balance
+ * interval, the other CPU corrects it back, and so on: over 10 s every hog gets about M/N of a
+ * CPU (as on Linux), not 100 % for some and 50 % for the others.
+ */
+static void hogs_share(const char *topo, int hogs, int cpus, int *failed)
+{
+	char json[128];
+	struct run r;
+
+	snprintf(json, sizeof(json), "{\"tasks\":{\"h\":{\"instance\":%d,\"loop\":-1,\"run\":100000}}}", hogs);
+	if (run_json(&r, topo, json, 10 * NSEC_PER_SEC, 1)) {
+		*failed = 1;
+		run_free(&r);
+		return;
+	}
+	for (int i = 0; i < r.m->nr_tasks; i++) {
+		double share = ratio(r.m->tasks[i]->st.runtime_ns, 10 * NSEC_PER_SEC);
+		double want = (double)cpus / hogs;
+
+		if (share < want * 0.9 || share > want * 1.1) {
+			fprintf(stderr, "  %s on %s: %s got %.3f of a CPU, want %.3f +- 10%%\n", json, topo,
+				r.m->tasks[i]->comm, share, want);
+			*failed = 1;
+		}
+	}
+	if (r.m->nr_violations)
+		*failed = 1;
+	run_free(&r);
+}
+
+TEST(machine_hogs_rotate_to_share_fewer_cpus)
+{
+	int failed = 0;
+
+	hogs_share("2", 3, 2, &failed);
+	hogs_share("4", 5, 4, &failed);
+	hogs_share("1s4c2t", 9, 8, &failed);
+	CHECK(!failed);
+}
+
 TEST(machine_idle_cpu_pulls_waiting_task)
 {
 	struct run r;
