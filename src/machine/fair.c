@@ -739,23 +739,43 @@ static int select_task_rq_fair(struct task_struct *p, int prev_cpu, int wake_fla
 
 /* ---- load balancing -------------------------------------------------------------------- */
 
-/* A waiting task on src that may run on dst (least recently queued first). */
-static struct task_struct *detachable_task(struct rq *src, int dst)
+/* The first waiting task on src that may run on dst at or before `at` in the list, walking
+ * towards the most recently queued (at NULL: from the least recently queued). */
+static struct task_struct *next_detachable(struct rq *src, int dst, struct task_struct *at)
 {
-	struct task_struct *p, *last = NULL;
+	struct task_struct *p = at;
 
-	for (p = src->cfs_head; p; p = p->cfs_next)
-		last = p;
-	for (p = last; p; p = p->cfs_prev)
+	if (!p)
+		for (p = src->cfs_head; p && p->cfs_next; p = p->cfs_next)
+			;
+	for (; p; p = p->cfs_prev)
 		if (!p->on_cpu && cpumask_test(&p->cpus_mask, dst))
 			return p;
 	return NULL;
 }
 
+static struct task_struct *detachable_task(struct rq *src, int dst)
+{
+	return next_detachable(src, dst, NULL);
+}
+
+/* p's share of its CPU's root load (the kernel's task_h_load, from instantaneous weights). */
+static u64 task_h_load(struct task_struct *p)
+{
+	u64 load = p->se.weight;
+
+	for (struct sched_entity *se = &p->se; se->parent; se = se->parent) {
+		u64 group_load = cfs_rq_of(se)->load;
+
+		load = load * se->parent->weight / (group_load ? group_load : 1);
+	}
+	return load ? load : 1;
+}
+
 #define BALANCE_SCAN_MAX 16
 
 /*
- * Busiest CPU with waiting fair tasks in span, excluding self. Looks at no more than
+ * Most loaded CPU with waiting fair tasks in span, excluding self. Looks at no more than
  * BALANCE_SCAN_MAX candidates, starting after self (like the kernel's bounded idle scans), so
  * balancing costs O(1) per call whatever the machine's size.
  */
@@ -776,7 +796,7 @@ static struct rq *find_busiest(struct machine *m, const struct cpumask *span, in
 			if (pass && cpu > self)
 				break;
 			rq = cpu_rq(m, cpu);
-			if (!busiest || rq->cfs.h_nr_running > busiest->cfs.h_nr_running)
+			if (!busiest || rq->cfs.load > busiest->cfs.load)
 				busiest = rq;
 			seen++;
 		}
@@ -797,28 +817,63 @@ static const struct cpumask *domain_span(struct machine *m, int cpu, int level)
 }
 
 /*
- * A busiest CPU with exactly one task more than this one: the kernel's load check refuses to
- * move a task whose load exceeds the imbalance until nr_balance_failed has halved it, and a
- * busy CPU balances a domain only every busy_factor (16) x span-weight ms. So such an
- * imbalance is corrected once it has persisted that long, and then again the other way: tasks
- * rotate, and N hogs on M < N CPUs share them evenly over time, as on Linux.
+ * How many times a failing balance of this domain has halved the load a task may carry over
+ * (the kernel's nr_balance_failed): one per busy balance interval, 16 x span-weight ms (its
+ * busy_factor x min_interval), that the imbalance has lasted. Starts the clock if needed.
  */
-static bool one_task_imbalance_due(struct rq *rq, int level, const struct cpumask *span)
+static u32 balance_failures(struct rq *rq, int level, const struct cpumask *span)
 {
 	u64 now = rq->m->sim.now, interval = 16 * (u64)cpumask_weight(span) * NSEC_PER_MSEC;
 
 	if (!rq->lb_fail_since[level]) {
 		rq->lb_fail_since[level] = now ? now : 1;
-		return false;
+		return 0;
 	}
-	if (now - rq->lb_fail_since[level] < interval)
-		return false;
-	rq->lb_fail_since[level] = 0;
-	return true;
+	return (u32)MIN((now - rq->lb_fail_since[level]) / interval, 10);
 }
 
-/* Pull up to n waiting tasks from the busiest CPU of the smallest domain that has one. */
-static int pull_tasks(struct rq *rq, int n, bool only_if_imbalanced)
+/*
+ * Periodic balance of one domain against its busiest CPU: move waiting tasks, least recently
+ * queued first, while the load imbalance (half the load difference) can take them. A task
+ * heavier than what is left is skipped, unless failed balances have halved its load enough:
+ * so a one-task imbalance between equal tasks is corrected after one busy interval, and then
+ * back the other way, and N hogs on M < N CPUs share them evenly over time, as on Linux.
+ */
+static int pull_imbalance(struct rq *rq, struct rq *src, int level, const struct cpumask *span,
+			  int n)
+{
+	u64 mine = rq->cfs.load, theirs = src->cfs.load;
+	struct task_struct *p = NULL;
+	s64 imb;
+	u32 shift;
+	int pulled = 0;
+
+	if (theirs <= mine) {
+		rq->lb_fail_since[level] = 0;
+		return 0;
+	}
+	imb = (s64)(theirs - mine) / 2;
+	shift = balance_failures(rq, level, span);
+	p = next_detachable(src, rq->cpu, NULL);
+	while (pulled < n && imb > 0 && p) {
+		u64 load = task_h_load(p);
+		struct task_struct *next = p->cfs_prev; /* the walk goes on from here */
+
+		if ((s64)(load >> shift) <= imb) {
+			migrate_task(p, rq->cpu);
+			imb -= (s64)load;
+			pulled++;
+		}
+		p = next ? next_detachable(src, rq->cpu, next) : NULL;
+	}
+	if (pulled)
+		rq->lb_fail_since[level] = 0;
+	return pulled;
+}
+
+/* Pull up to n waiting tasks from the busiest CPU of the smallest domain that has one:
+ * periodic (`periodic`: by load imbalance) or about to idle (any waiting task). */
+static int pull_tasks(struct rq *rq, int n, bool periodic)
 {
 	struct machine *m = rq->m;
 	int pulled = 0;
@@ -830,23 +885,14 @@ static int pull_tasks(struct rq *rq, int n, bool only_if_imbalanced)
 	for (int level = 0; level < 4 && !pulled; level++) {
 		const struct cpumask *span = domain_span(m, rq->cpu, level);
 		struct rq *src = find_busiest(m, span, rq->cpu);
+
 		if (!src) {
 			rq->lb_fail_since[level] = 0;
 			continue;
 		}
-		if (only_if_imbalanced) {
-			u32 mine = rq->cfs.h_nr_running, theirs = src->cfs.h_nr_running;
-			if (theirs == mine + 1 && mine) {
-				if (!one_task_imbalance_due(rq, level, span))
-					continue;
-				n = 1;
-			} else if (theirs < mine + 2) {
-				rq->lb_fail_since[level] = 0;
-				continue;
-			} else {
-				rq->lb_fail_since[level] = 0;
-				n = MIN(n, (int)(theirs - mine) / 2);
-			}
+		if (periodic) {
+			pulled = pull_imbalance(rq, src, level, span, n);
+			continue;
 		}
 		while (pulled < n) {
 			struct task_struct *p = detachable_task(src, rq->cpu);

@@ -277,6 +277,49 @@ TEST(machine_hogs_rotate_to_share_fewer_cpus)
 	CHECK(!failed);
 }
 
+/* Balancing compares loads (weights), not task counts: two nice-0 and two nice-19 hogs on 2
+ * CPUs end up one of each per CPU, so each nice-0 hog gets 1024/(1024+15) of a CPU. */
+TEST(machine_balance_by_load_pairs_heavy_with_light)
+{
+	struct run r;
+
+	/* all four start pinned to CPU 0 for 20 ms, then may run anywhere */
+	CHECK_EQ(run_json(&r, "2", "{\"tasks\":{"
+			  "\"a\":{\"instance\":2,\"loop\":1,\"phases\":{\"pin\":{\"cpus\":[0],\"run\":20000},\"free\":{\"run\":10000000}}},"
+			  "\"b\":{\"instance\":2,\"loop\":1,\"priority\":19,\"phases\":{\"pin\":{\"cpus\":[0],\"run\":20000},\"free\":{\"run\":10000000}}}}}",
+			  10 * NSEC_PER_SEC, 1), 0);
+	for (int i = 0; i < r.m->nr_tasks; i++) {
+		struct task_struct *p = r.m->tasks[i];
+		double share = ratio(p->st.runtime_ns, 10 * NSEC_PER_SEC);
+		double want = p->comm[0] == 'a' ? 1024.0 / 1039 : 15.0 / 1039;
+		double tol = p->comm[0] == 'a' ? 0.02 : 0.25; /* b's pinned start weighs on its tiny share */
+
+		if (share < want * (1 - tol) || share > want * (1 + tol))
+			FAIL_("%s got %.4f of a CPU, want %.4f", p->comm, share, want);
+	}
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
+
+/* cgroup shares hold across CPUs: /a (weight 300, 3 hogs) and /b (weight 100, 3 hogs) on 2
+ * CPUs: /a's tasks get 3/4 of the machine between them. */
+TEST(machine_cgroup_weights_share_several_cpus)
+{
+	struct run r;
+	u64 a = 0, b = 0;
+
+	CHECK_EQ(run_json(&r, "2", "{\"cgroups\":{\"/a\":{\"weight\":300},\"/b\":{\"weight\":100}},"
+			  "\"tasks\":{\"a\":{\"instance\":3,\"loop\":-1,\"run\":100000,\"taskgroup\":\"/a\"},"
+			  "\"b\":{\"instance\":3,\"loop\":-1,\"run\":100000,\"taskgroup\":\"/b\"}}}",
+			  10 * NSEC_PER_SEC, 1), 0);
+	for (int i = 0; i < r.m->nr_tasks; i++)
+		*(r.m->tasks[i]->comm[0] == 'a' ? &a : &b) += r.m->tasks[i]->st.runtime_ns;
+	if (ratio(a, a + b) < 0.75 * 0.97 || ratio(a, a + b) > 0.75 * 1.03)
+		FAIL_("/a got %.4f of the machine, want 0.75", ratio(a, a + b));
+	CHECK_EQ(r.m->nr_violations, 0);
+	run_free(&r);
+}
+
 TEST(machine_idle_cpu_pulls_waiting_task)
 {
 	struct run r;
