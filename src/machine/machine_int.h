@@ -398,6 +398,7 @@ void scx_update_idle(struct rq *rq, bool idle);
 void scx_next_task_picked(struct rq *rq, struct task_struct *next);
 void scx_set_cpumask(struct task_struct *p);
 void scx_cpu_hotplug(struct rq *rq, bool online);
+void scx_run_end(struct machine *m);          /* the run stopped: finish a pending exit dump */
 
 /* coresched.c */
 bool core_sched_active(const struct machine *m);

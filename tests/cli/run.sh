@@ -113,7 +113,7 @@ check sched_bad_knob_value_msg has "slice_ns" "$TMP/stderr"
 expect_exit 0 sched_ejected_is_a_result $SCXSIM run --sched qmap:error_after_dsp=20 --workload hackbench:groups=2,loops=30 --topo 2 --json "$TMP/q.json"
 check sched_ejected_kind has '"kind": "error_bpf"' "$TMP/q.json"
 check sched_ejected_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/q.json'"
-check sched_ejected_dump has "sched_ext dump" "$TMP/stderr"
+check sched_ejected_dump has "CPU states" "$TMP/stderr"
 expect_exit 0 sysrq_on_ext $SCXSIM run --sched simple --workload cpuhog:n=2,work=50 --sysrq-at 10ms --json "$TMP/y.json" --quiet
 check sysrq_kind has '"kind": "sysrq"' "$TMP/y.json"
 expect_exit 0 disasm $SCXSIM disasm "$BUILD/scheds/simple.bpf.o"
