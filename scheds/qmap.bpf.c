@@ -11,8 +11,12 @@
  * the same lazy scheme as upstream's qmap). ops.core_sched_before orders tasks for core
  * scheduling by queue (heavier first), then by enqueue order within a queue.
  *
+ * Debugging: on an error exit (and SysRq-D) ops.dump lists each queue's pids in order
+ * ("QMAP FIFO[i]: pid ..."; unlike upstream's, which pops them, it puts every pid back) and
+ * the dispatch statistics; ops.dump_task prints the task's queue state, as upstream's qmap.
+ *
  * What it demonstrates: queue maps, task local storage, bpf_task_from_pid/bpf_task_release,
- * dequeue, core_sched_before, and fault injection through knobs that the tests use to drive
+ * dequeue, core_sched_before, the dump ops with scx_bpf_dump(), and fault injection through knobs that the tests use to drive
  * every ejection path:
  *   stall_user_nth=N    every Nth enqueued task is dropped -> the watchdog ejects (error_stall)
  *   error_after_dsp=N   scx_bpf_error() after N dispatched tasks            (error_bpf)
@@ -61,6 +65,7 @@ u64 nr_enqueued, nr_dispatched, nr_dequeued, nr_reenqueued, nr_direct;
 static u32 credits[NR_QUEUES];
 static u64 core_seq[NR_QUEUES];
 static u32 nr_selects, nr_user_enq;
+static u32 qlen[NR_QUEUES];         /* pids in each queue (for the dump) */
 
 static void *queue_of(u32 idx)
 {
@@ -134,6 +139,7 @@ void BPF_STRUCT_OPS(qmap_enqueue, struct task_struct *p, u64 enq_flags)
 		scx_bpf_dsq_insert(p, SHARED_DSQ, slice_ns, enq_flags);
 		return;
 	}
+	qlen[idx]++;
 	__sync_fetch_and_add(&nr_enqueued, 1);
 }
 
@@ -152,6 +158,8 @@ static bool dispatch_one(void)
 
 			if (!credits[i] || bpf_map_pop_elem(queue_of(i), &pid))
 				continue;
+			if (qlen[i])
+				qlen[i]--;
 			credits[i]--;
 			p = bpf_task_from_pid(pid);
 			if (!p)
@@ -208,6 +216,35 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(qmap_init)
 	return scx_bpf_create_dsq(SHARED_DSQ, -1);
 }
 
+/* Each queue's pids, front first: every pid is popped and pushed back, so the order stays. */
+void BPF_STRUCT_OPS(qmap_dump, struct scx_dump_ctx *dctx)
+{
+	for (u32 i = 0; i < NR_QUEUES; i++) {
+		void *q = queue_of(i);
+		u32 n, pid;
+
+		scx_bpf_dump("QMAP FIFO[%u]:", i);
+		bpf_for(n, 0, qlen[i]) {
+			if (bpf_map_pop_elem(q, &pid))
+				break;
+			scx_bpf_dump(" %u", pid);
+			bpf_map_push_elem(q, &pid, 0);
+		}
+		scx_bpf_dump("\n");
+	}
+	scx_bpf_dump("QMAP: enqueued=%llu dispatched=%llu dequeued=%llu reenqueued=%llu direct=%llu\n",
+		     nr_enqueued, nr_dispatched, nr_dequeued, nr_reenqueued, nr_direct);
+}
+
+void BPF_STRUCT_OPS(qmap_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
+{
+	struct task_ctx *tctx = ctx_of(p);
+
+	if (tctx)
+		scx_bpf_dump("QMAP: force_local=%d core_sched_seq=%llu queue=%u", tctx->force_local,
+			     tctx->core_sched_seq, weight_to_idx(p->scx.weight));
+}
+
 void BPF_STRUCT_OPS(qmap_exit, struct scx_exit_info *ei)
 {
 	UEI_RECORD(uei, ei);
@@ -220,6 +257,8 @@ SCX_OPS_DEFINE(qmap_ops,
 	       .dispatch = (void *)qmap_dispatch,
 	       .core_sched_before = (void *)qmap_core_sched_before,
 	       .init_task = (void *)qmap_init_task,
+	       .dump = (void *)qmap_dump,
+	       .dump_task = (void *)qmap_dump_task,
 	       .init = (void *)qmap_init,
 	       .exit = (void *)qmap_exit,
 	       .timeout_ms = 5000,

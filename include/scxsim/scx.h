@@ -26,6 +26,7 @@ struct machine;
 #define SCX_SLICE_INF (~0ULL)                  /* infinite: the CPU goes tickless */
 #define SCX_EXIT_MSG_LEN 1024
 #define SCX_EXIT_REASON_LEN 128
+#define SCX_EXIT_DUMP_DFL_LEN 32768            /* exit_dump_len 0 = this (upstream's default) */
 #define SCX_DSP_DFL_MAX_BATCH 32
 #define SCX_DSP_MAX_LOOPS 32
 #define SCX_WATCHDOG_MAX_TIMEOUT_MS 30000
@@ -113,6 +114,17 @@ struct scx_exit_info {
 	char *dump;                /* state dump at exit (may be empty) */
 };
 
+/* What the dump ops are told (upstream's struct scx_dump_ctx): the exit being dumped (kind
+ * SCX_EXIT_NONE and reason "SysRq-D" for a debug dump), and when. at_jiffies is simulated
+ * time in ticks of the machine's HZ. */
+struct scx_dump_ctx {
+	enum scx_exit_kind kind;
+	s64 exit_code;
+	const char *reason;
+	u64 at_ns;
+	u64 at_jiffies;
+};
+
 struct scx_init_task_args {
 	bool fork;                 /* called for a new task, not at scheduler load */
 	struct cgroup *cgroup;
@@ -174,6 +186,10 @@ struct sched_ext_ops {
 	void (*cpu_offline)(s32 cpu);
 	s32 (*init)(void);
 	void (*exit)(struct scx_exit_info *info);
+	/* the dump of an error exit or of SysRq-D (src/scx/dump.c): may call scx_bpf_dump() */
+	void (*dump)(struct scx_dump_ctx *ctx);
+	void (*dump_cpu)(struct scx_dump_ctx *ctx, s32 cpu, bool idle);
+	void (*dump_task)(struct scx_dump_ctx *ctx, struct task_struct *p);
 
 	/* v3 names (the seed patchset): used when the upstream ones are absent */
 	void (*consume)(s32 cpu);                                          /* v1-v3 */
@@ -184,7 +200,7 @@ struct sched_ext_ops {
 	u32 dispatch_max_batch;    /* 0 = SCX_DSP_DFL_MAX_BATCH */
 	u64 flags;                 /* SCX_OPS_* */
 	u32 timeout_ms;            /* watchdog; 0 = 30000, at most 30000 */
-	u32 exit_dump_len;
+	u32 exit_dump_len;         /* bytes of the error dump, NUL included; 0 = 32768 */
 	u64 hotplug_seq;
 	char name[SCX_OPS_NAME_LEN];
 };
@@ -197,6 +213,10 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 
 /* Simulate SysRq-S at simulated time `at_ns`. */
 void machine_sysrq_at(struct machine *m, u64 at_ns);
+/* Simulate SysRq-D (debug dump, no exit) at `at_ns`; the dumps are kept in order. */
+void machine_sysrq_dump_at(struct machine *m, u64 at_ns);
+/* The i-th SysRq-D dump of the run (NULL past the last); *at_ns = when it was taken. */
+const char *machine_scx_debug_dump(const struct machine *m, int i, u64 *at_ns);
 
 /* After a run: the scheduler's exit info (kind SCX_EXIT_NONE while still loaded). */
 const struct scx_exit_info *machine_scx_exit_info(const struct machine *m);
@@ -234,6 +254,10 @@ void scx_bpf_exit_str(s64 code, const char *msg);
 /* printf-style versions for C schedulers (BPF ones use the scx_bpf_error() macro) */
 void scx_bpf_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void scx_bpf_exit(s64 code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* From ops.dump/dump_cpu/dump_task only: append text to the dump (a line may be built over
+ * several calls; a newline ends it). Elsewhere the scheduler is ejected, as upstream. */
+void scx_bpf_dump(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void scx_bpf_dump_str(const char *s);
 u64 scx_bpf_now(void);
 
 /* v3 names */

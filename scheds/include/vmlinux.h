@@ -304,10 +304,10 @@ struct sched_ext_ops {
 	void (*cpu_offline)(s32 cpu);
 	s32 (*init)(void);
 	void (*exit)(struct scx_exit_info *info);
-	/* upstream ops scxsim accepts but never calls (no debug dump, no cpu.max / cpu.idle) */
 	void (*dump)(struct scx_dump_ctx *ctx);
 	void (*dump_cpu)(struct scx_dump_ctx *ctx, s32 cpu, bool idle);
 	void (*dump_task)(struct scx_dump_ctx *ctx, struct task_struct *p);
+	/* upstream ops scxsim accepts but never calls (no cpu.max / cpu.idle) */
 	void (*cgroup_set_bandwidth)(struct cgroup *cgrp, u64 period_us, u64 quota_us, u64 burst_us);
 	void (*cgroup_set_idle)(struct cgroup *cgrp, bool idle);
 	/* v3 (the seed patchset) names */

@@ -30,6 +30,7 @@ struct scx_enable_args *btfgen_enable_args;
 struct scx_cpu_acquire_args *btfgen_cpu_acquire_args;
 struct scx_cpu_release_args *btfgen_cpu_release_args;
 struct scx_cgroup_init_args *btfgen_cgroup_init_args;
+struct scx_dump_ctx *btfgen_dump_ctx;
 struct sched_ext_ops *btfgen_ops;
 struct rq *btfgen_rq;
 enum scx_exit_kind btfgen_exit_kind;
@@ -46,7 +47,7 @@ void *btfgen_kfuncs[] = {
 	scx_bpf_get_online_cpumask, scx_bpf_put_cpumask, scx_bpf_task_cpu, scx_bpf_task_running,
 	scx_bpf_task_cgroup, scx_bpf_error_str, scx_bpf_exit_str, scx_bpf_now,
 	scx_bpf_dispatch, scx_bpf_dispatch_vtime, scx_bpf_consume,
-	scx_bpf_error_bstr, scx_bpf_exit_bstr,
+	scx_bpf_error_bstr, scx_bpf_exit_bstr, scx_bpf_dump_bstr,
 	/* 6.12-6.18 (src/scx/kfuncs_more.c) */
 	bpf_iter_scx_dsq_new, bpf_iter_scx_dsq_next, bpf_iter_scx_dsq_destroy,
 	scx_bpf_dsq_move, scx_bpf_dsq_move_vtime, scx_bpf_dsq_move_set_slice,

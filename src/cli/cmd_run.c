@@ -31,6 +31,8 @@ struct run_opts {
 	u64 duration_ns;       /* 0 = from the workload, else the default */
 	u64 sysrq_at_ns;       /* 0 = none */
 	bool sysrq;
+	u64 sysrq_d_at[16];    /* SysRq-D (debug dump) times, --sysrq-d-at (repeatable) */
+	int nr_sysrq_d;
 	u64 seed;
 	struct machine_params params;
 	bool quiet;
@@ -43,7 +45,7 @@ static void run_usage(FILE *f)
 		"                  [--compare SCHED,SCHED,...]\n"
 		"                  [--topo N|SsCcTt[:llc=K][:nodes=N]|host] [--duration 5s]\n"
 		"                  [--seed N] [--hz 1000] [--json OUT.json] [--trace OUT.json]\n"
-		"                  [--sysrq-at T] [--model k=v,...] [--quiet]\n"
+		"                  [--sysrq-at T] [--sysrq-d-at T ...] [--model k=v,...] [--quiet]\n"
 		"generators: cpuhog[:n=N,nice=K,work=MS]  pipe[:loops=L]\n"
 		"            hackbench[:groups=G,fds=F,loops=L]  schbench[:mthreads=M,workers=W]\n"
 		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n"
@@ -158,6 +160,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "compare", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "sysrq-at", required_argument, NULL, 'y' },
+		{ "sysrq-d-at", required_argument, NULL, 'D' },
 		{ "model", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -196,6 +199,17 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				return 2;
 			}
 			o->sysrq = true;
+			break;
+		case 'D':
+			if (o->nr_sysrq_d == (int)ARRAY_SIZE(o->sysrq_d_at)) {
+				fprintf(stderr, "scxsim run: --sysrq-d-at: at most %zu times\n", ARRAY_SIZE(o->sysrq_d_at));
+				return 2;
+			}
+			if (parse_duration(optarg, &o->sysrq_d_at[o->nr_sysrq_d])) {
+				fprintf(stderr, "scxsim run: --sysrq-d-at '%s': expected a time like 2s, 150ms\n", optarg);
+				return 2;
+			}
+			o->nr_sysrq_d++;
 			break;
 		case 'S':
 			if (parse_u64(optarg, &o->seed)) {
@@ -346,6 +360,10 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 		else
 			fprintf(stderr, "scxsim run: --sysrq-at: no ext scheduler is loaded (--sched fair); SysRq-S has nothing to disable\n");
 	}
+	for (int i = 0; i < o->nr_sysrq_d; i++)
+		machine_sysrq_dump_at(r->m, o->sysrq_d_at[i]);
+	if (o->nr_sysrq_d && !strcmp(r->sched, "fair"))
+		fprintf(stderr, "scxsim run: --sysrq-d-at: no ext scheduler is loaded (--sched fair); SysRq-D has nothing to dump\n");
 	if (traced) {
 		trace_f = fopen(o->trace, "w");
 		if (!trace_f || machine_trace_open(r->m, trace_f)) {
@@ -378,6 +396,10 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 	if (r->uh && r->uh->fini)
 		r->uh->fini(&r->uh_ctx);
 	const struct scx_exit_info *ei = machine_scx_exit_info(r->m);
+	u64 at;
+	for (int i = 0; machine_scx_debug_dump(r->m, i, &at); i++)
+		fprintf(stderr, "scxsim: %s: SysRq-D at t=%llu ns:\n%s", r->sched, (unsigned long long)at,
+			machine_scx_debug_dump(r->m, i, NULL));
 	if (ei->kind >= SCX_EXIT_ERROR && ei->dump)
 		fprintf(stderr, "scxsim: %s was ejected (%s): %s\n%s", r->sched, ei->reason, ei->msg, ei->dump);
 	return 0;

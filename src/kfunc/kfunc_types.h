@@ -32,6 +32,8 @@ struct bpf_iter_num {
 /* sched_ext error/exit with a bpf_bprintf-style format and a u64 argument array */
 void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz);
 void scx_bpf_exit_bstr(s64 exit_code, char *fmt, unsigned long long *data, u32 data__sz);
+/* a line (or part of one) of the dump, from ops.dump/dump_cpu/dump_task */
+void scx_bpf_dump_bstr(char *fmt, unsigned long long *data, u32 data__sz);
 
 /* tasks and cgroups */
 struct task_struct *bpf_task_from_pid(s32 pid);

@@ -287,6 +287,39 @@ KF(scx_bpf_exit_bstr)
 	return 0;
 }
 
+/*
+ * scx_bpf_dump_bstr (behind the scx_bpf_dump() macro): outside a dump op the C side ejects
+ * the scheduler; a bad argument array or format is not a program fault, as upstream: it is
+ * reported with scx_error(), which writes a "[!]" line into the dump (and ejects the
+ * scheduler only if it was not exiting yet, i.e. during a SysRq-D dump).
+ */
+KF(scx_bpf_dump_bstr)
+{
+	struct bpf_sched *s = kf_rt(vm);
+	struct scx_sched *sch = s && s->m ? s->m->scx : NULL;
+	char line[SCX_EXIT_MSG_LEN];
+	u64 args[12] = { 0 };
+	u32 sz = (u32)r3, nr = sz / 8;
+
+	if (!sch || !sch->dd) {
+		SCXV(scx_bpf_dump_str("")); /* not from a dump op: the C side says so */
+		return 0;
+	}
+	if (sz % 8 || nr > ARRAY_SIZE(args) || (nr && bpf_vm_check_mem(vm, r2, sz, BPF_VM_READ))) {
+		SCXV(scx_error(sch, "scx_bpf_dump(): invalid data=0x%llx and data__sz=%u",
+			       (unsigned long long)r2, sz));
+		return 0;
+	}
+	if (nr)
+		memcpy(args, (const void *)(uintptr_t)r2, sz);
+	if (rt_bstr_format(vm, r1, SCX_EXIT_MSG_LEN, args, nr, line, sizeof(line))) {
+		SCXV(scx_error(sch, "scx_bpf_dump(): %s", line));
+		return 0;
+	}
+	SCXV(scx_bpf_dump_str(line));
+	return 0;
+}
+
 /* The bstr kfuncs also exist as C functions (their BTF prototype is the contract; C callers
  * pass host memory, so they are not for C schedulers, which use scx_bpf_error()). */
 void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz)
@@ -297,6 +330,11 @@ void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz)
 void scx_bpf_exit_bstr(s64 exit_code, char *fmt, unsigned long long *data, u32 data__sz)
 {
 	scx_bpf_exit_str(exit_code, fmt);
+}
+
+void scx_bpf_dump_bstr(char *fmt, unsigned long long *data, u32 data__sz)
+{
+	scx_bpf_dump_str(fmt);
 }
 
 /* ---- 6.12-6.18 kfuncs (C implementations in src/scx/kfuncs_more.c) ------------------------------ */
@@ -438,6 +476,7 @@ static const struct rt_kfunc table[] = {
 	E(scx_bpf_exit_str, ANY " (scxsim extra)"),
 	E(scx_bpf_error_bstr, ANY " (behind the scx_bpf_error() macro)"),
 	E(scx_bpf_exit_bstr, ANY " (behind the scx_bpf_exit() macro)"),
+	E(scx_bpf_dump_bstr, "dump, dump_cpu, dump_task (behind the scx_bpf_dump() macro)"),
 	E(bpf_iter_scx_dsq_new, ANY " (user DSQs; bpf_for_each(scx_dsq, ...))"),
 	E(bpf_iter_scx_dsq_next, ANY),
 	E(bpf_iter_scx_dsq_destroy, ANY),

@@ -421,6 +421,7 @@ void cgroup_set_weight(struct machine *m, struct cgroup *tg, u32 weight);
 int cgroup_move_task(struct machine *m, int wt, const char *path);
 int cgroup_events_schedule(struct machine *m);
 void cgroup_events_free(struct machine *m);
+void scx_run_end(struct machine *m);          /* the run stopped: finish a pending exit dump */
 
 /* coresched.c */
 bool core_sched_active(const struct machine *m);

@@ -280,6 +280,7 @@ int machine_run(struct machine *m, u64 duration_ns)
 		if (m->sim.nr == 0)
 			break;
 	}
+	scx_run_end(m);
 	machine_settle(m);
 	invariants_final(m);
 	return 0;

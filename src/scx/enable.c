@@ -163,7 +163,10 @@ static void load_failed(struct scx_sched *sch, s32 ret, const char *why)
 		sch->ei.kind = SCX_EXIT_ERROR;
 		snprintf(sch->reason, sizeof(sch->reason), "%s", scx_exit_reason(SCX_EXIT_ERROR));
 		snprintf(sch->msg, sizeof(sch->msg), "%s", why);
+		scx_dump_exit_context(sch);
+		sch->dump_pending = true;
 	}
+	scx_dump_error(sch); /* not loaded: no dump op is called */
 	sch->ops_off = false;
 	SCX_CALL_OP(sch, SCX_KF_SLEEPABLE, exit, NULL, -1, &sch->ei);
 	sch->ops_off = true;
@@ -207,6 +210,7 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 	m->scx = sch;
 	scx_idle_reset(sch);
 	scx_watchdog_start(sch);
+	scx_dump_init(sch);
 	SCX_CALL_OP_RET(sch, SCX_KF_SLEEPABLE, init, NULL, -1, ret);
 	if (ret >= 0 && !sch->exiting)
 		ret = scx_cgroups_init(sch, err, errlen);
@@ -224,6 +228,7 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 		scx_sched_free(m);
 		return ret < 0 ? ret : -EINVAL;
 	}
+	sch->loaded = true;
 	return 0;
 }
 
@@ -236,6 +241,7 @@ void scx_sched_free(struct machine *m)
 	sim_cancel(&m->sim, &sch->watchdog_ev);
 	sim_cancel(&m->sim, &sch->disable_ev);
 	sim_cancel(&m->sim, &sch->sysrq_ev);
+	scx_dump_free(sch);
 	dsq_free_all(sch);
 	scx_kfuncs_more_release(sch);
 	free(sch->dsp_buf);

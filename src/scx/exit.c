@@ -1,10 +1,11 @@
 /*
  * exit.c — how an ext scheduler leaves: scx_exit() records the first exit (kind, reason,
- * message, a dump of DSQ and CPU state) and switches the class to bypass at once (no more
- * ops; every task goes through the global DSQ in FIFO order); the disable event, at the same
- * simulated time, calls ops.disable/exit_task for every task and ops.exit(ei), then moves every
- * ext task back to the fair class, where it finishes its work. Also the stall watchdog and
- * SysRq-S. Messages name the op, the task and the CPU.
+ * message, who raised it) and switches the class to bypass at once (no more ops; every task
+ * goes through the global DSQ in FIFO order); the disable event, at the same simulated time,
+ * writes the state dump of an error exit (dump.c, with the dump ops), calls
+ * ops.disable/exit_task for every task and ops.exit(ei), then moves every ext task back to the
+ * fair class, where it finishes its work. Also the stall watchdog and SysRq-S. Messages name
+ * the op, the task and the CPU.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,95 +46,17 @@ const char *scx_exit_reason(enum scx_exit_kind kind)
 	return "unknown";
 }
 
-/* ---- the dump ------------------------------------------------------------------------- */
-
-struct dump_buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void dprintf_(struct dump_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dprintf_(struct dump_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->len >= 32768)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *s = realloc(b->s, cap);
-		if (!s)
-			return;
-		b->s = s;
-		b->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += n;
-}
-
-static void dump_dsq(struct dump_buf *b, const char *name, const struct scx_dsq *dsq)
-{
-	int shown = 0;
-
-	dprintf_(b, "  %s: nr=%u%s", name, dsq->nr, dsq->vtime ? " (vtime)" : "");
-	for (struct task_struct *p = dsq_first(dsq); p && shown < 8; p = dsq_next(dsq, p), shown++)
-		dprintf_(b, " %s[%d]", p->comm, p->pid);
-	if (dsq->nr > 8)
-		dprintf_(b, " ...");
-	dprintf_(b, "\n");
-}
-
-/* What upstream prints to the trace pipe on an error exit: CPUs, DSQs, the culprit. */
-static char *make_dump(struct scx_sched *sch)
-{
-	struct machine *m = sch->m;
-	struct dump_buf b = { 0 };
-	char name[64];
-
-	dprintf_(&b, "sched_ext dump at t=%llu ns (%s: %s)\n", (unsigned long long)m->sim.now,
-		 sch->reason, sch->msg);
-	dprintf_(&b, "CPUs:\n");
-	for (int c = 0; c < m->nr_cpus; c++) {
-		struct rq *rq = cpu_rq(m, c);
-		if (!rq->curr && !rq->nr_running)
-			continue;
-		dprintf_(&b, "  cpu %d: nr_running=%u ext=%u curr=%s[%d] (%s) slice=%llu\n", c,
-			 rq->nr_running, rq->scx.nr_running, rq->curr ? rq->curr->comm : "idle",
-			 rq->curr ? rq->curr->pid : 0, rq->curr ? task_class_name(rq->curr) : "-",
-			 rq->curr && rq->curr->sched_class == &ext_sched_class ?
-				 (unsigned long long)rq->curr->scx.slice : 0ULL);
-		if (rq->scx.local.nr) {
-			snprintf(name, sizeof(name), "local[%d]", c);
-			dump_dsq(&b, name, &rq->scx.local);
-		}
-	}
-	dprintf_(&b, "DSQs:\n");
-	dump_dsq(&b, "global", &sch->global);
-	for (int i = 0; i < sch->nr_user; i++) {
-		snprintf(name, sizeof(name), "0x%llx", (unsigned long long)sch->user[i]->id);
-		dump_dsq(&b, name, sch->user[i]);
-	}
-	int held = 0;
-	for (int i = 0; i < m->nr_tasks; i++)
-		held += m->tasks[i]->scx.ops_state == SCX_OPSS_QUEUED;
-	dprintf_(&b, "tasks held by the scheduler (enqueued, not dispatched): %d\n", held);
-	return b.s;
-}
-
 /* ---- exit and disable ------------------------------------------------------------------ */
 
 bool scx_exit(struct scx_sched *sch, enum scx_exit_kind kind, s64 code, const char *fmt, ...)
 {
+	char msg[SCX_EXIT_MSG_LEN];
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	scx_dump_note_error(sch, msg); /* raised by a dump op: say so in the dump */
 	if (sch->exiting)
 		return false;
 	sch->exiting = true;
@@ -141,13 +64,13 @@ bool scx_exit(struct scx_sched *sch, enum scx_exit_kind kind, s64 code, const ch
 	sch->ei.kind = kind;
 	sch->ei.exit_code = code;
 	snprintf(sch->reason, sizeof(sch->reason), "%s", scx_exit_reason(kind));
-	va_start(ap, fmt);
-	vsnprintf(sch->msg, sizeof(sch->msg), fmt, ap);
-	va_end(ap);
+	memcpy(sch->msg, msg, sizeof(sch->msg));
 	sch->exit_at_ns = sch->m->sim.now;
+	scx_dump_exit_context(sch);
 	free(sch->dump);
-	sch->dump = kind >= SCX_EXIT_ERROR ? make_dump(sch) : NULL;
-	sch->ei.dump = sch->dump;
+	sch->dump = NULL;
+	sch->ei.dump = NULL;
+	sch->dump_pending = kind >= SCX_EXIT_ERROR; /* written by the disable event */
 	/* bypass: kick every CPU so ext tasks go through the global DSQ */
 	for (int c = 0; c < sch->m->nr_cpus; c++)
 		if (cpu_rq(sch->m, c)->scx.nr_running)
@@ -168,6 +91,7 @@ void scx_disable_now(struct scx_sched *sch)
 
 	if (sch->disabled)
 		return;
+	scx_dump_error(sch);
 	sch->ops_off = false; /* the exit path's ops still run; errors in them are ignored */
 	for (int i = 0; i < m->nr_tasks; i++)
 		scx_task_disable_exit(sch, m->tasks[i]);
@@ -231,6 +155,13 @@ static void watchdog_fn(struct sim *s, struct sim_event *ev)
 	sim_schedule(s, ev, s->now + sch->timeout_ns / 2, SIM_PRIO_CHECK);
 }
 
+/* The run stopped (every task exited) before the disable event: still write the dump. */
+void scx_run_end(struct machine *m)
+{
+	if (m->scx && !m->scx->disabled)
+		scx_dump_error(m->scx);
+}
+
 void scx_watchdog_start(struct scx_sched *sch)
 {
 	sim_event_init(&sch->disable_ev, disable_fn);
@@ -265,6 +196,17 @@ void scx_write_result(struct machine *m, struct jw *w)
 	if (exited && sch->dump)
 		jw_kstr(w, "dump", sch->dump);
 	jw_obj_end(w);
+	if (sch && sch->nr_ddumps) {
+		jw_key(w, "debug_dumps");
+		jw_arr_begin(w);
+		for (int i = 0; i < sch->nr_ddumps; i++) {
+			jw_obj_begin(w);
+			jw_kuint(w, "at_ns", sch->ddumps[i].at_ns);
+			jw_kstr(w, "dump", sch->ddumps[i].text);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
 	if (!sch)
 		return;
 	jw_key(w, "stats");

@@ -2,8 +2,9 @@
  * scx_int.h — the loaded ext scheduler's state (the kernel's struct scx_sched) and the
  * functions the files of src/scx share: dsq.c (dispatch queues), ext.c (the class and the
  * scheduling cycle), kfuncs.c (scx_bpf_*), idle.c (idle tracking, default CPU selection),
- * exit.c (errors, ejection, watchdog, sysrq, dump), enable.c (load and task lifecycle),
- * cgroup.c (cgroup callbacks: init/exit, moves, weight writes).
+ * exit.c (errors, ejection, watchdog, sysrq), dump.c (the state dump and the dump ops),
+ * enable.c (load and task lifecycle), cgroup.c (cgroup callbacks: init/exit, moves, weight
+ * writes).
  *
  * Every call into the scheduler goes through SCX_CALL_OP*, which records the op name, its
  * task and CPU (for messages), sets the kfunc context mask (kf_mask) and makes the machine
@@ -34,6 +35,21 @@ struct scx_dsp_buf_ent {
 	u64 enq_flags;
 };
 
+/* A dump being written (upstream's struct scx_dump_data): where scx_bpf_dump() text goes. */
+struct scx_dump_data {
+	struct scx_dump_buf *buf;    /* the dump */
+	const char *prefix;          /* indentation of the op's lines: "", "  " or "    " */
+	bool first;                  /* no line of this op yet: the first one is preceded by a blank */
+	u32 cursor;                  /* bytes in line[] */
+	char line[SCX_EXIT_MSG_LEN]; /* the op's current line, not yet in the dump */
+};
+
+/* A SysRq-D dump kept for the result. */
+struct scx_debug_dump {
+	u64 at_ns;
+	char *text;                  /* owned */
+};
+
 struct scx_sched {
 	struct sched_ext_ops ops;
 	struct machine *m;
@@ -51,6 +67,17 @@ struct scx_sched {
 	char msg[SCX_EXIT_MSG_LEN];
 	char *dump;                  /* owned, NUL-terminated */
 	u64 exit_at_ns;
+	bool dump_pending;           /* an error exit whose dump is not written yet */
+	bool loaded;                 /* ops.init and the cgroups succeeded: dump ops are called */
+	char exit_by[40];            /* "comm[pid]" current on the CPU that raised the exit */
+	char exit_where[192];        /* the op, CPU and task that raised it, for the dump */
+
+	/* dumps */
+	struct scx_dump_data *dd;    /* the dump op being run, NULL outside them */
+	struct scx_debug_dump *ddumps; /* SysRq-D dumps, in time order */
+	int nr_ddumps;
+	u64 *sysrq_d_at;             /* pending SysRq-D times, ascending */
+	int nr_sysrq_d;
 
 	/* DSQs */
 	struct scx_dsq global;
@@ -80,6 +107,7 @@ struct scx_sched {
 	struct sim_event disable_ev;
 	struct sim_event watchdog_ev;
 	struct sim_event sysrq_ev;
+	struct sim_event sysrq_d_ev;
 	struct sim_event init_ev;
 
 	/* counters for the result */
@@ -156,6 +184,13 @@ bool scx_exit(struct scx_sched *sch, enum scx_exit_kind kind, s64 code, const ch
 void scx_watchdog_start(struct scx_sched *sch);
 void scx_disable_now(struct scx_sched *sch);
 const char *scx_exit_reason(enum scx_exit_kind kind);
+
+/* dump.c */
+void scx_dump_exit_context(struct scx_sched *sch);  /* at scx_exit: who raised it, where */
+void scx_dump_error(struct scx_sched *sch);         /* the pending error dump, if any */
+void scx_dump_note_error(struct scx_sched *sch, const char *msg); /* an error during a dump op */
+void scx_dump_init(struct scx_sched *sch);
+void scx_dump_free(struct scx_sched *sch);
 
 /* dsq.c */
 void dsq_init(struct scx_dsq *dsq, u64 id, int cpu);

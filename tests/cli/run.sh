@@ -130,9 +130,17 @@ check sched_bad_knob_value_msg has "slice_ns" "$TMP/stderr"
 expect_exit 0 sched_ejected_is_a_result $SCXSIM run --sched qmap:error_after_dsp=20 --workload hackbench:groups=2,loops=30 --topo 2 --json "$TMP/q.json"
 check sched_ejected_kind has '"kind": "error_bpf"' "$TMP/q.json"
 check sched_ejected_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/q.json'"
-check sched_ejected_dump has "sched_ext dump" "$TMP/stderr"
+check sched_ejected_dump has "CPU states" "$TMP/stderr"
 expect_exit 0 sysrq_on_ext $SCXSIM run --sched simple --workload cpuhog:n=2,work=50 --sysrq-at 10ms --json "$TMP/y.json" --quiet
 check sysrq_kind has '"kind": "sysrq"' "$TMP/y.json"
+expect_exit 0 sysrq_d_on_ext $SCXSIM run --sched qmap --workload hackbench:groups=1,loops=30 --topo 2 --sysrq-d-at 20us --sysrq-d-at 1ms --json "$TMP/sd.json" --quiet
+check sysrq_d_dump_on_stderr has "Debug dump triggered by SysRq-D" "$TMP/stderr"
+check sysrq_d_qmap_dump_op has "QMAP: enqueued=" "$TMP/stderr"
+check sysrq_d_in_json has '"debug_dumps"' "$TMP/sd.json"
+check sysrq_d_no_exit has '"kind": "none"' "$TMP/sd.json"
+check sysrq_d_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/sd.json'"
+expect_exit 2 sysrq_d_bad_time $SCXSIM run --sched qmap --workload cpuhog --sysrq-d-at soon
+check sysrq_d_bad_time_msg has "--sysrq-d-at 'soon'" "$TMP/stderr"
 expect_exit 0 disasm $SCXSIM disasm "$BUILD/scheds/simple.bpf.o"
 check disasm_source_lines has "simple.bpf.c:" "$TMP/stdout"
 expect_exit 2 disasm_missing $SCXSIM disasm "$TMP/none.bpf.o"

@@ -304,7 +304,8 @@ TEST(bpf_more_uei_records_an_error_exit_and_its_dump)
 	CHECK_STR(uei->msg, machine_scx_exit_info(r.m)->msg);
 	CHECK_CONTAINS(uei->msg, "notify error at 2");
 	CHECK_STR(dump, machine_scx_exit_info(r.m)->dump); /* the whole dump, within 32 KiB */
-	CHECK_CONTAINS(dump, "sched_ext dump at t=");
+	CHECK_CONTAINS(dump, "triggered exit kind 1025:");
+	CHECK_CONTAINS(dump, "\nCPU states\n----------\n");
 	brun_free(&r);
 }
 

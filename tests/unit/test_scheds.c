@@ -245,6 +245,33 @@ TEST(scheds_qmap_fault_knobs_fail)
 	qmap_fault("bad_cpu_nth=5", SCX_EXIT_ERROR, "invalid CPU -17", test_failed_);
 }
 
+/* qmap's ops.dump lists every pid it holds; ops.dump_task its per-task state */
+TEST(scheds_qmap_dump_lists_its_queues)
+{
+	struct xrun r;
+	const char *d, *f, *held;
+	int listed = 0;
+
+	CHECK_EQ(xrun(&r, "qmap:error_after_dsp=20", "2", "hackbench:groups=1,loops=30",
+		      60 * NSEC_PER_SEC), 0);
+	d = machine_scx_exit_info(r.m)->dump;
+	CHECK(d != NULL);
+	CHECK(d && strstr(d, "\n\nQMAP FIFO[0]:") < strstr(d, "QMAP FIFO[4]:"));
+	CHECK_CONTAINS(d, "QMAP: enqueued=");
+	CHECK_CONTAINS(d, "\n    QMAP: force_local=");
+	/* the pids listed are the tasks the scheduler holds (no dequeue in this run) */
+	for (f = d ? strstr(d, "QMAP FIFO[") : NULL; f; f = strstr(f + 1, "QMAP FIFO[")) {
+		for (const char *c = strchr(f, ':') + 1; *c && *c != '\n'; c++)
+			listed += *c == ' ';
+	}
+	held = d ? strstr(d, "tasks held by the scheduler (enqueued, not dispatched): ") : NULL;
+	CHECK(held != NULL);
+	CHECK(listed > 0);
+	CHECK_EQ(listed, held ? atoi(held + strlen("tasks held by the scheduler (enqueued, not dispatched): ")) : -1);
+	CHECK(nothing_lost(r.m, true));
+	xfree(&r);
+}
+
 TEST(scheds_qmap_core_sched_order)
 {
 	struct xrun r;

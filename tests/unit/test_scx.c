@@ -349,7 +349,8 @@ TEST(scx_fail_scx_bpf_error_is_error_bpf)
 	CHECK_EQ(ei->kind, SCX_EXIT_ERROR_BPF);
 	CHECK_CONTAINS(ei->msg, "went wrong");
 	CHECK_STR(ei->reason, "scx_bpf_error");
-	CHECK(ei->dump && strstr(ei->dump, "sched_ext dump"));
+	CHECK(ei->dump && strstr(ei->dump, "triggered exit kind 1025:\n  scx_bpf_error (enqueue of "));
+	CHECK_CONTAINS(ei->dump, "\nCPU states\n----------\n");
 	CHECK(all_finished(r.m));
 	srun_free(&r);
 }

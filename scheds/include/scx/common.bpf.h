@@ -55,6 +55,7 @@ bool scx_bpf_task_running(const struct task_struct *p) __ksym;
 struct cgroup *scx_bpf_task_cgroup(struct task_struct *p) __ksym __weak;
 u64 scx_bpf_now(void) __ksym __weak;
 void scx_bpf_error_bstr(char *fmt, unsigned long long *data, u32 data__sz) __ksym;
+void scx_bpf_dump_bstr(char *fmt, unsigned long long *data, u32 data_len) __ksym __weak;
 void scx_bpf_exit_bstr(s64 exit_code, char *fmt, unsigned long long *data, u32 data__sz) __ksym __weak;
 /* scxsim extras: error/exit with a plain string */
 void scx_bpf_error_str(const char *msg) __ksym __weak;
@@ -125,7 +126,6 @@ s32 scx_bpf_pick_any_cpu_node(const cpumask_t *cpus_allowed, int node, u64 flags
 /* scx_bpf_cpuperf_cap: implemented in C (kfuncs_more.c) but not in the BPF table yet, see
  * docs/kfuncs.md */
 u32 scx_bpf_cpuperf_cap(s32 cpu) __ksym __weak;
-void scx_bpf_dump_bstr(char *fmt, unsigned long long *data, u32 data_len) __ksym __weak;
 
 /* ---- errors and exits ------------------------------------------------------------------------ */
 

@@ -419,12 +419,11 @@ static struct rt_prog *prog_of(struct bpf_sched *s, const struct bpf_prog *prog)
 	return NULL;
 }
 
-/* upstream ops scxsim accepts and never calls: debug dumps (no dump path), cpu.max and
- * cpu.idle of cgroups (not modelled) */
+/* upstream ops scxsim accepts and never calls: cpu.max and cpu.idle of cgroups (not
+ * modelled) */
 static bool op_ignorable(const char *member)
 {
-	static const char *const names[] = { "dump", "dump_cpu", "dump_task", "cgroup_set_bandwidth",
-					     "cgroup_set_idle" };
+	static const char *const names[] = { "cgroup_set_bandwidth", "cgroup_set_idle" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(member, names[i]))

@@ -36,6 +36,7 @@ static const char *const op_members[RT_NR_OPS] = {
 	[RT_OP_CPU_OFFLINE] = "cpu_offline", [RT_OP_INIT] = "init", [RT_OP_EXIT] = "exit",
 	[RT_OP_CONSUME] = "consume", [RT_OP_PREP_ENABLE] = "prep_enable",
 	[RT_OP_ENABLE_V3] = "enable", [RT_OP_CANCEL_ENABLE] = "cancel_enable",
+	[RT_OP_DUMP] = "dump", [RT_OP_DUMP_CPU] = "dump_cpu", [RT_OP_DUMP_TASK] = "dump_task",
 };
 
 const char *rt_op_member(enum rt_op op)
@@ -129,6 +130,27 @@ static void tr_fail(struct bpf_sched *s, enum rt_op op, bool was_exiting)
 		scx_exit(sch, SCX_EXIT_ERROR, 0, "ops.%s(): %s", op_members[op], e->msg);
 }
 
+/* Runs op's program with args, the regions of tm readable for the call; removes them after. */
+static u64 tr_run_op(struct bpf_sched *s, enum rt_op op, const u64 *args, u32 nr,
+		     struct tr_mem *tm, u64 dflt)
+{
+	bool was = sch_exiting(s);
+	u64 r0 = dflt;
+
+	if (rt_mem_sync_cgroups(s) && !was) { /* a cgroup created at run time stays unreadable */
+		scx_exit(s->m->scx, SCX_EXIT_ERROR, 0, "ops.%s(): cannot register a new cgroup",
+			 op_members[op]);
+		tr_mem_del(s, tm);
+		return dflt;
+	}
+	if (rt_run(s, s->op[op], args, nr, &r0)) {
+		tr_fail(s, op, was);
+		r0 = dflt;
+	}
+	tr_mem_del(s, tm);
+	return r0;
+}
+
 /*
  * Call the program bound to op with args; `argp`/`arglen` is an argument struct to expose
  * for the call (NULL if none). Returns r0, or dflt when there is no runtime or the run failed.
@@ -138,24 +160,11 @@ static u64 tr_call(enum rt_op op, const u64 *args, u32 nr, const void *argp, siz
 {
 	struct bpf_sched *s = rt_registry_find(scx_current_machine());
 	struct tr_mem tm = { .n = 0 };
-	u64 r0 = dflt;
-	bool was;
 
 	if (!s || !s->op[op])
 		return dflt;
-	was = sch_exiting(s);
-	if (rt_mem_sync_cgroups(s) && !was) { /* a cgroup created at run time stays unreadable */
-		scx_exit(s->m->scx, SCX_EXIT_ERROR, 0, "ops.%s(): cannot register a new cgroup",
-			 op_members[op]);
-		return dflt;
-	}
 	tr_mem_add(s, &tm, argp, arglen, "ops args");
-	if (rt_run(s, s->op[op], args, nr, &r0)) {
-		tr_fail(s, op, was);
-		r0 = dflt;
-	}
-	tr_mem_del(s, &tm);
-	return r0;
+	return tr_run_op(s, op, args, nr, &tm, dflt);
 }
 
 #define P(x) ((u64)(uintptr_t)(x))
@@ -360,6 +369,38 @@ static void tr_exit(struct scx_exit_info *ei)
 	tr_mem_del(s, &tm);
 }
 
+/* The dump ops: the dump context and its reason string are readable for the call. */
+static void tr_dump_call(enum rt_op op, struct scx_dump_ctx *ctx, const u64 *args, u32 nr)
+{
+	struct bpf_sched *s = rt_registry_find(scx_current_machine());
+	struct tr_mem tm = { .n = 0 };
+
+	if (!s || !s->op[op] || !ctx)
+		return;
+	tr_mem_add(s, &tm, ctx, sizeof(*ctx), "scx_dump_ctx");
+	if (ctx->reason)
+		tr_mem_add(s, &tm, ctx->reason, strlen(ctx->reason) + 1, "dump reason");
+	tr_run_op(s, op, args, nr, &tm, 0);
+}
+
+static void tr_dump(struct scx_dump_ctx *ctx)
+{
+	u64 a[] = { P(ctx) };
+	tr_dump_call(RT_OP_DUMP, ctx, a, 1);
+}
+
+static void tr_dump_cpu(struct scx_dump_ctx *ctx, s32 cpu, bool idle)
+{
+	u64 a[] = { P(ctx), I(cpu), idle };
+	tr_dump_call(RT_OP_DUMP_CPU, ctx, a, 3);
+}
+
+static void tr_dump_task(struct scx_dump_ctx *ctx, struct task_struct *p)
+{
+	u64 a[] = { P(ctx), P(p) };
+	tr_dump_call(RT_OP_DUMP_TASK, ctx, a, 2);
+}
+
 static void tr_consume(s32 cpu)
 {
 	u64 a[] = { I(cpu) };
@@ -423,6 +464,9 @@ static void set_callbacks(struct sched_ext_ops *o, struct rt_prog *const *op)
 	SET(RT_OP_PREP_ENABLE, prep_enable, tr_prep_enable);
 	SET(RT_OP_ENABLE_V3, enable_v3, tr_enable_v3);
 	SET(RT_OP_CANCEL_ENABLE, cancel_enable, tr_cancel_enable);
+	SET(RT_OP_DUMP, dump, tr_dump);
+	SET(RT_OP_DUMP_CPU, dump_cpu, tr_dump_cpu);
+	SET(RT_OP_DUMP_TASK, dump_task, tr_dump_task);
 #undef SET
 }
 
