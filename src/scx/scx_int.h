@@ -2,7 +2,8 @@
  * scx_int.h — the loaded ext scheduler's state (the kernel's struct scx_sched) and the
  * functions the files of src/scx share: dsq.c (dispatch queues), ext.c (the class and the
  * scheduling cycle), kfuncs.c (scx_bpf_*), idle.c (idle tracking, default CPU selection),
- * exit.c (errors, ejection, watchdog, sysrq, dump), enable.c (load and task lifecycle).
+ * exit.c (errors, ejection, watchdog, sysrq, dump), enable.c (load and task lifecycle),
+ * kick.c (kicks and SCX_KICK_WAIT).
  *
  * Every call into the scheduler goes through SCX_CALL_OP*, which records the op name, its
  * task and CPU (for messages), sets the kfunc context mask (kf_mask) and makes the machine
@@ -84,6 +85,10 @@ struct scx_sched {
 	/* counters for the result */
 	u64 nr_dispatched;           /* tasks inserted into DSQs */
 	u64 nr_kicks;
+	u64 nr_kick_waits;           /* SCX_KICK_WAIT waits a CPU spun in */
+	u64 *kw_seq;                 /* [kicker * nr_cpus + target]: target's pnt_seq at the WAIT
+	                              * kick (kick.c), allocated at the first one */
+	int nr_kw_spinning;          /* CPUs spinning in a SCX_KICK_WAIT wait */
 	u64 nr_enqueued;             /* ops.enqueue calls */
 	u64 nr_dispatch_calls;       /* ops.dispatch calls */
 	int nr_cgroups_inited;       /* machine.tgs[0..n) got ops.cgroup_init */
@@ -177,8 +182,15 @@ void scx_do_enqueue(struct scx_sched *sch, struct rq *rq, struct task_struct *p,
 bool scx_consume_dsq(struct scx_sched *sch, struct rq *rq, struct scx_dsq *dsq);
 void scx_flush_dispatch(struct scx_sched *sch, struct rq *rq);
 bool scx_cpu_valid(struct scx_sched *sch, s64 cpu, const char *where);
-void scx_kick(struct scx_sched *sch, int cpu, u64 flags);
 void update_curr_scx(struct rq *rq);
+
+/* kick.c */
+void scx_kick(struct scx_sched *sch, int cpu, u64 flags);
+void scx_kw_advance(struct rq *rq);
+void scx_kw_pick_starts(struct rq *rq);
+void scx_kw_offline(struct scx_sched *sch, struct rq *rq);
+void scx_kw_release_all(struct scx_sched *sch);
+void scx_kw_rq_init(struct rq *rq);
 
 /* idle.c */
 void scx_idle_reset(struct scx_sched *sch);
