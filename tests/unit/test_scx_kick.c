@@ -214,6 +214,25 @@ TEST(scx_kick_wait_offline_target_releases_the_kicker)
 	srun_free(&r);
 }
 
+/* The kicker itself goes offline during its wait: it stops waiting (at the hotplug event). */
+TEST(scx_kick_wait_kicker_going_offline_stops_waiting)
+{
+	struct srun r;
+	const char *json =
+		"{\"hotplug\":[{\"at_ms\":2,\"cpu\":0,\"online\":false}],"
+		"\"tasks\":{\"k\":{\"cpus\":[0],\"loop\":1,\"run\":5000},"
+		"\"t\":{\"cpus\":[1],\"loop\":1,\"run\":5000}}}";
+
+	kw_reset(SCX_KICK_WAIT, 0, 1, 1);
+	CHECK_EQ(kw_run(&r, json, &kw_ops, 3 * NSEC_PER_MSEC, 0, NSEC_PER_SEC), 0);
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_NONE);
+	CHECK_EQ(cpu_rq(r.m, 0)->scx.nr_kick_waits, 1);
+	CHECK_EQ(cpu_rq(r.m, 0)->scx.kick_wait_ns, NSEC_PER_MSEC);
+	CHECK(!cpu_rq(r.m, 0)->online && !cpu_rq(r.m, 0)->spinning);
+	CHECK(all_finished(r.m)); /* k moved to CPU 1 (affinity broken) and finished */
+	srun_free(&r);
+}
+
 /* The scheduler leaves (sysrq-S) during the wait: the disable releases every waiter. */
 TEST(scx_kick_wait_ejection_releases_the_kicker)
 {
