@@ -300,6 +300,13 @@ void scx_invariants(struct machine *m)
 
 	if (!sch || sch->disabled)
 		return;
+	int spinning = 0;
+	for (int c = 0; c < m->nr_cpus; c++)
+		spinning += cpu_rq(m, c)->spinning;
+	m->inv_checked++;
+	if (spinning != sch->nr_kw_spinning)
+		machine_violation(m, "%d CPUs spin in SCX_KICK_WAIT waits but %d are counted", spinning,
+				  sch->nr_kw_spinning);
 	for (int c = 0; c < m->nr_cpus; c++) {
 		struct rq *rq = cpu_rq(m, c);
 		nr = 0;

@@ -19,8 +19,9 @@
  *            kernel's waiter keeps bumping its kick_sync): so a CPU never waits for a waiting
  *            CPU and no cycle of waits (A waits B waits A, or longer) can hang.
  *   release  a target that goes offline, and the scheduler's disable, release their waiters;
- *            a target that is offline or waiting counts as advanced. Waits never need the
- *            watchdog: the kick itself sent every target into the scheduler.
+ *            a target that is offline or waiting counts as advanced; a kicker that goes
+ *            offline stops waiting. Waits never need the watchdog: the kick itself sent every
+ *            target into the scheduler, so each wait ends at that target's next round.
  *
  * Invariants: a CPU spins only with a non-empty kw_targets or a pending kw_ev; kw_ev only
  * re-checks (never ends a wait whose targets have not advanced); sch->nr_kw_spinning counts the
@@ -92,8 +93,13 @@ static void kw_fn(struct sim *s, struct sim_event *ev)
 	struct rq *rq = container_of(ev, struct rq, scx.kw_ev);
 	struct scx_sched *sch = rq->m->scx;
 
-	if (!rq->spinning || !sch)
+	if (!rq->spinning)
 		return;
+	if (!sch) { /* the scheduler was freed under a waiting CPU: nothing to count anymore */
+		cpumask_clear(&rq->scx.kw_targets);
+		rq_spin_end(rq);
+		return;
+	}
 	if (sch->disabled || !rq->online || kw_done(sch, rq))
 		kw_end(sch, rq);
 }
