@@ -7,6 +7,12 @@
  * or must execute its next workload step), tick_ev (periodic tick while busy; stopped while idle,
  * like NO_HZ_IDLE) and resched_ev (the CPU enters the scheduler; delayed by wakeup_ipi_ns when
  * another CPU asked). A CPU is idle when it runs nothing and has nothing queued.
+ *
+ * A CPU may busy-wait at the end of a scheduling round (SCX_KICK_WAIT, src/scx/kick.c): while
+ * rq->spinning its current task's work does not progress (done_ev is cancelled and work_start
+ * is pushed to infinity, so nothing credits work), resched requests are held until the wait
+ * ends, and the wait counts as the current task's runtime (it runs in that task's context, as
+ * the kernel's balance callback does; not IRQ time).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,6 +125,51 @@ void resched_curr(struct rq *rq)
 	if (!rq->curr && rq->online && m->sim.now - rq->idle_since >= m->p.idle_deep_ns)
 		delay += m->p.idle_exit_ns;
 	resched_curr_after(rq, delay);
+}
+
+/* ---- busy-wait in the scheduler (SCX_KICK_WAIT) ---------------------------------------- */
+
+#define WORK_FROZEN ((u64)-1) /* work_start while spinning: task_account_work credits nothing */
+
+static void program_done(struct rq *rq);
+
+/* rq spins from now: curr keeps the CPU but its work stands still. */
+void rq_spin_begin(struct rq *rq)
+{
+	u64 now = rq->m->sim.now;
+
+	if (rq->spinning)
+		return;
+	if (rq->curr) {
+		update_rq_curr(rq);
+		task_account_work(rq, rq->curr);
+		rq->spin_work_delay = rq->work_start > now ? rq->work_start - now : 0;
+		rq->work_start = WORK_FROZEN;
+	}
+	sim_cancel(&rq->m->sim, &rq->done_ev);
+	rq->spinning = true;
+	rq->spin_since = now;
+}
+
+/* The wait is over: curr's work resumes (after the switch cost it had left), held resched runs. */
+void rq_spin_end(struct rq *rq)
+{
+	struct machine *m = rq->m;
+	u64 now = m->sim.now;
+
+	if (!rq->spinning)
+		return;
+	if (rq->curr)
+		update_rq_curr(rq); /* the wait is curr's runtime; spinning keeps its ext slice */
+	rq->spinning = false;
+	if (rq->curr) {
+		rq->work_start = now + rq->spin_work_delay;
+		program_done(rq);
+	}
+	if (m->trace)
+		trace_span(m, rq->cpu, "kick wait", rq->spin_since, now, NULL);
+	if (rq->need_resched && !sim_event_pending(&rq->resched_ev))
+		sim_schedule(&m->sim, &rq->resched_ev, now, SIM_PRIO_RESCHED);
 }
 
 /* Charge curr's on-CPU time up to now. */
@@ -369,6 +420,8 @@ static void schedule(struct rq *rq)
 			rq->work_start = MAX(rq->work_start, m->sim.now);
 			program_done(rq);
 		}
+		if (m->scx)
+			scx_schedule_done(rq);
 		return;
 	}
 	if (prev) {
@@ -392,12 +445,16 @@ static void schedule(struct rq *rq)
 		core_check(rq);
 		core_sibling_changed(rq);
 	}
+	if (m->scx)
+		scx_schedule_done(rq);
 }
 
 static void resched_fn(struct sim *s, struct sim_event *ev)
 {
 	struct rq *rq = container_of(ev, struct rq, resched_ev);
 
+	if (rq->spinning) /* need_resched stays set: rq_spin_end schedules again */
+		return;
 	rq->m->cur_cpu = rq->cpu;
 	schedule(rq);
 	rq->m->cur_cpu = -1;

@@ -170,7 +170,14 @@ struct scx_rq {
 	u32 nr_running;              /* ext tasks on this rq, curr included */
 	bool bal_keep;               /* balance decided to keep prev */
 	bool cpu_released;           /* a higher class took the CPU (cpu_release sent) */
-	u64 pnt_seq;                 /* picks so far (KICK_WAIT) */
+	u64 pnt_seq;                 /* scheduling rounds (the kernel's kick_sync): +1 at each ext
+	                              * pick, each put of an ext task, and while waiting (kick.c) */
+	bool kw_pending;             /* a SCX_KICK_WAIT kick was sent: wait after the next round */
+	bool kw_armed;               /* this round's ext pick took kw_pending: wait when it ends */
+	struct cpumask kw_targets;   /* CPUs this CPU waits for (seqs in scx_sched.kw_seq) */
+	struct sim_event kw_ev;      /* re-check the wait: a target advanced or the scheduler left */
+	u64 nr_kick_waits;           /* waits this CPU spun in (targets not yet advanced) */
+	u64 kick_wait_ns;            /* time it spun in them */
 	u64 exec_start;              /* slice accounting start of curr */
 	struct task_struct *run_head, *run_tail; /* runnable ext tasks, oldest first */
 };
@@ -284,6 +291,10 @@ struct rq {
 	bool need_resched;
 	bool in_schedule;            /* inside schedule(): pick in progress */
 	bool core_forced_idle;       /* idles because siblings run other cookies */
+	bool spinning;               /* busy-waits in the scheduler (SCX_KICK_WAIT): curr's work and
+	                              * ext slice stand still, schedule() is deferred until it ends */
+	u64 spin_since;              /* when the busy-wait began */
+	u64 spin_work_delay;         /* switch cost curr still had to pay when the wait began */
 	struct sim_event core_ev;    /* forced idle: look again one slice later */
 	bool online;
 	struct sim_event done_ev;    /* curr reaches the end of its current work / step */
@@ -387,6 +398,8 @@ void activate_task(struct rq *rq, struct task_struct *p, int flags);
 void deactivate_task(struct rq *rq, struct task_struct *p, int flags);
 void add_nr_running(struct rq *rq, int n);
 void update_idle_state(struct rq *rq);
+void rq_spin_begin(struct rq *rq);
+void rq_spin_end(struct rq *rq);
 void machine_violation(struct machine *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool cpus_share_llc(struct machine *m, int a, int b);
@@ -422,6 +435,7 @@ int cgroup_move_task(struct machine *m, int wt, const char *path);
 int cgroup_events_schedule(struct machine *m);
 void cgroup_events_free(struct machine *m);
 void scx_run_end(struct machine *m);          /* the run stopped: finish a pending exit dump */
+void scx_schedule_done(struct rq *rq);         /* a scheduling round of rq ended (KICK_WAIT) */
 
 /* coresched.c */
 bool core_sched_active(const struct machine *m);
@@ -438,6 +452,8 @@ void trace_instant(struct machine *m, int cpu, const char *name, struct task_str
 		   const char *detail);
 void trace_global(struct machine *m, const char *name, const char *detail);
 void trace_flow(struct machine *m, int from_cpu, u64 from_ts, int to_cpu, u64 to_ts);
+void trace_span(struct machine *m, int cpu, const char *name, u64 start, u64 end,
+		const char *detail);
 
 /* hotplug.c */
 int select_fallback_cpu(struct task_struct *p, int from);

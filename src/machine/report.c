@@ -144,6 +144,9 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 		jw_kuint(w, "idle_ns", rq->idle_ns);
 		jw_kuint(w, "ctx_switches", rq->nr_switches);
 		jw_kuint(w, "ticks", rq->nr_ticks);
+		jw_kuint(w, "kick_waits", rq->scx.nr_kick_waits);
+		jw_kuint(w, "kick_wait_ns", rq->scx.kick_wait_ns +
+					    (rq->spinning ? m->sim.now - rq->spin_since : 0));
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

@@ -245,6 +245,7 @@ void scx_sched_free(struct machine *m)
 	dsq_free_all(sch);
 	scx_kfuncs_more_release(sch);
 	free(sch->dsp_buf);
+	free(sch->kw_seq);
 	free(sch->dump);
 	free(sch);
 	m->scx = NULL;
@@ -272,6 +273,7 @@ void scx_cpu_hotplug(struct rq *rq, bool online)
 	} else {
 		cpumask_unset(&sch->online, cpu);
 		scx_test_and_clear_cpu_idle(sch, cpu);
+		scx_kw_offline(sch, rq);
 	}
 	if (sch->exiting)
 		return;

@@ -92,6 +92,7 @@ void scx_disable_now(struct scx_sched *sch)
 	if (sch->disabled)
 		return;
 	scx_dump_error(sch);
+	scx_kw_release_all(sch); /* no CPU waits for a SCX_KICK_WAIT target anymore */
 	sch->ops_off = false; /* the exit path's ops still run; errors in them are ignored */
 	for (int i = 0; i < m->nr_tasks; i++)
 		scx_task_disable_exit(sch, m->tasks[i]);
@@ -180,6 +181,18 @@ const struct scx_exit_info *machine_scx_exit_info(const struct machine *m)
 	return m->scx ? &m->scx->ei : &none;
 }
 
+/* Total time CPUs spun in SCX_KICK_WAIT waits (ended ones, and the running ones up to now). */
+static u64 scx_kick_wait_ns(const struct machine *m)
+{
+	u64 ns = 0;
+
+	for (int c = 0; c < m->nr_cpus; c++) {
+		const struct rq *rq = cpu_rq((struct machine *)m, c);
+		ns += rq->scx.kick_wait_ns + (rq->spinning ? m->sim.now - rq->spin_since : 0);
+	}
+	return ns;
+}
+
 void scx_write_result(struct machine *m, struct jw *w)
 {
 	struct scx_sched *sch = m->scx;
@@ -215,6 +228,8 @@ void scx_write_result(struct machine *m, struct jw *w)
 	jw_kuint(w, "nr_dispatch_calls", sch->nr_dispatch_calls);
 	jw_kuint(w, "nr_dispatched", sch->nr_dispatched);
 	jw_kuint(w, "nr_kicks", sch->nr_kicks);
+	jw_kuint(w, "nr_kick_waits", sch->nr_kick_waits);
+	jw_kuint(w, "kick_wait_ns", scx_kick_wait_ns(m));
 	jw_kuint(w, "nr_init_task_failed", sch->nr_init_task_failed);
 	jw_obj_end(w);
 }
@@ -227,6 +242,13 @@ void scx_invariants(struct machine *m)
 
 	if (!sch || sch->disabled)
 		return;
+	int spinning = 0;
+	for (int c = 0; c < m->nr_cpus; c++)
+		spinning += cpu_rq(m, c)->spinning;
+	m->inv_checked++;
+	if (spinning != sch->nr_kw_spinning)
+		machine_violation(m, "%d CPUs spin in SCX_KICK_WAIT waits but %d are counted", spinning,
+				  sch->nr_kw_spinning);
 	for (int c = 0; c < m->nr_cpus; c++) {
 		struct rq *rq = cpu_rq(m, c);
 		nr = 0;
@@ -240,6 +262,9 @@ void scx_invariants(struct machine *m)
 		m->inv_checked++;
 		if (nr != rq->scx.local.nr)
 			machine_violation(m, "cpu %d: local DSQ count %u but %u tasks", c, rq->scx.local.nr, nr);
+		m->inv_checked++;
+		if (rq->spinning && !cpumask_weight(&rq->scx.kw_targets) && !sim_event_pending(&rq->scx.kw_ev))
+			machine_violation(m, "cpu %d spins in a SCX_KICK_WAIT wait with no CPU to wait for", c);
 	}
 }
 

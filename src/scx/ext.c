@@ -390,12 +390,12 @@ static struct task_struct *pick_task_scx(struct rq *rq)
 	struct scx_sched *sch = rq->m->scx;
 	struct task_struct *prev = rq->pick_prev;
 
+	scx_kw_pick_starts(rq); /* a scheduling round (the kernel's kick_sync), idle or not */
 	if (!sch || sch->disabled ||
 	    (!rq->scx.nr_running && !sch->global.nr && !sch->ops.dispatch && !sch->ops.consume))
 		return NULL;
 	if (!balance_scx(sch, rq, prev))
 		return NULL;
-	rq->scx.pnt_seq++;
 	if (rq->scx.bal_keep) {
 		rq->scx.bal_keep = false;
 		if (!prev->scx.slice)
@@ -430,6 +430,7 @@ static void put_prev_task_scx(struct rq *rq, struct task_struct *p)
 	struct scx_sched *sch = rq->m->scx;
 	struct task_struct *next = rq->put_next;
 
+	scx_kw_advance(rq); /* its ext task leaves the CPU: waiters for this CPU go on */
 	if (!sch)
 		return;
 	update_curr_scx(rq);
@@ -463,6 +464,10 @@ void update_curr_scx(struct rq *rq)
 
 	if (!p || p->sched_class != &ext_sched_class)
 		return;
+	if (rq->spinning) { /* SCX_KICK_WAIT: the wait does not consume the slice */
+		rq->scx.exec_start = now;
+		return;
+	}
 	delta = now - rq->scx.exec_start;
 	rq->scx.exec_start = now;
 	if (p->scx.slice != SCX_SLICE_INF)
@@ -534,25 +539,6 @@ static void wakeup_preempt_scx(struct rq *rq, struct task_struct *p, int wake_fl
 	/* ext tasks preempt each other only through kicks and SCX_ENQ_PREEMPT */
 }
 
-/* The kicker: IDLE only wakes an idle CPU; PREEMPT zeroes the running ext task's slice. */
-void scx_kick(struct scx_sched *sch, int cpu, u64 flags)
-{
-	struct rq *rq = cpu_rq(sch->m, cpu);
-
-	sch->nr_kicks++;
-	if (sch->m->trace)
-		trace_instant(sch->m, cpu, "kick", NULL,
-			      flags & SCX_KICK_PREEMPT ? "preempt" : flags & SCX_KICK_IDLE ? "idle" : "");
-	if (flags & SCX_KICK_IDLE) {
-		if (!rq->curr)
-			resched_curr(rq);
-		return;
-	}
-	if ((flags & SCX_KICK_PREEMPT) && rq->curr && rq->curr->sched_class == &ext_sched_class)
-		rq->curr->scx.slice = 0;
-	resched_curr(rq);
-}
-
 const struct sched_class ext_sched_class = {
 	.name = "ext",
 	.rank = 3,
@@ -571,6 +557,7 @@ const struct sched_class ext_sched_class = {
 void scx_rq_init(struct machine *m, struct rq *rq)
 {
 	dsq_init(&rq->scx.local, SCX_DSQ_LOCAL, rq->cpu);
+	scx_kw_rq_init(rq);
 }
 
 bool scx_switch_in_tickless(struct rq *rq, struct task_struct *p)

@@ -252,6 +252,13 @@ void scx_bpf_dispatch_cancel(void)
 
 /* ---- kicks and re-enqueueing -------------------------------------------------------------- */
 
+/*
+ * Validation as the kernel's scx_kick_cpu(): an invalid CPU, or SCX_KICK_IDLE together with
+ * PREEMPT/WAIT, is an error (the kick then acts as IDLE, as upstream). scxsim also refuses
+ * unknown flag bits (upstream ignores them): a scheduler passing them is either buggy or built
+ * for a newer kernel, and either way should hear about it. While the scheduler is exiting
+ * (bypass) kicks are suppressed, as upstream.
+ */
 void scx_bpf_kick_cpu(s32 cpu, u64 flags)
 {
 	struct scx_sched *sch = cur();
@@ -259,16 +266,19 @@ void scx_bpf_kick_cpu(s32 cpu, u64 flags)
 	if (!sch || !scx_cpu_valid(sch, cpu, "in scx_bpf_kick_cpu()"))
 		return;
 	if (flags & ~(SCX_KICK_IDLE | SCX_KICK_PREEMPT | SCX_KICK_WAIT)) {
-		scx_error(sch, "scx_bpf_kick_cpu(): invalid flags 0x%llx", (unsigned long long)flags);
+		scx_error(sch, "scx_bpf_kick_cpu(): invalid flags 0x%llx (cpu %d, %s)",
+			  (unsigned long long)flags, cpu, sch->cur_op ? sch->cur_op : "outside any op");
 		return;
 	}
-	scx_kick(sch, cpu, flags);
-	if ((flags & SCX_KICK_WAIT) && sch->cur_cpu >= 0 && sch->cur_cpu != cpu) {
-		/* the kicker spins until the target went through a scheduling round */
-		struct rq *me = cpu_rq(sch->m, sch->cur_cpu);
-		me->work_start = MAX(me->work_start, sch->m->sim.now) + sch->m->p.wakeup_ipi_ns +
-				 sch->m->p.ctx_switch_ns;
+	if ((flags & SCX_KICK_IDLE) && (flags & (SCX_KICK_PREEMPT | SCX_KICK_WAIT))) {
+		scx_error(sch, "scx_bpf_kick_cpu(): PREEMPT/WAIT cannot be used with SCX_KICK_IDLE "
+			  "(cpu %d, flags 0x%llx, %s)", cpu, (unsigned long long)flags,
+			  sch->cur_op ? sch->cur_op : "outside any op");
+		flags = SCX_KICK_IDLE;
 	}
+	if (sch->exiting)
+		return;
+	scx_kick(sch, cpu, flags);
 }
 
 u32 scx_bpf_reenqueue_local(void)

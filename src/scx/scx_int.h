@@ -4,7 +4,7 @@
  * scheduling cycle), kfuncs.c (scx_bpf_*), idle.c (idle tracking, default CPU selection),
  * exit.c (errors, ejection, watchdog, sysrq), dump.c (the state dump and the dump ops),
  * enable.c (load and task lifecycle), cgroup.c (cgroup callbacks: init/exit, moves, weight
- * writes).
+ * writes), kick.c (kicks and SCX_KICK_WAIT).
  *
  * Every call into the scheduler goes through SCX_CALL_OP*, which records the op name, its
  * task and CPU (for messages), sets the kfunc context mask (kf_mask) and makes the machine
@@ -113,6 +113,10 @@ struct scx_sched {
 	/* counters for the result */
 	u64 nr_dispatched;           /* tasks inserted into DSQs */
 	u64 nr_kicks;
+	u64 nr_kick_waits;           /* SCX_KICK_WAIT waits a CPU spun in */
+	u64 *kw_seq;                 /* [kicker * nr_cpus + target]: target's pnt_seq at the WAIT
+	                              * kick (kick.c), allocated at the first one */
+	int nr_kw_spinning;          /* CPUs spinning in a SCX_KICK_WAIT wait */
 	u64 nr_enqueued;             /* ops.enqueue calls */
 	u64 nr_dispatch_calls;       /* ops.dispatch calls */
 	int any_rr;                  /* scx_bpf_pick_any_cpu rotation */
@@ -212,8 +216,15 @@ void scx_do_enqueue(struct scx_sched *sch, struct rq *rq, struct task_struct *p,
 bool scx_consume_dsq(struct scx_sched *sch, struct rq *rq, struct scx_dsq *dsq);
 void scx_flush_dispatch(struct scx_sched *sch, struct rq *rq);
 bool scx_cpu_valid(struct scx_sched *sch, s64 cpu, const char *where);
-void scx_kick(struct scx_sched *sch, int cpu, u64 flags);
 void update_curr_scx(struct rq *rq);
+
+/* kick.c */
+void scx_kick(struct scx_sched *sch, int cpu, u64 flags);
+void scx_kw_advance(struct rq *rq);
+void scx_kw_pick_starts(struct rq *rq);
+void scx_kw_offline(struct scx_sched *sch, struct rq *rq);
+void scx_kw_release_all(struct scx_sched *sch);
+void scx_kw_rq_init(struct rq *rq);
 
 /* idle.c */
 void scx_idle_reset(struct scx_sched *sch);

@@ -1,6 +1,7 @@
 /*
  * perfetto.c — the run as a Chrome/Perfetto trace (Trace Event Format, JSON object form):
- * one track per CPU (pid 0 = "CPUs", tid = cpu) with a complete ("X") slice per task run,
+ * one track per CPU (pid 0 = "CPUs", tid = cpu) with a complete ("X") slice per task run
+ * (and a nested "kick wait" slice while the CPU busy-waits for SCX_KICK_WAIT targets),
  * instant ("i") events for wake-ups, migrations, kicks, DSQ inserts and hotplug on the CPU
  * they concern, a global instant for the ext scheduler's exit, and wake-up -> run flows
  * ("s"/"f", bound to the enclosing slice). Timestamps are microseconds with nanosecond
@@ -84,6 +85,27 @@ void trace_slice(struct machine *m, int cpu, struct task_struct *p, u64 start, u
 	fprintf(t->f, ",\"args\":{\"pid\":%d,\"class\":\"%s\"}}", p->pid, task_class_name(p));
 }
 
+/* A named span on cpu's track (a SCX_KICK_WAIT wait), nested in the task slice around it. */
+void trace_span(struct machine *m, int cpu, const char *name, u64 start, u64 end,
+		const char *detail)
+{
+	struct trace *t = m->trace;
+
+	ev_begin(t);
+	fputs("{\"ph\":\"X\",\"cat\":\"scx\",\"name\":", t->f);
+	put_str(t->f, name);
+	fprintf(t->f, ",\"pid\":0,\"tid\":%d,", cpu);
+	put_ts(t->f, "ts", start);
+	fputc(',', t->f);
+	put_ts(t->f, "dur", end - start);
+	fputs(",\"args\":{", t->f);
+	if (detail) {
+		fputs("\"detail\":", t->f);
+		put_str(t->f, detail);
+	}
+	fputs("}}", t->f);
+}
+
 /* An instant event on cpu's track. */
 void trace_instant(struct machine *m, int cpu, const char *name, struct task_struct *p,
 		   const char *detail)
@@ -152,6 +174,8 @@ int machine_trace_close(struct machine *m)
 		struct rq *rq = cpu_rq(m, c);
 		if (rq->curr)
 			trace_slice(m, c, rq->curr, rq->slice_start, m->sim.now);
+		if (rq->spinning)
+			trace_span(m, c, "kick wait", rq->spin_since, m->sim.now, "cut off");
 	}
 	fputs("\n]}\n", t->f);
 	err = ferror(t->f) ? -EIO : 0;

@@ -106,6 +106,12 @@ expect_exit 2 model_bad_value $SCXSIM run --workload cpuhog --model base_slice_n
 expect_exit 0 trace_written $SCXSIM run --workload hackbench:groups=1,loops=5 --topo 4 --trace "$TMP/trace.json" --quiet
 check trace_has_events has '"traceEvents"' "$TMP/trace.json"
 check trace_closed sh -c "tail -c 5 '$TMP/trace.json' | grep -q ']}'"
+printf '{"tasks":{"h":{"instance":4,"loop":1,"run":5000}}}' > "$TMP/kw.json"
+expect_exit 0 kick_wait_run $SCXSIM run --sched "$BUILD/tests/bpf/kick_wait.bpf.o" --workload "$TMP/kw.json" \
+	--topo 4 --json "$TMP/kw.out" --trace "$TMP/kw.trace" --quiet
+check kick_wait_stats has '"nr_kick_waits": 15' "$TMP/kw.out"
+check kick_wait_cpu_keys has '"kick_wait_ns": 5000' "$TMP/kw.out"
+check kick_wait_trace_slice has '"name":"kick wait"' "$TMP/kw.trace"
 expect_exit 2 trace_unwritable $SCXSIM run --workload cpuhog --duration 1ms --trace /nonexistent/t.json --quiet
 expect_exit 0 compare_runs $SCXSIM run --workload schbench:loops=20 --compare fair,fair --topo 4 --json "$TMP/cmp.json"
 check compare_json_runs has '"runs"' "$TMP/cmp.json"

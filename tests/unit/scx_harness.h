@@ -86,4 +86,9 @@ static inline enum scx_exit_kind exit_kind(struct machine *m)
 	return machine_scx_exit_info(m)->kind;
 }
 
+static inline const char *exit_msg(struct machine *m)
+{
+	return machine_scx_exit_info(m)->msg;
+}
+
 #endif

@@ -356,3 +356,51 @@ TEST(bpf_more_cgroup_move_and_set_weight)
 	CHECK_EQ(r.m->nr_cgroup_moves_refused, 2);
 	brun_free(&r);
 }
+
+/* ---- SCX_KICK_WAIT from BPF (kick_wait.bpf.c) ------------------------------------------- */
+
+static const char *kick_wl = "{\"tasks\":{\"h\":{\"instance\":4,\"loop\":1,\"run\":20000}}}";
+
+TEST(bpf_more_kick_wait_waits_for_the_next_cpu)
+{
+	struct brun r;
+	u64 waits = 0, wait_ns = 0;
+
+	START(&r, "4", kick_wl, "kick_wait", NULL);
+	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK(all_finished(r.m));
+	CHECK(global_u64(r.s, "n_kicks") >= 4 * 19); /* 20 ms of work on each CPU: a tick a ms */
+	for (int c = 0; c < 4; c++) {
+		waits += cpu_rq(r.m, c)->scx.nr_kick_waits;
+		wait_ns += cpu_rq(r.m, c)->scx.kick_wait_ns;
+		CHECK(!cpu_rq(r.m, c)->spinning);
+	}
+	/*
+	 * At each tick (all four CPUs tick together) CPU 0 enters its round at once and waits for
+	 * CPU 1, whose round comes one IPI later (1 us) and releases it; CPUs 1 and 2 then wait
+	 * for their next CPU, whose round comes at the same instant (0 ns); CPU 3 finds CPU 0
+	 * already advanced. So 3 waits and 1 us of waiting per tick.
+	 */
+	u64 ticks = global_u64(r.s, "n_kicks") / 4;
+	CHECK_EQ(waits, 3 * ticks);
+	CHECK_EQ(wait_ns, ticks * 1000);
+	brun_free(&r);
+}
+
+TEST(bpf_more_kick_idle_with_wait_fail)
+{
+	struct brun r;
+	struct uei *uei;
+
+	START(&r, "4", kick_wl, "kick_wait", "kick_flags=5");
+	CHECK_EQ(machine_run(r.m, 10 * NSEC_PER_SEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_ERROR);
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg,
+		       "scx_bpf_kick_cpu(): PREEMPT/WAIT cannot be used with SCX_KICK_IDLE (cpu ");
+	CHECK_CONTAINS(machine_scx_exit_info(r.m)->msg, "flags 0x5, ops.tick())");
+	uei = bpf_sched_global(r.s, "uei", NULL);
+	CHECK(uei && uei->kind == SCX_EXIT_ERROR);
+	CHECK(all_finished(r.m));
+	brun_free(&r);
+}

@@ -936,33 +936,6 @@ TEST(scx_fail_dispatch_without_progress_stalls)
 	srun_free(&r);
 }
 
-/* ---- SCX_KICK_WAIT delays the kicker ---------------------------------------------------- */
-
-static void kw_enqueue(struct task_struct *p, u64 enq_flags)
-{
-	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
-}
-static void kw_tick(struct task_struct *p)
-{
-	scx_bpf_kick_cpu(1 - scx_bpf_task_cpu(p), SCX_KICK_WAIT);
-}
-
-TEST(scx_kick_wait_costs_the_kicker)
-{
-	static const struct sched_ext_ops plain = { .enqueue = kw_enqueue, .name = "plain" };
-	static const struct sched_ext_ops waiting = { .enqueue = kw_enqueue, .tick = kw_tick, .name = "kickwait" };
-	const char *json = "{\"tasks\":{\"h\":{\"instance\":2,\"run\":200000}}}";
-	struct srun a, b;
-	CHECK_EQ(srun(&a, "2", json, &plain, 100 * NSEC_PER_MSEC), 0);
-	CHECK_EQ(srun(&b, "2", json, &waiting, 100 * NSEC_PER_MSEC), 0);
-	u64 wa = by_comm(a.m, "h-0")->st.work_done_ns + by_comm(a.m, "h-1")->st.work_done_ns;
-	u64 wb = by_comm(b.m, "h-0")->st.work_done_ns + by_comm(b.m, "h-1")->st.work_done_ns;
-	CHECK(wb < wa);
-	CHECK(b.m->scx->nr_kicks >= 150);
-	srun_free(&a);
-	srun_free(&b);
-}
-
 /* ---- hotplug: cpu_online/cpu_offline, or the scheduler exits ----------------------------- */
 
 static int n_online, n_offline;

@@ -18,11 +18,6 @@
 
 #include "scx_harness.h"
 
-static const char *exit_msg(struct machine *m)
-{
-	return machine_scx_exit_info(m)->msg;
-}
-
 /* 8 tasks on 2 CPUs: the DSQs hold several tasks at each dispatch */
 static const char *busy_mix =
 	"{\"tasks\":{\"w\":{\"instance\":6,\"loop\":20,\"run\":3000,\"sleep\":200},"

@@ -21,11 +21,6 @@
 
 #include "scx_harness.h"
 
-static const char *exit_msg(struct machine *m)
-{
-	return machine_scx_exit_info(m)->msg;
-}
-
 static const char *finite_mix =
 	"{\"tasks\":{\"w\":{\"instance\":4,\"loop\":50,\"run\":700,\"sleep\":900},"
 	"\"h\":{\"instance\":2,\"loop\":4,\"run\":20000}}}";
