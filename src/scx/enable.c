@@ -147,6 +147,12 @@ static int validate_ops(const struct sched_ext_ops *ops, char *err, size_t errle
 			 (unsigned long long)(ops->flags & ~SCX_OPS_ALL_FLAGS));
 		return -EINVAL;
 	}
+	if ((ops->flags & SCX_OPS_BUILTIN_IDLE_PER_NODE) && ops->update_idle &&
+	    !(ops->flags & SCX_OPS_KEEP_BUILTIN_IDLE)) {
+		snprintf(err, errlen, "%s: SCX_OPS_BUILTIN_IDLE_PER_NODE requires CPU idle selection enabled (ops.update_idle() without SCX_OPS_KEEP_BUILTIN_IDLE)",
+			 ops->name);
+		return -EINVAL;
+	}
 	if (ops->timeout_ms > SCX_WATCHDOG_MAX_TIMEOUT_MS) {
 		snprintf(err, errlen, "%s: ops.timeout_ms %u exceeds the maximum of %u ms", ops->name,
 			 ops->timeout_ms, SCX_WATCHDOG_MAX_TIMEOUT_MS);
@@ -208,7 +214,9 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 	dsq_init(&sch->global, SCX_DSQ_GLOBAL, -1);
 	cpumask_fill(&sch->online, m->nr_cpus);
 	m->scx = sch;
+	sch->idle_per_node = ops->flags & SCX_OPS_BUILTIN_IDLE_PER_NODE;
 	scx_idle_reset(sch);
+	scx_idle_topology(sch);
 	scx_watchdog_start(sch);
 	scx_dump_init(sch);
 	SCX_CALL_OP_RET(sch, SCX_KF_SLEEPABLE, init, NULL, -1, ret);
@@ -275,6 +283,7 @@ void scx_cpu_hotplug(struct rq *rq, bool online)
 		scx_test_and_clear_cpu_idle(sch, cpu);
 		scx_kw_offline(sch, rq);
 	}
+	scx_idle_topology(sch);
 	if (sch->exiting)
 		return;
 	if (online && sch->ops.cpu_online)

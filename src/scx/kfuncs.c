@@ -303,6 +303,16 @@ u32 scx_bpf_reenqueue_local(void)
 
 /* ---- idle CPUs ---------------------------------------------------------------------------- */
 
+/* upstream: the global idle kfuncs refuse when SCX_OPS_BUILTIN_IDLE_PER_NODE is set */
+static bool global_idle_ok(struct scx_sched *sch, const char *kfunc)
+{
+	if (!sch->idle_per_node)
+		return true;
+	scx_error(sch, "%s() from %s: per-node idle tracking is enabled (SCX_OPS_BUILTIN_IDLE_PER_NODE): use %s_node()",
+		  kfunc, sch->cur_op ? sch->cur_op : "outside any op", kfunc);
+	return false;
+}
+
 static bool need_builtin_idle(struct scx_sched *sch, const char *kfunc)
 {
 	if (sch->builtin_idle)
@@ -334,7 +344,8 @@ s32 scx_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed, u64 flags)
 {
 	struct scx_sched *sch = cur();
 
-	if (!sch || !need_builtin_idle(sch, "scx_bpf_pick_idle_cpu") || !cpus_allowed)
+	if (!sch || !global_idle_ok(sch, "scx_bpf_pick_idle_cpu") ||
+	    !need_builtin_idle(sch, "scx_bpf_pick_idle_cpu") || !cpus_allowed)
 		return -EBUSY;
 	return scx_pick_idle_cpu(sch, cpus_allowed, flags);
 }
@@ -345,22 +356,17 @@ s32 scx_bpf_pick_any_cpu(const struct cpumask *cpus_allowed, u64 flags)
 	struct cpumask ok;
 	s32 cpu;
 
-	if (!sch || !cpus_allowed)
+	if (!sch || !global_idle_ok(sch, "scx_bpf_pick_any_cpu") || !cpus_allowed)
 		return -EBUSY;
 	if (sch->builtin_idle) {
 		cpu = scx_pick_idle_cpu(sch, cpus_allowed, flags);
 		if (cpu >= 0)
 			return cpu;
 	}
+	/* spread the picks over the allowed online CPUs (cpumask_any_distribute) */
 	cpumask_and(&ok, cpus_allowed, &sch->online);
-	/* spread the picks over the allowed CPUs (cpumask_any_distribute) */
-	cpu = cpumask_next(&ok, sch->any_rr + 1);
-	if (cpu < 0 || cpu >= sch->m->nr_cpus)
-		cpu = cpumask_first(&ok);
-	if (cpu < 0 || cpu >= sch->m->nr_cpus)
-		return -EBUSY;
-	sch->any_rr = cpu;
-	return cpu;
+	cpu = scx_any_and_distribute(sch, &ok, &ok);
+	return cpu < 0 ? -EBUSY : cpu;
 }
 
 bool scx_bpf_test_and_clear_cpu_idle(s32 cpu)
@@ -379,7 +385,8 @@ const struct cpumask *scx_bpf_get_idle_cpumask(void)
 {
 	struct scx_sched *sch = cur();
 
-	if (!sch || !need_builtin_idle(sch, "scx_bpf_get_idle_cpumask"))
+	if (!sch || !global_idle_ok(sch, "scx_bpf_get_idle_cpumask") ||
+	    !need_builtin_idle(sch, "scx_bpf_get_idle_cpumask"))
 		return &empty_mask;
 	return &sch->idle_cpu;
 }
@@ -388,7 +395,8 @@ const struct cpumask *scx_bpf_get_idle_smtmask(void)
 {
 	struct scx_sched *sch = cur();
 
-	if (!sch || !need_builtin_idle(sch, "scx_bpf_get_idle_smtmask"))
+	if (!sch || !global_idle_ok(sch, "scx_bpf_get_idle_smtmask") ||
+	    !need_builtin_idle(sch, "scx_bpf_get_idle_smtmask"))
 		return &empty_mask;
 	return sch->m->topo->nr_cores < sch->m->nr_cpus ? &sch->idle_smt : &sch->idle_cpu;
 }

@@ -463,9 +463,15 @@ static bool node_idle_on(struct scx_sched *sch, const char *kfunc)
 	return false;
 }
 
-/* node, -ENOENT for NUMA_NO_NODE (-1, not an error), or -EINVAL after ejecting */
+/* node, -ENOENT for NUMA_NO_NODE (-1, not an error), or -EOPNOTSUPP / -EINVAL after ejecting
+ * (upstream validate_node: the _node kfuncs need SCX_OPS_BUILTIN_IDLE_PER_NODE) */
 static int node_check(struct scx_sched *sch, int node, const char *kfunc)
 {
+	if (!sch->idle_per_node) {
+		scx_error(sch, "%s() from %s: per-node idle tracking is disabled (set SCX_OPS_BUILTIN_IDLE_PER_NODE)",
+			  kfunc, op_name(sch));
+		return -EOPNOTSUPP;
+	}
 	if (node == -1)
 		return -ENOENT;
 	if (node >= 0 && node < sch->m->topo->nr_nodes)
@@ -499,46 +505,6 @@ const struct cpumask *scx_bpf_get_idle_smtmask_node(int node)
 	return &node_smt[node];
 }
 
-/* Claim the first CPU of allowed & node's CPUs & idle (a whole idle core when `core`). */
-static s32 claim_in_node(struct scx_sched *sch, const struct cpumask *allowed, int node, bool core)
-{
-	struct cpumask cand;
-	int cpu;
-
-	cpumask_and(&cand, allowed, &sch->m->topo->node_mask[node]);
-	cpumask_and(&cand, &cand, core ? &sch->idle_smt : &sch->idle_cpu);
-	cpu = cpumask_first(&cand);
-	if (cpu >= 0 && cpu < sch->m->nr_cpus && scx_test_and_clear_cpu_idle(sch, cpu))
-		return cpu;
-	return -EBUSY;
-}
-
-/* One pass over node, then (without SCX_PICK_IDLE_IN_NODE) the others from node + 1 on. */
-static s32 claim_pass(struct scx_sched *sch, const struct cpumask *allowed, int node, u64 flags,
-		      bool core)
-{
-	int nr = flags & SCX_PICK_IDLE_IN_NODE ? 1 : sch->m->topo->nr_nodes;
-
-	for (int k = 0; k < nr; k++) {
-		s32 cpu = claim_in_node(sch, allowed, (node + k) % sch->m->topo->nr_nodes, core);
-		if (cpu >= 0)
-			return cpu;
-	}
-	return -EBUSY;
-}
-
-static s32 pick_idle_node(struct scx_sched *sch, const struct cpumask *allowed, int node, u64 flags)
-{
-	s32 cpu;
-
-	if (sch->m->topo->nr_cores < sch->m->nr_cpus) {
-		cpu = claim_pass(sch, allowed, node, flags, true);
-		if (cpu >= 0 || (flags & SCX_PICK_IDLE_CORE))
-			return cpu;
-	}
-	return claim_pass(sch, allowed, node, flags, false);
-}
-
 static bool pick_args_ok(struct scx_sched *sch, const struct cpumask *allowed, u64 flags,
 			 const char *kfunc)
 {
@@ -564,7 +530,7 @@ s32 scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed, int node, u64
 	if (!node_idle_on(sch, fn) || !pick_args_ok(sch, cpus_allowed, flags, fn))
 		return -EINVAL;
 	node = node_check(sch, node, fn);
-	return node < 0 ? node : pick_idle_node(sch, cpus_allowed, node, flags);
+	return node < 0 ? node : scx_pick_idle_cpu_node(sch, cpus_allowed, node, flags);
 }
 
 /* cpumask_any_distribute over allowed (& node when IN_NODE) & online */
@@ -576,13 +542,8 @@ static s32 any_node(struct scx_sched *sch, const struct cpumask *allowed, int no
 	cpumask_and(&ok, allowed, &sch->online);
 	if (flags & SCX_PICK_IDLE_IN_NODE)
 		cpumask_and(&ok, &ok, &sch->m->topo->node_mask[node]);
-	cpu = cpumask_next(&ok, sch->any_rr + 1);
-	if (cpu < 0 || cpu >= sch->m->nr_cpus)
-		cpu = cpumask_first(&ok);
-	if (cpu < 0 || cpu >= sch->m->nr_cpus)
-		return -EBUSY;
-	sch->any_rr = cpu;
-	return cpu;
+	cpu = scx_any_and_distribute(sch, &ok, &ok);
+	return cpu < 0 ? -EBUSY : cpu;
 }
 
 s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed, int node, u64 flags)
@@ -599,7 +560,7 @@ s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed, int node, u64 
 	if (node < 0)
 		return node;
 	if (sch->builtin_idle) {
-		cpu = pick_idle_node(sch, cpus_allowed, node, flags);
+		cpu = scx_pick_idle_cpu_node(sch, cpus_allowed, node, flags);
 		if (cpu >= 0)
 			return cpu;
 	}

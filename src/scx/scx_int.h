@@ -103,6 +103,9 @@ struct scx_sched {
 	struct cpumask idle_cpu;     /* idle and not claimed */
 	struct cpumask idle_smt;     /* CPUs of fully idle cores */
 	struct cpumask online;
+	bool idle_per_node;          /* SCX_OPS_BUILTIN_IDLE_PER_NODE: the _node kfuncs, not the global ones */
+	bool sel_llc, sel_numa;      /* default CPU selection looks in prev's LLC / node first */
+	int dist_prev[SCX_NR_CPUS_MAX]; /* per calling CPU: last pick (cpumask_any_and_distribute) */
 
 	struct sim_event disable_ev;
 	struct sim_event watchdog_ev;
@@ -119,7 +122,6 @@ struct scx_sched {
 	int nr_kw_spinning;          /* CPUs spinning in a SCX_KICK_WAIT wait */
 	u64 nr_enqueued;             /* ops.enqueue calls */
 	u64 nr_dispatch_calls;       /* ops.dispatch calls */
-	int any_rr;                  /* scx_bpf_pick_any_cpu rotation */
 	u64 nr_init_task_failed;     /* tasks whose ops.init_task failed: they stay on fair */
 };
 
@@ -228,6 +230,12 @@ void scx_kw_rq_init(struct rq *rq);
 
 /* idle.c */
 void scx_idle_reset(struct scx_sched *sch);
+void scx_idle_topology(struct scx_sched *sch);  /* sel_llc / sel_numa from the online CPUs */
+/* an idle CPU of allowed, claimed: from node (-1: the whole machine) then, unless
+ * SCX_PICK_IDLE_IN_NODE, the other nodes in index order; -EBUSY if none */
+s32 scx_pick_idle_cpu_node(struct scx_sched *sch, const struct cpumask *allowed, int node, u64 flags);
+/* cpumask_any_and_distribute: the CPU of a & b after the calling CPU's previous pick, or -1 */
+int scx_any_and_distribute(struct scx_sched *sch, const struct cpumask *a, const struct cpumask *b);
 bool scx_test_and_clear_cpu_idle(struct scx_sched *sch, int cpu);
 s32 scx_pick_idle_cpu(struct scx_sched *sch, const struct cpumask *allowed, u64 flags);
 s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,

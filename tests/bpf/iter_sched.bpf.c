@@ -166,6 +166,7 @@ void BPF_STRUCT_OPS(iter_dispatch, s32 cpu, struct task_struct *prev)
 }
 
 SCX_OPS_DEFINE(iter_ops,
+	       .flags = SCX_OPS_BUILTIN_IDLE_PER_NODE, /* for the _node kfuncs */
 	       .init = (void *)iter_init,
 	       .enqueue = (void *)iter_enqueue,
 	       .dispatch = (void *)iter_dispatch,

@@ -44,7 +44,8 @@ TEST(bpf_iter_walk_and_move_through_bpf)
 		1024, 0, 1,      /* cpuperf_cur, cpu_node(0), cpu_node(3) */
 		402,             /* node 1 idle: 4 CPUs, first 2 */
 		4,               /* node 0 idle SMT mask: both cores */
-		2, 0, -ENOENT,   /* pick_idle_cpu_node(1, IN_NODE), pick_any_cpu_node(0), node -1 */
+		2, 4, -ENOENT,   /* pick_idle_cpu_node(1, IN_NODE), pick_any_cpu_node(0): node 0's
+				  * idle cores rotate past 2 (cpumask_any_and_distribute), node -1 */
 		111,             /* bpf_ksym_exists of move, iter_new, dispatch_from_dsq */
 	};
 	static const char *const knobs[] = { NULL, "use_612=1", "use_compat=1" };

@@ -29,7 +29,8 @@ TEST(bpf_more_init_kfuncs_from_bpf)
 		4, 0xf, 0xf,                             /* nr_cpu_ids, possible, online */
 		0xf, 0xf, 1, 0, 0xe, 0xa,                /* idle, SMT, test_and_clear twice, masks */
 		1, -EBUSY,                               /* pick_idle_cpu(SCX_PICK_IDLE_CORE) twice */
-		2, 3, 1, 2,                              /* pick_any_cpu: idle ones, then rotation */
+		2, 3, 0, 1,                              /* pick_any_cpu: idle ones, then the rotation
+							  * (cpumask_any_distribute) goes on past 3 */
 		0, 0, 4,                                 /* idle mask empty, now, weight(possible) */
 	};
 	struct brun r;

@@ -415,7 +415,7 @@ static s32 numa_init(void)
 	rec(scx_bpf_pick_idle_cpu_node(all, 1, SCX_PICK_IDLE_IN_NODE)); /* none left */
 	rec(scx_bpf_pick_idle_cpu_node(all, 1, 0));     /* node 0 next: its idle core 0 */
 	rec(scx_bpf_pick_any_cpu_node(all, 1, SCX_PICK_IDLE_IN_NODE));  /* busy node: any of it */
-	rec(scx_bpf_pick_any_cpu_node(all, 0, 0));      /* an idle CPU of node 0: core 1 */
+	rec(scx_bpf_pick_any_cpu_node(all, 0, 0));      /* an idle CPU of node 0: core {1,5} */
 	rec(scx_bpf_pick_idle_cpu_node(all, -1, 0));    /* NUMA_NO_NODE */
 	rec(mask_bits(scx_bpf_get_idle_cpumask_node(-1)));
 	rec(scx_bpf_pick_any_cpu_node(all, -1, 0));
@@ -431,10 +431,13 @@ TEST(scx_iter_cpuperf_and_numa_nodes)
 {
 	static const s64 want[] = {
 		1024, 1024, 0, 1, 1, 0xcc, 0xcc, 2, 0xc8, 0x88, 3, -EBUSY, 6, 7, -EBUSY, 0,
-		-1 /* 2 or 3: checked below */, 1, -ENOENT, 0, -ENOENT,
+		-1 /* 2 or 3: checked below */,
+		5,       /* node 0's idle cores {1,5}: the pick rotates past the last one (2) */
+		-ENOENT, 0, -ENOENT,
 	};
 	static const struct sched_ext_ops ops = {
 		.init = numa_init, .enqueue = global_enqueue, .name = "numa",
+		.flags = SCX_OPS_BUILTIN_IDLE_PER_NODE,
 	};
 	struct srun r;
 
@@ -495,6 +498,10 @@ static void numa_fail_dispatch(s32 cpu, struct task_struct *prev)
 	case 8: scx_bpf_pick_any_cpu_node(all, 0, 1ULL << 2); break;
 	case 9: scx_bpf_pick_idle_cpu_node(NULL, 0, 0); break;
 	case 10: scx_bpf_get_idle_cpumask_node(0); break;
+	case 11: scx_bpf_pick_idle_cpu(all, 0); break;
+	case 12: scx_bpf_get_idle_cpumask(); break;
+	case 13: scx_bpf_pick_any_cpu(all, 0); break;
+	case 14: scx_bpf_get_idle_smtmask(); break;
 	}
 }
 
@@ -521,14 +528,22 @@ TEST(scx_iter_fail_cpuperf_and_node_arguments)
 		"scx_bpf_pick_any_cpu_node(): invalid flags 0x4 from ops.dispatch()",
 		"scx_bpf_pick_idle_cpu_node() called with a NULL cpumask from ops.dispatch()",
 	};
-	static const char *no_idle_want =
-		"scx_bpf_get_idle_cpumask_node() from ops.dispatch(): built-in idle tracking is disabled";
+	static const char *const per_node_want[] = {
+		"scx_bpf_pick_idle_cpu() from ops.dispatch(): per-node idle tracking is enabled (SCX_OPS_BUILTIN_IDLE_PER_NODE): use scx_bpf_pick_idle_cpu_node()",
+		"scx_bpf_get_idle_cpumask() from ops.dispatch(): per-node idle tracking is enabled",
+		"scx_bpf_pick_any_cpu() from ops.dispatch(): per-node idle tracking is enabled",
+		"scx_bpf_get_idle_smtmask() from ops.dispatch(): per-node idle tracking is enabled",
+	};
 	static const struct sched_ext_ops ops = {
 		.dispatch = numa_fail_dispatch, .enqueue = global_enqueue, .name = "numa_fail",
+		.flags = SCX_OPS_BUILTIN_IDLE_PER_NODE,
+	};
+	static const struct sched_ext_ops no_flag = {
+		.dispatch = numa_fail_dispatch, .enqueue = global_enqueue, .name = "numa_noflag",
 	};
 	static const struct sched_ext_ops no_idle = {
 		.dispatch = numa_fail_dispatch, .enqueue = global_enqueue, .update_idle = noop_update_idle, .select_cpu = prev_select,
-		.name = "numa_noidle",
+		.name = "numa_noidle", .flags = SCX_OPS_BUILTIN_IDLE_PER_NODE,
 	};
 	struct srun r;
 
@@ -541,11 +556,24 @@ TEST(scx_iter_fail_cpuperf_and_node_arguments)
 		CHECK(all_finished(r.m));
 		srun_free(&r);
 	}
+	/* the global idle kfuncs refuse when per-node tracking is on */
+	for (numa_fail_case = 11; numa_fail_case <= 14; numa_fail_case++) {
+		CHECK_EQ(srun(&r, "2s2c2t", busy_mix, &ops, 20 * NSEC_PER_SEC), 0);
+		if (exit_kind(r.m) != SCX_EXIT_ERROR || !strstr(exit_msg(r.m), per_node_want[numa_fail_case - 11]))
+			FAIL_("case %d: kind %d, msg \"%s\"", numa_fail_case, exit_kind(r.m), exit_msg(r.m));
+		CHECK(all_finished(r.m));
+		srun_free(&r);
+	}
+	/* the _node kfuncs need SCX_OPS_BUILTIN_IDLE_PER_NODE */
 	numa_fail_case = 10;
-	CHECK_EQ(srun(&r, "2s2c2t", busy_mix, &no_idle, 20 * NSEC_PER_SEC), 0);
+	CHECK_EQ(srun(&r, "2s2c2t", busy_mix, &no_flag, 20 * NSEC_PER_SEC), 0);
 	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR);
-	CHECK_CONTAINS(exit_msg(r.m), no_idle_want);
+	CHECK_CONTAINS(exit_msg(r.m), "scx_bpf_get_idle_cpumask_node() from ops.dispatch(): per-node idle tracking is disabled (set SCX_OPS_BUILTIN_IDLE_PER_NODE)");
 	CHECK(all_finished(r.m));
+	srun_free(&r);
+	/* and it needs the built-in idle tracking: refused at load */
+	CHECK(srun(&r, "2s2c2t", busy_mix, &no_idle, 20 * NSEC_PER_SEC) < 0);
+	CHECK_CONTAINS(r.err, "numa_noidle: SCX_OPS_BUILTIN_IDLE_PER_NODE requires CPU idle selection enabled");
 	srun_free(&r);
 }
 
