@@ -714,21 +714,28 @@ static struct obj_map *map_covering(struct bpf_obj *obj, u64 off)
 	return NULL;
 }
 
-/* Does map t fit the template (the kernel's bpf_map_meta_equal, checked early)? NULL or why. */
-static const char *map_template_diff(const struct bpf_map_desc *in, const struct bpf_map_desc *t)
+/* Does map t fit the template (the kernel's bpf_map_meta_equal, checked early)? NULL, or the
+ * name of the first property that differs with t's value in *have and the template's in *want. */
+static const char *map_template_diff(const struct bpf_map_desc *in, const struct bpf_map_desc *t,
+				     u32 *have, u32 *want)
 {
 	bool arr = in->type == BPF_OBJ_MAP_TYPE_ARRAY || in->type == BPF_OBJ_MAP_TYPE_PERCPU_ARRAY;
+	const struct { const char *name; u32 t, in; } f[] = {
+		{ "type", t->type, in->type },
+		{ "key_size", t->key_size, in->key_size },
+		{ "value_size", t->value_size, in->value_size },
+		{ "map_flags", t->map_flags, in->map_flags },
+		{ "max_entries", t->max_entries,
+		  arr && !(in->map_flags & BPF_OBJ_F_INNER_MAP) ? in->max_entries : t->max_entries },
+	};
 
-	if (t->type != in->type)
-		return "type";
-	if (t->key_size != in->key_size)
-		return "key_size";
-	if (t->value_size != in->value_size)
-		return "value_size";
-	if (t->map_flags != in->map_flags)
-		return "map_flags";
-	if (arr && !(in->map_flags & BPF_OBJ_F_INNER_MAP) && t->max_entries != in->max_entries)
-		return "max_entries";
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		if (f[i].t != f[i].in) {
+			*have = f[i].t;
+			*want = f[i].in;
+			return f[i].name;
+		}
+	}
 	return NULL;
 }
 
@@ -740,7 +747,7 @@ static int map_init_slot(struct bpf_obj *obj, int rsec, u32 j, const Elf64_Rel *
 	struct obj_map *m = map_covering(obj, rel->r_offset);
 	const char *why;
 	u64 moff;
-	u32 slot;
+	u32 slot, have, want;
 	int t;
 
 	if (!m)
@@ -761,11 +768,11 @@ static int map_init_slot(struct bpf_obj *obj, int rsec, u32 j, const Elf64_Rel *
 	if (t < 0)
 		return obj_err(obj, -EINVAL, "map '%s': 'values' slot [%u] points at '%s', which is "
 			       "not a map of .maps", m->desc.name, slot, sym->name);
-	why = map_template_diff(m->inner, &obj->maps[t].desc);
+	why = map_template_diff(m->inner, &obj->maps[t].desc, &have, &want);
 	if (why)
-		return obj_err(obj, -EINVAL, "map '%s': 'values' slot [%u] is map '%s' whose %s "
-			       "differs from the inner map template", m->desc.name, slot,
-			       obj->maps[t].desc.name, why);
+		return obj_err(obj, -EINVAL, "map '%s': 'values' slot [%u] is map '%s' with %s %u, "
+			       "the inner map template has %u", m->desc.name, slot,
+			       obj->maps[t].desc.name, why, have, want);
 	if (!m->init_slots) {
 		m->init_slots = malloc(sizeof(int) * m->desc.max_entries);
 		if (!m->init_slots)
