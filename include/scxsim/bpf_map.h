@@ -162,6 +162,10 @@ struct bpf_map_spec {
 	u32 spin_lock_off;         /* ... at this byte offset (4-byte aligned) */
 	bpf_map_region_fn region_fn; /* optional */
 	void *region_ctx;          /* passed to region_fn */
+	/* ARRAY_OF_MAPS / HASH_OF_MAPS: the inner map template (the kernel's inner_map_fd): an
+	 * inner map must have its type, key_size, value_size, map_flags and, for arrays without
+	 * BPF_F_INNER_MAP, max_entries. Required for those types, ignored by the others. */
+	const struct bpf_map_spec *inner;
 };
 
 /*
@@ -179,6 +183,22 @@ int bpf_map_create(const struct bpf_map_spec *spec, struct bpf_map **out, char *
 /* Frees everything at once (no grace period: no program may run any more); reports the
  * removal of every region still announced. NULL-safe. */
 void bpf_map_destroy(struct bpf_map *map);
+
+/* ---- map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS) ---------------------------------------------
+ * A slot holds an inner map (the kernel stores a map pointer behind a u32 fd value). The BPF
+ * lookup (bpf_map_prog_lookup) returns the inner map itself, NULL for an empty slot; BPF may not
+ * update or delete (the kernel's verifier refuses: -EOPNOTSUPP here). From user space, slots are
+ * set with bpf_map_inner_set (there are no fds), read with bpf_map_inner_get, cleared with
+ * bpf_map_user_delete; bpf_map_user_lookup/update answer -EOPNOTSUPP. Slot memory is never a
+ * region: BPF cannot read or write it. The outer map does not own its inner maps. */
+/* 0, or -EINVAL (not a map-in-map, NULL inner, inner of another shape than the template; err
+ * names the first difference: "map 'outer': inner map 'q' has value_size 8, the template 4"),
+ * -E2BIG (array index out of range or hash full), -EEXIST/-ENOENT (BPF_NOEXIST/BPF_EXIST). */
+int bpf_map_inner_set(struct bpf_map *outer, const void *key, struct bpf_map *inner, u64 flags,
+		      char *err, size_t errlen);
+/* The inner map at key, or NULL (empty slot, missing key, not a map-in-map). */
+struct bpf_map *bpf_map_inner_get(struct bpf_map *outer, const void *key);
+bool bpf_map_is_of_maps(const struct bpf_map *map);
 
 /* ---- information -------------------------------------------------------------------------- */
 

@@ -40,6 +40,10 @@
 #define BPF_OBJ_POISON_CORE 195896080        /* 0xbad2310, "bad relo", as libbpf */
 #define BPF_OBJ_POISON_KFUNC_BASE 2002000000 /* + extern index, as libbpf */
 #define BPF_OBJ_MAP_TYPE_ARRAY 2             /* kernel enum bpf_map_type value */
+#define BPF_OBJ_MAP_TYPE_PERCPU_ARRAY 6
+#define BPF_OBJ_MAP_TYPE_ARRAY_OF_MAPS 12
+#define BPF_OBJ_MAP_TYPE_HASH_OF_MAPS 13
+#define BPF_OBJ_F_INNER_MAP (1U << 12)
 
 struct bpf_obj;
 struct bpf_prog;
@@ -130,6 +134,14 @@ struct bpf_map_desc {
 	u64 map_extra;
 	bool readonly;        /* .rodata* and .kconfig */
 	const u8 *init_data;  /* internal maps: value_size initial bytes; NULL for .maps */
+	/* map-in-map (ARRAY_OF_MAPS, HASH_OF_MAPS) declared with __array(values, struct inner):
+	 * the inner map template read from that struct (name "OUTER.inner"), and the static
+	 * initializer `.values = { [i] = &map, ... }` from .rel.maps: init_slots[i] is the index
+	 * of the map in slot i (key i), -1 for an empty slot; nr_init_slots = max_entries (0 if
+	 * the map has no initializer). NULL / 0 for other maps. */
+	const struct bpf_map_desc *inner;
+	const int *init_slots;
+	u32 nr_init_slots;
 };
 
 int bpf_obj_map_cnt(const struct bpf_obj *obj);

@@ -298,6 +298,29 @@ const struct cpumask *scx_bpf_get_idle_cpumask_node(int node);
 const struct cpumask *scx_bpf_get_idle_smtmask_node(int node);
 s32 scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed, int node, u64 flags);
 s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed, int node, u64 flags);
+/* Event counters (6.15+: struct scx_event_stats, scx_bpf_events()), in the kernel's order. scxsim
+ * counts the ones it can produce truthfully (docs/kfuncs.md): select_cpu fallback, dispatch to an
+ * offline local DSQ, keep-last, default-slice refills, bypass activation/dispatch/duration; the
+ * others stay 0. SCX_EV_ENQ_SLICE_DFL is 6.15's name of SCX_EV_REFILL_SLICE_DFL (renamed in
+ * 6.16): both name the same counter, so schedulers of either version read it with CO-RE. */
+struct scx_event_stats {
+	s64 SCX_EV_SELECT_CPU_FALLBACK;          /* select_cpu's CPU unusable: the core picked another */
+	s64 SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE;   /* a local-DSQ dispatch bounced to global: CPU offline */
+	s64 SCX_EV_DISPATCH_KEEP_LAST;           /* prev kept running: nothing else, no SCX_OPS_ENQ_LAST */
+	s64 SCX_EV_ENQ_SKIP_EXITING;             /* always 0: exiting tasks never enqueue in scxsim */
+	s64 SCX_EV_ENQ_SKIP_MIGRATION_DISABLED;  /* always 0: scxsim never disables migration */
+	union {
+		s64 SCX_EV_REFILL_SLICE_DFL;     /* a task's slice refilled with SCX_SLICE_DFL */
+		s64 SCX_EV_ENQ_SLICE_DFL;        /* 6.15 name of the same counter */
+	};
+	s64 SCX_EV_BYPASS_DURATION;              /* ns spent bypassing (exit path), up to now */
+	s64 SCX_EV_BYPASS_DISPATCH;              /* tasks enqueued while bypassing */
+	s64 SCX_EV_BYPASS_ACTIVATE;              /* times bypass mode was entered */
+};
+/* Copy the counters into events (min(size, sizeof(struct scx_event_stats)) bytes, as the kernel:
+ * a scheduler built against another vmlinux.h may pass a different size). */
+void scx_bpf_events(struct scx_event_stats *events, u64 events__sz);
+
 /* The last scx_bpf_cpuperf_set() target of cpu by m's scheduler (SCX_CPUPERF_ONE if none). */
 u32 scx_cpuperf_target(const struct machine *m, int cpu);
 

@@ -104,6 +104,7 @@ struct cgroup {
 
 struct task_struct {
 	int pid;
+	int tgid;
 	char comm[16];
 	bool on_rq;
 	bool on_cpu;
@@ -123,6 +124,23 @@ struct task_struct {
 	struct sched_entity se;
 	struct sched_ext_entity scx;
 	int last_ran_cpu;
+};
+
+/* 6.15+ event counters (scx_bpf_events); SCX_EV_ENQ_SLICE_DFL is 6.15's name of
+ * SCX_EV_REFILL_SLICE_DFL, so both are here (read them with scx_read_event()). */
+struct scx_event_stats {
+	s64 SCX_EV_SELECT_CPU_FALLBACK;
+	s64 SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE;
+	s64 SCX_EV_DISPATCH_KEEP_LAST;
+	s64 SCX_EV_ENQ_SKIP_EXITING;
+	s64 SCX_EV_ENQ_SKIP_MIGRATION_DISABLED;
+	union {
+		s64 SCX_EV_REFILL_SLICE_DFL;
+		s64 SCX_EV_ENQ_SLICE_DFL;
+	};
+	s64 SCX_EV_BYPASS_DURATION;
+	s64 SCX_EV_BYPASS_DISPATCH;
+	s64 SCX_EV_BYPASS_ACTIVATE;
 };
 
 struct rq {

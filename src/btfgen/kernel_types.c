@@ -33,6 +33,7 @@ struct scx_cgroup_init_args *btfgen_cgroup_init_args;
 struct scx_dump_ctx *btfgen_dump_ctx;
 struct sched_ext_ops *btfgen_ops;
 struct rq *btfgen_rq;
+struct scx_event_stats *btfgen_event_stats;
 enum scx_exit_kind btfgen_exit_kind;
 enum scx_cpu_preempt_reason btfgen_preempt_reason;
 
@@ -55,7 +56,7 @@ void *btfgen_kfuncs[] = {
 	scx_bpf_dispatch_from_dsq_set_slice, scx_bpf_dispatch_from_dsq_set_vtime,
 	scx_bpf_cpuperf_cap, scx_bpf_cpuperf_cur, scx_bpf_cpuperf_set, scx_bpf_cpu_node,
 	scx_bpf_get_idle_cpumask_node, scx_bpf_get_idle_smtmask_node,
-	scx_bpf_pick_idle_cpu_node, scx_bpf_pick_any_cpu_node,
+	scx_bpf_pick_idle_cpu_node, scx_bpf_pick_any_cpu_node, scx_bpf_events,
 	/* generic BPF kfuncs (kfunc/kfunc_types.h) */
 	bpf_task_from_pid, bpf_task_acquire, bpf_task_release,
 	bpf_cgroup_acquire, bpf_cgroup_release, bpf_cgroup_ancestor, bpf_cgroup_from_id,

@@ -513,10 +513,91 @@ static int map_parse_field(struct bpf_obj *obj, struct bpf_map_desc *d, const ch
 			*dst = val;
 		return err;
 	}
-	if (!strcmp(fname, "values"))
-		return obj_err(obj, -ENOTSUP, "map '%s': map-in-map / prog-array 'values' are not supported",
-			       d->name);
 	return obj_err(obj, -EINVAL, "map '%s': unknown field '%s'", d->name, fname);
+}
+
+static bool map_type_of_maps(u32 type)
+{
+	return type == BPF_OBJ_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_OBJ_MAP_TYPE_HASH_OF_MAPS;
+}
+
+/* The inner map template: `__array(values, struct inner)` is `typeof(struct inner) *values[]`,
+ * an array of pointers to the inner definition, read like an outer one (libbpf's
+ * parse_btf_map_def with is_inner). A pointer to a function is a prog-array initializer. */
+static int map_parse_inner(struct bpf_obj *obj, struct obj_map *m, u32 type)
+{
+	const char *name = m->desc.name;
+	const struct btf_type *arr = btf_skip_mods_typedefs(obj->btf, type, NULL), *ptr, *def;
+	struct bpf_map_desc *in;
+	char *iname;
+	int err = 0;
+
+	if (!arr || btf_kind(arr) != BTF_KIND_ARRAY)
+		return obj_err(obj, -EINVAL, "map '%s': 'values' is not an array (use __array())", name);
+	ptr = btf_skip_mods_typedefs(obj->btf, btf_array(arr)->type, NULL);
+	if (!ptr || btf_kind(ptr) != BTF_KIND_PTR)
+		return obj_err(obj, -EINVAL, "map '%s': 'values' elements are not pointers", name);
+	def = btf_skip_mods_typedefs(obj->btf, ptr->type, NULL);
+	if (def && btf_kind(def) == BTF_KIND_FUNC_PROTO)
+		return obj_err(obj, -ENOTSUP, "map '%s': prog-array 'values' are not supported", name);
+	if (!def || btf_kind(def) != BTF_KIND_STRUCT)
+		return obj_err(obj, -EINVAL, "map '%s': 'values' do not point at a map definition", name);
+	in = calloc(1, sizeof(*in));
+	iname = malloc(strlen(name) + sizeof(".inner"));
+	if (!in || !iname) {
+		free(in);
+		free(iname);
+		return -ENOMEM;
+	}
+	sprintf(iname, "%s.inner", name);
+	in->name = iname;
+	in->origin = BPF_MAP_ORIGIN_BTF;
+	m->inner = in;
+	m->desc.inner = in;
+	for (u32 i = 0; !err && i < btf_vlen(def); i++) {
+		const char *f = btf_str(obj->btf, btf_members(def)[i].name_off);
+
+		if (!strcmp(f, "values"))
+			return obj_err(obj, -ENOTSUP, "map '%s': an inner map with 'values' (nested "
+				       "map-in-map) is not supported", name);
+		err = map_parse_field(obj, in, f, btf_members(def)[i].type);
+	}
+	if (!err && !in->type)
+		err = obj_err(obj, -EINVAL, "map '%s': inner map definition has no type", name);
+	return err;
+}
+
+/* `values` must be the last member (a flexible array, as libbpf requires). */
+static int map_parse_values(struct bpf_obj *obj, struct obj_map *m, const struct btf_type *def,
+			    u32 i)
+{
+	if (i != btf_vlen(def) - 1)
+		return obj_err(obj, -EINVAL, "map '%s': 'values' must be the last member",
+			       m->desc.name);
+	m->has_values = true;
+	m->values_off = btf_member_bit_offset(def, i) / 8;
+	return map_parse_inner(obj, m, btf_members(def)[i].type);
+}
+
+/* After all members: a map-in-map has a template and value_size 4 (libbpf fills it in). */
+static int map_check_values(struct bpf_obj *obj, struct obj_map *m)
+{
+	struct bpf_map_desc *d = &m->desc;
+
+	if (!map_type_of_maps(d->type)) {
+		if (m->has_values)
+			return obj_err(obj, -EINVAL, "map '%s': 'values' given, but type %u is not a "
+				       "map-in-map (ARRAY_OF_MAPS/HASH_OF_MAPS)", d->name, d->type);
+		return 0;
+	}
+	if (!m->has_values)
+		return obj_err(obj, -EINVAL, "map '%s': a map-in-map needs its inner map declared "
+			       "with __array(values, struct inner)", d->name);
+	if (d->value_size && d->value_size != 4)
+		return obj_err(obj, -EINVAL, "map '%s': conflicting value size %u != 4", d->name,
+			       d->value_size);
+	d->value_size = 4;
+	return 0;
 }
 
 static int map_from_var(struct bpf_obj *obj, const struct btf_var_secinfo *vs)
@@ -539,14 +620,17 @@ static int map_from_var(struct bpf_obj *obj, const struct btf_var_secinfo *vs)
 	m->desc.origin = BPF_MAP_ORIGIN_BTF;
 	m->sec = obj->maps_sec;
 	m->sec_off = vs->offset;
+	m->sec_size = vs->size;
 	for (u32 i = 0; !err && i < btf_vlen(def); i++) {
 		const struct btf_member *mb = &btf_members(def)[i];
+		const char *f = btf_str(obj->btf, mb->name_off);
 
-		err = map_parse_field(obj, &m->desc, btf_str(obj->btf, mb->name_off), mb->type);
+		err = !strcmp(f, "values") ? map_parse_values(obj, m, def, i)
+					   : map_parse_field(obj, &m->desc, f, mb->type);
 	}
 	if (!err && !m->desc.type)
 		err = obj_err(obj, -EINVAL, "map '%s': no type given", m->desc.name);
-	return err;
+	return err ?: map_check_values(obj, m);
 }
 
 static int obj_collect_maps(struct bpf_obj *obj)
@@ -613,6 +697,109 @@ static int obj_collect_data_maps(struct bpf_obj *obj)
 	for (u32 i = 1; !err && i < obj->nr_secs; i++)
 		if (obj_sec_is_data(&obj->secs[i]) && obj->secs[i].sh.sh_size)
 			err = map_from_data_sec(obj, i);
+	return err;
+}
+
+/* ---- map-in-map initializers (.rel.maps) --------------------------------------------------- */
+
+/* The BTF-defined map whose definition covers byte off of .maps, or NULL. */
+static struct obj_map *map_covering(struct bpf_obj *obj, u64 off)
+{
+	for (u32 i = 0; i < obj->nr_maps; i++) {
+		struct obj_map *m = &obj->maps[i];
+
+		if (m->sec == obj->maps_sec && off >= m->sec_off && off - m->sec_off < m->sec_size)
+			return m;
+	}
+	return NULL;
+}
+
+/* Does map t fit the template (the kernel's bpf_map_meta_equal, checked early)? NULL, or the
+ * name of the first property that differs with t's value in *have and the template's in *want. */
+static const char *map_template_diff(const struct bpf_map_desc *in, const struct bpf_map_desc *t,
+				     u32 *have, u32 *want)
+{
+	bool arr = in->type == BPF_OBJ_MAP_TYPE_ARRAY || in->type == BPF_OBJ_MAP_TYPE_PERCPU_ARRAY;
+	const struct { const char *name; u32 t, in; } f[] = {
+		{ "type", t->type, in->type },
+		{ "key_size", t->key_size, in->key_size },
+		{ "value_size", t->value_size, in->value_size },
+		{ "map_flags", t->map_flags, in->map_flags },
+		{ "max_entries", t->max_entries,
+		  arr && !(in->map_flags & BPF_OBJ_F_INNER_MAP) ? in->max_entries : t->max_entries },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		if (f[i].t != f[i].in) {
+			*have = f[i].t;
+			*want = f[i].in;
+			return f[i].name;
+		}
+	}
+	return NULL;
+}
+
+/* One relocation of .rel.maps: `[slot] = &target` inside map m's `values` (libbpf's
+ * bpf_object__collect_map_relos). */
+static int map_init_slot(struct bpf_obj *obj, int rsec, u32 j, const Elf64_Rel *rel)
+{
+	const struct obj_sym *sym = &obj->syms[ELF64_R_SYM(rel->r_info)];
+	struct obj_map *m = map_covering(obj, rel->r_offset);
+	const char *why;
+	u64 moff;
+	u32 slot, have, want;
+	int t;
+
+	if (!m)
+		return obj_sec_err(obj, rsec, -EINVAL, "relocation %u (offset %#llx) is not inside a "
+				   "map definition", j, (unsigned long long)rel->r_offset);
+	if (!m->has_values || !map_type_of_maps(m->desc.type))
+		return obj_err(obj, -EINVAL, "map '%s': initializer relocation outside a map-in-map's "
+			       "'values'", m->desc.name);
+	moff = rel->r_offset - m->sec_off;
+	if (moff < m->values_off || (moff - m->values_off) % 8)
+		return obj_err(obj, -EINVAL, "map '%s': initializer relocation at offset %llu is not "
+			       "a 'values' slot", m->desc.name, (unsigned long long)moff);
+	slot = (u32)((moff - m->values_off) / 8);
+	if (slot >= m->desc.max_entries)
+		return obj_err(obj, -E2BIG, "map '%s': 'values' slot [%u] is out of range "
+			       "(max_entries %u)", m->desc.name, slot, m->desc.max_entries);
+	t = sym->shndx == obj->maps_sec ? obj_sym_map(obj, sym) : -ENOENT;
+	if (t < 0)
+		return obj_err(obj, -EINVAL, "map '%s': 'values' slot [%u] points at '%s', which is "
+			       "not a map of .maps", m->desc.name, slot, sym->name);
+	why = map_template_diff(m->inner, &obj->maps[t].desc, &have, &want);
+	if (why)
+		return obj_err(obj, -EINVAL, "map '%s': 'values' slot [%u] is map '%s' with %s %u, "
+			       "the inner map template has %u", m->desc.name, slot,
+			       obj->maps[t].desc.name, why, have, want);
+	if (!m->init_slots) {
+		m->init_slots = malloc(sizeof(int) * m->desc.max_entries);
+		if (!m->init_slots)
+			return -ENOMEM;
+		for (u32 k = 0; k < m->desc.max_entries; k++)
+			m->init_slots[k] = -1;
+		m->desc.init_slots = m->init_slots;
+		m->desc.nr_init_slots = m->desc.max_entries;
+	}
+	m->init_slots[slot] = t;
+	return 0;
+}
+
+static int obj_collect_map_inits(struct bpf_obj *obj)
+{
+	const struct obj_sec *rs;
+	int err = 0;
+
+	if (obj->maps_sec < 0 || obj->secs[obj->maps_sec].rel < 0)
+		return 0;
+	rs = &obj->secs[obj->secs[obj->maps_sec].rel];
+	for (u32 j = 0; !err && j < rs->sh.sh_size / sizeof(Elf64_Rel); j++) {
+		Elf64_Rel rel;
+
+		memcpy(&rel, rs->data + (size_t)j * sizeof(rel), sizeof(rel));
+		err = map_init_slot(obj, obj->secs[obj->maps_sec].rel, j, &rel);
+	}
 	return err;
 }
 
@@ -837,6 +1024,7 @@ static int obj_open(struct bpf_obj *obj)
 	err = err ?: obj_collect_data_maps(obj);
 	err = err ?: obj_collect_externs(obj);
 	err = err ?: obj_collect_relos(obj);
+	err = err ?: obj_collect_map_inits(obj);
 	err = err ?: obj_collect_knobs(obj);
 	err = err ?: obj_collect_struct_ops(obj);
 	if (err && !obj->err[0])
@@ -957,8 +1145,13 @@ void bpf_obj_free(struct bpf_obj *obj)
 			free(obj->secs[i].poisons[j].msg);
 		free(obj->secs[i].poisons);
 	}
-	for (u32 i = 0; i < obj->nr_maps; i++)
+	for (u32 i = 0; i < obj->nr_maps; i++) {
 		free(obj->maps[i].data);
+		if (obj->maps[i].inner)
+			free((char *)obj->maps[i].inner->name);
+		free(obj->maps[i].inner);
+		free(obj->maps[i].init_slots);
+	}
 	free(obj->maps);
 	for (u32 i = 0; i < obj->nr_exts; i++)
 		free((char *)obj->exts[i].essential);

@@ -159,6 +159,11 @@ struct obj_map {
 	u8 *data;                  /* internal maps: owned initial bytes (desc.init_data) */
 	int sec;                   /* data section or .maps */
 	u32 sec_off;               /* .maps: symbol offset */
+	u32 sec_size;              /* .maps: the definition's size */
+	bool has_values;           /* .maps: declares `values` (map-in-map) ... */
+	u32 values_off;            /* ... at this byte offset in the definition */
+	struct bpf_map_desc *inner; /* owned: desc.inner */
+	int *init_slots;           /* owned: desc.init_slots */
 };
 
 struct obj_struct_ops {

@@ -35,6 +35,17 @@ static struct rt_map *arg_map(struct bpf_vm *vm, u64 v, const char *fn)
 
 /* ---- maps --------------------------------------------------------------------------------- */
 
+/* A BPF program may look up a map-in-map (it gets the inner map) but not change it: the
+ * kernel's verifier refuses update/delete on ARRAY_OF_MAPS/HASH_OF_MAPS at load. */
+static bool map_changeable(struct bpf_vm *vm, const struct rt_map *m, const char *fn)
+{
+	if (!bpf_map_is_of_maps(m->map))
+		return true;
+	bpf_vm_abort(vm, "%s(): map '%s' is a map-in-map (%s): a BPF program may only look it up",
+		     fn, bpf_map_name(m->map), bpf_map_type_name(bpf_map_type(m->map)));
+	return false;
+}
+
 H(map_lookup_elem)
 {
 	struct rt_map *m = arg_map(vm, r1, "bpf_map_lookup_elem");
@@ -58,7 +69,8 @@ H(map_update_elem)
 	const char *fn = "bpf_map_update_elem";
 	struct rt_map *m = arg_map(vm, r1, fn);
 
-	if (!m || kf_arg_mem(vm, r2, bpf_map_key_size(m->map), BPF_VM_READ, fn, 2) ||
+	if (!m || !map_changeable(vm, m, fn) ||
+	    kf_arg_mem(vm, r2, bpf_map_key_size(m->map), BPF_VM_READ, fn, 2) ||
 	    kf_arg_mem(vm, r3, bpf_map_value_size(m->map), BPF_VM_READ, fn, 3))
 		return 0;
 	return ERR(bpf_map_prog_update(m->map, (const void *)(uintptr_t)r2,
@@ -69,7 +81,7 @@ H(map_delete_elem)
 {
 	struct rt_map *m = arg_map(vm, r1, "bpf_map_delete_elem");
 
-	if (!m || kf_arg_mem(vm, r2, bpf_map_key_size(m->map), BPF_VM_READ, "bpf_map_delete_elem", 2))
+	if (!m || !map_changeable(vm, m, "bpf_map_delete_elem") || kf_arg_mem(vm, r2, bpf_map_key_size(m->map), BPF_VM_READ, "bpf_map_delete_elem", 2))
 		return 0;
 	return ERR(bpf_map_prog_delete(m->map, (const void *)(uintptr_t)r2));
 }

@@ -429,6 +429,17 @@ KF(scx_bpf_pick_any_cpu_node)
 	return S32(SCX(scx_bpf_pick_any_cpu_node(m, (int)r2, r3)));
 }
 
+/* The events buffer must be writable for the bytes the kfunc will write (min of the two sizes). */
+KF(scx_bpf_events)
+{
+	u64 n = r2 < sizeof(struct scx_event_stats) ? r2 : sizeof(struct scx_event_stats);
+
+	if (kf_arg_mem(vm, r1, n, BPF_VM_WRITE, "scx_bpf_events", 1))
+		return 0;
+	scx_bpf_events((struct scx_event_stats *)(uintptr_t)r1, n);
+	return 0;
+}
+
 /* ---- the table ---------------------------------------------------------------------------------- */
 
 #define SLEEPABLE "sleepable ops (init, exit, init_task, exit_task, cgroup_*)"
@@ -496,6 +507,7 @@ static const struct rt_kfunc table[] = {
 	E(scx_bpf_get_idle_smtmask_node, ANY " (built-in idle tracking on)"),
 	E(scx_bpf_pick_idle_cpu_node, ANY " (built-in idle tracking on)"),
 	E(scx_bpf_pick_any_cpu_node, ANY),
+	E(scx_bpf_events, ANY),
 	E(bpf_task_from_pid, ANY),
 	E(bpf_task_acquire, ANY),
 	E(bpf_task_release, ANY),

@@ -239,6 +239,7 @@ struct task_stats {
 
 struct task_struct {
 	int pid;
+	int tgid;                    /* = pid: every simulated task is a single-threaded process */
 	char comm[16];
 	enum task_state state;
 	bool on_rq;                  /* queued in its class on rq `cpu` (running included) */

@@ -101,6 +101,7 @@ static struct task_struct *task_create(struct machine *m, const struct wl_task *
 	}
 	p->m = m;
 	p->pid = FIRST_PID + m->nr_tasks;
+	p->tgid = p->pid;
 	if (wt->instances > 1)
 		snprintf(p->comm, sizeof(p->comm), "%.*s-%d", 11, wt->name, inst);
 	else

@@ -61,6 +61,8 @@ bool scx_exit(struct scx_sched *sch, enum scx_exit_kind kind, s64 code, const ch
 		return false;
 	sch->exiting = true;
 	sch->ops_off = true;
+	sch->bypass_at = sch->m->sim.now ?: 1;
+	scx_add_event(sch, SCX_EV_BYPASS_ACTIVATE, 1);
 	sch->ei.kind = kind;
 	sch->ei.exit_code = code;
 	snprintf(sch->reason, sizeof(sch->reason), "%s", scx_exit_reason(kind));

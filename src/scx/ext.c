@@ -163,8 +163,10 @@ void scx_dispatch_to_dsq_id(struct scx_sched *sch, struct rq *rq, struct task_st
 				goto global;
 			dst = cpu_rq(m, (int)cpu);
 		}
-		if (!dst->online) /* raced with hotplug: not the scheduler's fault */
+		if (!dst->online) { /* raced with hotplug: not the scheduler's fault */
+			scx_add_event(sch, SCX_EV_DISPATCH_LOCAL_DSQ_OFFLINE, 1);
 			goto global;
+		}
 		if (!task_can_run_on(p, dst)) {
 			scx_error(sch, "SCX_DSQ_LOCAL[_ON] verdict target cpu %d not allowed for %s[%d]",
 				  dst->cpu, p->comm, p->pid);
@@ -206,8 +208,10 @@ void scx_do_enqueue(struct scx_sched *sch, struct rq *rq, struct task_struct *p,
 {
 	if (!rq->online)
 		goto local;
-	if (sch->exiting)
+	if (sch->exiting) {
+		scx_add_event(sch, SCX_EV_BYPASS_DISPATCH, 1);
 		goto global;
+	}
 	if (p->scx.ddsp_dsq_id != SCX_DSQ_INVALID)
 		goto direct;
 	if (!sch->ops.enqueue)
@@ -232,10 +236,12 @@ direct:
 	return;
 local:
 	p->scx.slice = SCX_SLICE_DFL;
+	scx_add_event(sch, SCX_EV_REFILL_SLICE_DFL, 1);
 	scx_dispatch_enqueue(sch, &rq->scx.local, p, enq_flags | SCX_ENQ_CLEAR_OPSS);
 	return;
 global:
 	p->scx.slice = SCX_SLICE_DFL;
+	scx_add_event(sch, SCX_EV_REFILL_SLICE_DFL, 1);
 	scx_dispatch_enqueue(sch, &sch->global, p, (enq_flags & ~SCX_ENQ_DSQ_PRIQ) | SCX_ENQ_CLEAR_OPSS);
 }
 
@@ -252,8 +258,11 @@ static void enqueue_task_scx(struct rq *rq, struct task_struct *p, int flags)
 
 	if (p->scx.flags & SCX_TASK_QUEUED)
 		return;
-	if (p->scx.selected_cpu >= 0)
+	if (p->scx.selected_cpu >= 0) {
 		enq_flags |= SCX_ENQ_CPU_SELECTED;
+		if (p->scx.selected_cpu != rq->cpu) /* the core overrode select_cpu's choice */
+			scx_add_event(sch, SCX_EV_SELECT_CPU_FALLBACK, 1);
+	}
 	p->scx.selected_cpu = -1;
 	set_task_runnable(rq, p);
 	p->scx.flags |= SCX_TASK_QUEUED;
@@ -380,6 +389,7 @@ static bool balance_scx(struct scx_sched *sch, struct rq *rq, struct task_struct
 no_tasks:
 	if (prev_on_rq && (!(sch->ops.flags & SCX_OPS_ENQ_LAST) || sch->exiting)) {
 		rq->scx.bal_keep = true;
+		scx_add_event(sch, SCX_EV_DISPATCH_KEEP_LAST, 1);
 		return true;
 	}
 	return false;
@@ -398,8 +408,10 @@ static struct task_struct *pick_task_scx(struct rq *rq)
 		return NULL;
 	if (rq->scx.bal_keep) {
 		rq->scx.bal_keep = false;
-		if (!prev->scx.slice)
+		if (!prev->scx.slice) {
 			prev->scx.slice = SCX_SLICE_DFL;
+			scx_add_event(sch, SCX_EV_REFILL_SLICE_DFL, 1);
+		}
 		return prev;
 	}
 	return dsq_first(&rq->scx.local);
@@ -515,6 +527,7 @@ static int select_task_rq_scx(struct task_struct *p, int prev_cpu, int wake_flag
 	cpu = scx_select_cpu_dfl(sch, p, prev_cpu, wf, &found);
 	if (found) {
 		p->scx.slice = SCX_SLICE_DFL;
+		scx_add_event(sch, SCX_EV_REFILL_SLICE_DFL, 1);
 		p->scx.ddsp_dsq_id = SCX_DSQ_LOCAL;
 	}
 	return cpu;

@@ -8,7 +8,8 @@
  *   CPU performance   scx_bpf_cpuperf_cap/_cur (1024: simulated CPUs run at full capacity) and
  *                     scx_bpf_cpuperf_set (recorded per CPU, no effect on speed);
  *   NUMA              scx_bpf_cpu_node and the per-node idle kfuncs (_node variants of the idle
- *                     masks, pick_idle_cpu and pick_any_cpu), nodes from the machine topology.
+ *                     masks, pick_idle_cpu and pick_any_cpu), nodes from the machine topology;
+ *   events (6.15)     scx_bpf_events: a copy of the scheduler's event counters.
  *
  * Why a host table for iterators: the scheduler holds a struct bpf_iter_scx_dsq (6 u64, on the
  * BPF stack or a C stack) whose bytes it may overwrite at will. Nothing is ever read from
@@ -565,4 +566,22 @@ s32 scx_bpf_pick_any_cpu_node(const struct cpumask *cpus_allowed, int node, u64 
 			return cpu;
 	}
 	return any_node(sch, cpus_allowed, node, flags);
+}
+
+/* ---- event counters (6.15) ---------------------------------------------------------------- */
+
+/* The kernel sums per-CPU counters; scxsim keeps one set. A bypass still going on (ops.exit runs
+ * while bypassing) counts up to now, as if it ended at the read. Outside any scheduler callback
+ * (no scheduler) the result is all zeros. */
+void scx_bpf_events(struct scx_event_stats *events, u64 events__sz)
+{
+	struct scx_sched *sch = scx_sch(scx_cur_machine);
+	struct scx_event_stats e = { 0 };
+
+	if (sch) {
+		e = sch->ev;
+		if (sch->bypass_at)
+			e.SCX_EV_BYPASS_DURATION += (s64)(sch->m->sim.now - sch->bypass_at);
+	}
+	memcpy(events, &e, events__sz < sizeof(e) ? events__sz : sizeof(e));
 }

@@ -123,9 +123,14 @@ struct scx_sched {
 	u64 nr_enqueued;             /* ops.enqueue calls */
 	u64 nr_dispatch_calls;       /* ops.dispatch calls */
 	u64 nr_init_task_failed;     /* tasks whose ops.init_task failed: they stay on fair */
+	struct scx_event_stats ev;   /* scx_bpf_events() counters (BYPASS_DURATION: see bypass_at) */
+	u64 bypass_at;               /* when bypass began (exit path); 0 = not bypassing */
 };
 
 extern struct machine *scx_cur_machine;
+
+/* Count one event of scx_bpf_events() (the kernel's __scx_add_event). */
+#define scx_add_event(sch, name, n) ((sch)->ev.name += (n))
 
 static inline struct scx_sched *scx_sch(struct machine *m)
 {

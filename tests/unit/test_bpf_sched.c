@@ -196,6 +196,12 @@ TEST(bpf_sched_btf_matches_host_layout)
 		FIELD(scx_enable_args, cgroup), FIELD(cpumask, bits),
 		FIELD(bpf_cpumask, cpumask), FIELD(bpf_cpumask, usage),
 		FIELD(sched_ext_ops, enqueue), FIELD(sched_ext_ops, name), FIELD(sched_ext_ops, flags),
+		FIELD(task_struct, tgid),
+		FIELD(scx_event_stats, SCX_EV_SELECT_CPU_FALLBACK),
+		FIELD(scx_event_stats, SCX_EV_DISPATCH_KEEP_LAST),
+		FIELD(scx_event_stats, SCX_EV_REFILL_SLICE_DFL),
+		FIELD(scx_event_stats, SCX_EV_ENQ_SLICE_DFL),
+		FIELD(scx_event_stats, SCX_EV_BYPASS_ACTIVATE),
 	};
 	static const struct {
 		const char *type;
@@ -205,6 +211,7 @@ TEST(bpf_sched_btf_matches_host_layout)
 		{ "scx_exit_info", sizeof(struct scx_exit_info) }, { "cgroup", sizeof(struct cgroup) },
 		{ "sched_ext_entity", sizeof(struct sched_ext_entity) },
 		{ "bpf_iter_num", sizeof(struct bpf_iter_num) },
+		{ "scx_event_stats", sizeof(struct scx_event_stats) },
 	};
 	struct btf *b = kernel_btf();
 

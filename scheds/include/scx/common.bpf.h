@@ -122,10 +122,10 @@ const struct cpumask *scx_bpf_get_idle_smtmask_node(int node) __ksym __weak;
 s32 scx_bpf_pick_idle_cpu_node(const cpumask_t *cpus_allowed, int node, u64 flags) __ksym __weak;
 s32 scx_bpf_pick_any_cpu_node(const cpumask_t *cpus_allowed, int node, u64 flags) __ksym __weak;
 
-/* ---- upstream kfuncs scxsim does not implement (absent at run time) ------------------------ */
-/* scx_bpf_cpuperf_cap: implemented in C (kfuncs_more.c) but not in the BPF table yet, see
- * docs/kfuncs.md */
 u32 scx_bpf_cpuperf_cap(s32 cpu) __ksym __weak;
+/* 6.15+: the event counters; read a field with scx_read_event() (0 if the kernel lacks it) */
+void scx_bpf_events(struct scx_event_stats *events, size_t events__sz) __ksym __weak;
+#define scx_read_event(e, name) (bpf_core_field_exists((e)->name) ? (e)->name : 0)
 
 /* ---- errors and exits ------------------------------------------------------------------------ */
 

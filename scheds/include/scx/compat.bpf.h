@@ -36,6 +36,10 @@
 	 scx_bpf_pick_any_cpu_node(cpus_allowed, node, flags) : \
 	 scx_bpf_pick_any_cpu(cpus_allowed, flags))
 
+/* v6.15: event counters; nothing happens on a kernel without scx_bpf_events() */
+#define __COMPAT_scx_bpf_events(events, size) \
+	(bpf_ksym_exists(scx_bpf_events) ? scx_bpf_events(events, size) : ({}))
+
 /* SCX_ENQ_CPU_SELECTED exists in scxsim: true when select_cpu ran for this enqueue. */
 static inline bool __COMPAT_is_enq_cpu_selected(u64 enq_flags)
 {

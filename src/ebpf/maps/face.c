@@ -161,7 +161,7 @@ int bpf_map_prog_delete(struct bpf_map *map, const void *key)
 		return -EACCES;
 	if (is_qstack(map))
 		return -EINVAL;
-	if (!map->mt->ops->delete)
+	if (!map->mt->ops->delete || map->mt->of_maps) /* BPF may not change a map-in-map */
 		return -EOPNOTSUPP;
 	return map->mt->ops->delete(map, key);
 }

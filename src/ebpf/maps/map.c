@@ -22,30 +22,36 @@
 
 static const struct map_type map_types[] = {
 	{ BPF_MAP_TYPE_HASH, &map_hash_ops, HASH_FLAGS, KEY_ANY, VALUE_ANY, MAX_ANY,
-	  false, false, true, BPF_MAP_MAX_VALUE },
+	  false, false, true, BPF_MAP_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_ARRAY, &map_array_ops,
 	  BPF_F_NUMA_NODE | BPF_F_MMAPABLE | MAP_ACCESS_FLAGS | BPF_F_INNER_MAP,
-	  KEY_U32, VALUE_ANY, MAX_ANY, false, false, true, BPF_MAP_MAX_VALUE },
+	  KEY_U32, VALUE_ANY, MAX_ANY, false, false, true, BPF_MAP_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_PERCPU_HASH, &map_hash_ops, HASH_FLAGS, KEY_ANY, VALUE_ANY, MAX_ANY,
-	  true, false, false, BPF_MAP_PERCPU_MAX_VALUE },
+	  true, false, false, BPF_MAP_PERCPU_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_PERCPU_ARRAY, &map_array_ops, BPF_F_NUMA_NODE | MAP_ACCESS_FLAGS,
-	  KEY_U32, VALUE_ANY, MAX_ANY, true, false, false, BPF_MAP_PERCPU_MAX_VALUE },
+	  KEY_U32, VALUE_ANY, MAX_ANY, true, false, false, BPF_MAP_PERCPU_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_LRU_HASH, &map_hash_ops, HASH_FLAGS | BPF_F_NO_COMMON_LRU,
-	  KEY_ANY, VALUE_ANY, MAX_ANY, false, true, false, BPF_MAP_MAX_VALUE },
+	  KEY_ANY, VALUE_ANY, MAX_ANY, false, true, false, BPF_MAP_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_LRU_PERCPU_HASH, &map_hash_ops, HASH_FLAGS | BPF_F_NO_COMMON_LRU,
-	  KEY_ANY, VALUE_ANY, MAX_ANY, true, true, false, BPF_MAP_PERCPU_MAX_VALUE },
+	  KEY_ANY, VALUE_ANY, MAX_ANY, true, true, false, BPF_MAP_PERCPU_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_QUEUE, &map_queue_ops, BPF_F_NUMA_NODE | MAP_ACCESS_FLAGS,
-	  KEY_ZERO, VALUE_ANY, MAX_ANY, false, false, false, BPF_MAP_MAX_VALUE },
+	  KEY_ZERO, VALUE_ANY, MAX_ANY, false, false, false, BPF_MAP_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_STACK, &map_stack_ops, BPF_F_NUMA_NODE | MAP_ACCESS_FLAGS,
-	  KEY_ZERO, VALUE_ANY, MAX_ANY, false, false, false, BPF_MAP_MAX_VALUE },
+	  KEY_ZERO, VALUE_ANY, MAX_ANY, false, false, false, BPF_MAP_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_RINGBUF, &map_ringbuf_ops, BPF_F_NUMA_NODE,
-	  KEY_ZERO, VALUE_ZERO, MAX_RING, false, false, false, 0 },
+	  KEY_ZERO, VALUE_ZERO, MAX_RING, false, false, false, 0, false },
 	{ BPF_MAP_TYPE_TASK_STORAGE, &map_storage_ops, BPF_F_NO_PREALLOC | BPF_F_CLONE,
-	  KEY_INT, VALUE_ANY, MAX_ZERO, false, false, true, STORAGE_MAX_VALUE },
+	  KEY_INT, VALUE_ANY, MAX_ZERO, false, false, true, STORAGE_MAX_VALUE, false },
 	{ BPF_MAP_TYPE_USER_RINGBUF, &map_user_ringbuf_ops, BPF_F_NUMA_NODE,
-	  KEY_ZERO, VALUE_ZERO, MAX_RING, false, false, false, 0 },
+	  KEY_ZERO, VALUE_ZERO, MAX_RING, false, false, false, 0, false },
 	{ BPF_MAP_TYPE_CGRP_STORAGE, &map_storage_ops, BPF_F_NO_PREALLOC | BPF_F_CLONE,
-	  KEY_INT, VALUE_ANY, MAX_ZERO, false, false, true, STORAGE_MAX_VALUE },
+	  KEY_INT, VALUE_ANY, MAX_ZERO, false, false, true, STORAGE_MAX_VALUE, false },
+	{ BPF_MAP_TYPE_ARRAY_OF_MAPS, &map_array_of_maps_ops,
+	  BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY, KEY_U32, VALUE_U32, MAX_ANY,
+	  false, false, false, 4, true },
+	{ BPF_MAP_TYPE_HASH_OF_MAPS, &map_hash_of_maps_ops,
+	  BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_ZERO_SEED,
+	  KEY_ANY, VALUE_U32, MAX_ANY, false, false, false, 4, true },
 };
 
 /* Kernel names of every map type number, for messages (index = type). */
@@ -185,6 +191,8 @@ static int check_value(struct create_ctx *c)
 					   c->tname, vs);
 		return 0;
 	}
+	if (c->mt->value_rule == VALUE_U32 && vs != 4)
+		return create_fail(c, -EINVAL, "value_size must be 4 for %s (is %u)", c->tname, vs);
 	if (!vs)
 		return create_fail(c, -EINVAL, "value_size 0");
 	if ((c->mt->percpu ? MAP_ROUND8(vs) : vs) > c->mt->value_max)
@@ -216,7 +224,8 @@ static int check_max_entries(struct create_ctx *c)
 	default:
 		if (!max)
 			return create_fail(c, -EINVAL, "max_entries 0");
-		if (c->mt->ops == &map_hash_ops && max > HASH_MAX_ENTRIES)
+		if ((c->mt->ops == &map_hash_ops || c->mt->ops == &map_hash_of_maps_ops) &&
+		    max > HASH_MAX_ENTRIES)
 			return create_fail(c, -E2BIG, "max_entries %u exceeds %u", max,
 					   HASH_MAX_ENTRIES);
 		return 0;
@@ -253,7 +262,7 @@ static u64 prealloc_bytes(const struct bpf_map_spec *s, const struct map_type *m
 {
 	u64 cpus = mt->percpu ? s->nr_cpus : 1;
 
-	if (mt->ops == &map_array_ops)
+	if (mt->ops == &map_array_ops || mt->ops == &map_array_of_maps_ops)
 		return (u64)s->max_entries * MAP_ROUND8(s->value_size) * cpus;
 	if (mt->ops == &map_queue_ops || mt->ops == &map_stack_ops)
 		return ((u64)s->max_entries + 1) * s->value_size;
@@ -272,6 +281,26 @@ static int check_memory(struct create_ctx *c)
 			   (unsigned long long)bytes, (unsigned long long)BPF_MAP_MAX_BYTES);
 }
 
+/* Map-in-map: a template is required and must itself be a plain map (one level of nesting). */
+static int check_inner(struct create_ctx *c)
+{
+	const struct bpf_map_spec *in = c->spec->inner;
+	const struct map_type *it;
+
+	if (!c->mt->of_maps)
+		return 0;
+	if (!in)
+		return create_fail(c, -EINVAL, "%s needs an inner map template", c->tname);
+	it = map_type_find(in->type);
+	if (!it)
+		return create_fail(c, -EINVAL, "inner map template: map type %s (%u) is not "
+				   "supported", bpf_map_type_name(in->type), in->type);
+	if (it->of_maps)
+		return create_fail(c, -EINVAL, "inner map template is itself a %s: one level of "
+				   "nesting only", bpf_map_type_name(in->type));
+	return 0;
+}
+
 static int check_spec(struct create_ctx *c)
 {
 	int err;
@@ -284,6 +313,7 @@ static int check_spec(struct create_ctx *c)
 	err = err ?: check_cpus(c);
 	err = err ?: check_spin_lock(c);
 	err = err ?: check_memory(c);
+	err = err ?: check_inner(c);
 	return err;
 }
 
@@ -302,6 +332,13 @@ static void map_fill(struct bpf_map *m, const struct bpf_map_spec *s, const stru
 	m->lock_off = s->spin_lock_off;
 	m->region_fn = s->region_fn;
 	m->region_ctx = s->region_ctx;
+	if (c->mt->of_maps) {
+		m->inner = *s->inner;
+		m->inner.name = NULL;
+		m->inner.region_fn = NULL;
+		m->inner.region_ctx = NULL;
+		m->inner.inner = NULL;
+	}
 }
 
 int bpf_map_create(const struct bpf_map_spec *spec, struct bpf_map **out, char *err,
@@ -397,7 +434,8 @@ u32 bpf_map_count(const struct bpf_map *map)
 
 u32 bpf_map_pending_frees(const struct bpf_map *map)
 {
-	if (map->mt->ops == &map_hash_ops || map->mt->ops == &map_storage_ops)
+	if (map->mt->ops == &map_hash_ops || map->mt->ops == &map_storage_ops ||
+	    map->mt->ops == &map_hash_of_maps_ops)
 		return map->ht.npending;
 	return 0;
 }
@@ -417,7 +455,7 @@ int bpf_map_rcu_sync(struct bpf_map *map)
 
 void map_region(const struct bpf_map *m, void *ptr, size_t len, bool added)
 {
-	if (m->region_fn && len)
+	if (m->region_fn && len && !m->mt->of_maps)
 		m->region_fn(m->region_ctx, m, ptr, len, added);
 }
 

@@ -8,6 +8,7 @@
  *   storage.c  TASK_STORAGE, CGRP_STORAGE on the hash core, keyed by the owner pointer
  *   queue.c    QUEUE, STACK
  *   ringbuf.c  RINGBUF, USER_RINGBUF
+ *   ofmaps.c   ARRAY_OF_MAPS, HASH_OF_MAPS on the array and hash cores (slots hold map pointers)
  *
  * Invariants:
  *  - stride = round_up(value_size, 8): an array element's size and a per-CPU slot's size; a
@@ -56,7 +57,7 @@ struct map_ops {
 
 /* What a map type accepts at creation: one row of map.c's table. */
 enum map_key_rule { KEY_ANY, KEY_U32, KEY_ZERO, KEY_INT };
-enum map_value_rule { VALUE_ANY, VALUE_ZERO };
+enum map_value_rule { VALUE_ANY, VALUE_ZERO, VALUE_U32 };
 enum map_max_rule { MAX_ANY, MAX_ZERO, MAX_RING };
 
 struct map_type {
@@ -70,6 +71,7 @@ struct map_type {
 	bool lru;                 /* evicts instead of -E2BIG */
 	bool lock_ok;             /* may hold a bpf_spin_lock */
 	u32 value_max;            /* largest value_size (per CPU for per-CPU maps) */
+	bool of_maps;             /* slots hold inner map pointers (never a region) */
 };
 
 struct htab_elem {
@@ -134,6 +136,7 @@ struct bpf_map {
 	bpf_map_region_fn region_fn;      /* optional */
 	void *region_ctx;
 	u32 busy;                         /* for_each / drain callbacks in progress */
+	struct bpf_map_spec inner;        /* of-maps: the inner template (name, fns unused) */
 	union {
 		struct array arr;
 		struct htab ht;
@@ -149,6 +152,8 @@ extern const struct map_ops map_queue_ops;
 extern const struct map_ops map_stack_ops;
 extern const struct map_ops map_ringbuf_ops;
 extern const struct map_ops map_user_ringbuf_ops;
+extern const struct map_ops map_array_of_maps_ops;
+extern const struct map_ops map_hash_of_maps_ops;
 
 /* map.c: regions and value copies shared by the types. */
 void map_region(const struct bpf_map *m, void *ptr, size_t len, bool added);

@@ -229,9 +229,19 @@ static int map_create_one(struct bpf_sched *s, int i)
 		.spin_lock_off = lock >= 0 ? (u32)lock : 0,
 		.region_fn = rt_mem_map_region, .region_ctx = s,
 	};
+	struct bpf_map_spec inner = { 0 };
 	char why[256];
 	int e;
 
+	if (d->inner) { /* map-in-map: the template read from __array(values, struct inner) */
+		inner = (struct bpf_map_spec){
+			.name = d->inner->name, .type = d->inner->type,
+			.key_size = d->inner->key_size, .value_size = d->inner->value_size,
+			.max_entries = d->inner->max_entries, .map_flags = d->inner->map_flags,
+			.nr_cpus = (u32)s->m->nr_cpus,
+		};
+		spec.inner = &inner;
+	}
 	rm->desc = d;
 	e = bpf_map_create(&spec, &rm->map, why, sizeof(why));
 	if (e)
@@ -246,6 +256,25 @@ static int map_create_one(struct bpf_sched *s, int i)
 	return 0;
 }
 
+/* A map-in-map's static initializer: slot k (key k) gets the map the loader found there, as
+ * libbpf does with bpf_map_update_elem(outer, &k, &inner_fd) after creating the maps. */
+static int map_init_slots(struct bpf_sched *s, int i)
+{
+	const struct bpf_map_desc *d = s->maps[i].desc;
+	char why[256];
+
+	for (u32 k = 0; k < d->nr_init_slots; k++) {
+		int t = d->init_slots[k], e;
+
+		if (t < 0)
+			continue;
+		e = bpf_map_inner_set(s->maps[i].map, &k, s->maps[t].map, 0, why, sizeof(why));
+		if (e)
+			return rt_err(s, e, "%s: 'values' slot [%u]: %s", s->name, k, why);
+	}
+	return 0;
+}
+
 static int maps_create(struct bpf_sched *s)
 {
 	int e = 0;
@@ -256,6 +285,8 @@ static int maps_create(struct bpf_sched *s)
 		return rt_err(s, -ENOMEM, "%s: out of memory", s->name);
 	for (int i = 0; !e && i < s->nr_maps; i++)
 		e = map_create_one(s, i);
+	for (int i = 0; !e && i < s->nr_maps; i++)
+		e = map_init_slots(s, i);
 	return e;
 }
 

@@ -1,0 +1,30 @@
+/*
+ * mim_bad_type.bpf.c — a map-in-map whose static initializer puts an ARRAY where the inner
+ * template is a QUEUE: the loader must refuse it naming the map, the slot and the difference
+ * (tests/unit/test_bpf_mapinmap.c).
+ */
+#include <scx/common.bpf.h>
+
+char _license[] SEC("license") = "GPL";
+
+struct fifo {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 16);
+	__type(value, u32);
+} good SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16);
+	__type(key, u32);
+	__type(value, u32);
+} wrong SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, u32);
+	__array(values, struct fifo);
+} outer SEC(".maps") = {
+	.values = { [0] = &good, [1] = (void *)&wrong },
+};
