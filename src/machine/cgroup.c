@@ -128,29 +128,16 @@ void cgroup_set_weight(struct machine *m, struct cgroup *tg, u32 weight)
 /* sched_move_task: p (alive) leaves its group for `to`, keeping its place in its class. */
 static void cgroup_move_one(struct task_struct *p, struct cgroup *to)
 {
-	struct rq *rq = cpu_rq(p->m, p->cpu);
-	bool queued = p->on_rq, running = p->on_cpu;
+	struct task_change c;
 
-	if (running) {
-		update_rq_curr(rq);
-		task_account_work(rq, p);
-	}
-	if (queued)
-		p->sched_class->dequeue(rq, p, DEQUEUE_SAVE);
-	if (running)
-		p->sched_class->put_prev(rq, p);
+	task_change_begin(p, &c);
 	p->tg->nr_tasks--;
 	p->tg = to;
 	to->nr_tasks++;
 	fair_attach_cpu(p);
 	if (p->m->scx)
 		scx_cgroup_move_task(p);
-	if (queued)
-		p->sched_class->enqueue(rq, p, ENQUEUE_RESTORE);
-	if (running) {
-		p->sched_class->set_next(rq, p);
-		resched_curr(rq);
-	}
+	task_change_end(p, &c, false);
 	p->m->nr_cgroup_moves++;
 	if (p->m->trace)
 		trace_instant(p->m, p->cpu, "cgroup move", p, to->path);

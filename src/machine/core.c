@@ -554,31 +554,45 @@ void rq_init(struct machine *m, struct rq *rq, int cpu)
 }
 
 /*
- * Move p to another class (scheduler load/unload, policy change), as the kernel's
- * __sched_setscheduler: dequeue, put_prev if running, switch, enqueue, set_next.
+ * The kernel's sched_change pattern: take p off its CPU (dequeue, put_prev if running) to change
+ * one of its scheduling properties, then put it back the same way (enqueue, set_next).
  */
+void task_change_begin(struct task_struct *p, struct task_change *c)
+{
+	c->rq = cpu_rq(p->m, p->cpu);
+	c->queued = p->on_rq;
+	c->running = p->on_cpu;
+	if (c->running) {
+		update_rq_curr(c->rq);
+		task_account_work(c->rq, p);
+	}
+	if (c->queued)
+		p->sched_class->dequeue(c->rq, p, DEQUEUE_SAVE);
+	if (c->running)
+		p->sched_class->put_prev(c->rq, p);
+}
+
+/* resched: also when p was only queued (a class change), not only when it was running */
+void task_change_end(struct task_struct *p, const struct task_change *c, bool resched_queued)
+{
+	if (c->queued)
+		p->sched_class->enqueue(c->rq, p, ENQUEUE_RESTORE);
+	if (c->running)
+		p->sched_class->set_next(c->rq, p);
+	if (c->running || (resched_queued && c->queued))
+		resched_curr(c->rq);
+}
+
+/* Move p to another class (scheduler load/unload, policy change): __sched_setscheduler. */
 void task_set_class(struct task_struct *p, const struct sched_class *cls)
 {
-	struct rq *rq = cpu_rq(p->m, p->cpu);
-	bool queued = p->on_rq, running = p->on_cpu;
+	struct task_change c;
 
 	if (p->sched_class == cls)
 		return;
-	if (running) {
-		update_rq_curr(rq);
-		task_account_work(rq, p);
-	}
-	if (queued)
-		p->sched_class->dequeue(rq, p, DEQUEUE_SAVE);
-	if (running)
-		p->sched_class->put_prev(rq, p);
+	task_change_begin(p, &c);
 	p->sched_class = cls;
-	if (queued)
-		cls->enqueue(rq, p, ENQUEUE_RESTORE);
-	if (running)
-		cls->set_next(rq, p);
-	if (queued || running)
-		resched_curr(rq);
+	task_change_end(p, &c, true);
 }
 
 /* End of the run: charge running tasks and idle CPUs up to now. */

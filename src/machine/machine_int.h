@@ -409,6 +409,13 @@ void rq_init(struct machine *m, struct rq *rq, int cpu);
 void machine_settle(struct machine *m);
 
 void task_set_class(struct task_struct *p, const struct sched_class *cls);
+/* change a property of p off its CPU's queues (the kernel's sched_change guard) */
+struct task_change {
+	struct rq *rq;
+	bool queued, running;
+};
+void task_change_begin(struct task_struct *p, struct task_change *c);
+void task_change_end(struct task_struct *p, const struct task_change *c, bool resched_queued);
 void set_task_cpu(struct task_struct *p, int new_cpu);
 const char *task_class_name(const struct task_struct *p);
 int class_index(const struct sched_class *c);  /* 0 ext, 1 fair, 2 rt */
