@@ -52,6 +52,11 @@ void bpf_sched_free(struct bpf_sched *s); /* NULL-safe */
 const char *bpf_sched_errmsg(const struct bpf_sched *s); /* last error, "" if none */
 const char *bpf_sched_name(const struct bpf_sched *s);   /* ops.name ("" before load) */
 
+/* Use the sched_ext_ops variable named var (before load). An object may define several (the
+ * upstream hotplug selftest has one with and one without cpu_online/offline); by default the
+ * first in section order is used. -ENOENT naming the variables there are. */
+int bpf_sched_select_ops(struct bpf_sched *s, const char *var);
+
 /* Set one knob from a string (before load). Unknown names list every knob and its type. */
 int bpf_sched_set_knob(struct bpf_sched *s, const char *name, const char *value);
 /* "a=1,b=0x10,name=str": each item as bpf_sched_set_knob(). */

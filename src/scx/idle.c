@@ -91,7 +91,6 @@ s32 scx_pick_idle_cpu(struct scx_sched *sch, const struct cpumask *allowed, u64 
 s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
 		       u64 wake_flags, bool *found)
 {
-	const struct topo *t = sch->m->topo;
 	s32 cpu;
 
 	*found = false;
@@ -99,26 +98,33 @@ s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cp
 		scx_error(sch, "built-in idle tracking is disabled (ops.update_idle() without SCX_OPS_KEEP_BUILTIN_IDLE)");
 		return prev_cpu;
 	}
-	if (t->nr_cores < sch->m->nr_cpus) {
-		if (cpumask_test(&p->cpus_mask, prev_cpu) && cpumask_test(&sch->idle_smt, prev_cpu) &&
-		    scx_test_and_clear_cpu_idle(sch, prev_cpu)) {
-			*found = true;
+	cpu = scx_select_cpu_in(sch, p, prev_cpu, &p->cpus_mask, 0);
+	*found = cpu >= 0;
+	return cpu >= 0 ? cpu : prev_cpu;
+}
+
+/*
+ * The default policy restricted to `allowed` (which the caller has intersected with the task's
+ * affinity): prev_cpu if it is in `allowed` and (on SMT, its whole core) idle, else the first
+ * CPU of an idle core, else prev_cpu if idle, else any idle CPU of `allowed`. With
+ * SCX_PICK_IDLE_CORE only whole idle cores qualify. The CPU returned is claimed (no longer
+ * idle); -EBUSY if none. Built-in idle tracking must be on (the caller checks).
+ */
+s32 scx_select_cpu_in(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
+		      const struct cpumask *allowed, u64 flags)
+{
+	bool prev_ok = prev_cpu >= 0 && prev_cpu < sch->m->nr_cpus && cpumask_test(allowed, prev_cpu);
+	s32 cpu;
+
+	if (sch->m->topo->nr_cores < sch->m->nr_cpus) {
+		if (prev_ok && cpumask_test(&sch->idle_smt, prev_cpu) &&
+		    scx_test_and_clear_cpu_idle(sch, prev_cpu))
 			return prev_cpu;
-		}
-		cpu = scx_pick_idle_cpu(sch, &p->cpus_mask, SCX_PICK_IDLE_CORE);
-		if (cpu >= 0) {
-			*found = true;
+		cpu = scx_pick_idle_cpu(sch, allowed, SCX_PICK_IDLE_CORE);
+		if (cpu >= 0 || (flags & SCX_PICK_IDLE_CORE))
 			return cpu;
-		}
 	}
-	if (cpumask_test(&p->cpus_mask, prev_cpu) && scx_test_and_clear_cpu_idle(sch, prev_cpu)) {
-		*found = true;
+	if (prev_ok && scx_test_and_clear_cpu_idle(sch, prev_cpu))
 		return prev_cpu;
-	}
-	cpu = scx_pick_idle_cpu(sch, &p->cpus_mask, 0);
-	if (cpu >= 0) {
-		*found = true;
-		return cpu;
-	}
-	return prev_cpu;
+	return scx_pick_idle_cpu(sch, allowed, 0);
 }

@@ -103,6 +103,30 @@ static int open_finish(struct bpf_obj *obj, struct bpf_sched **out, char *err, s
 	return 0;
 }
 
+int bpf_sched_select_ops(struct bpf_sched *s, const char *var)
+{
+	const struct bpf_obj *obj = s->obj;
+	char names[256] = "";
+	size_t n = 0;
+
+	if (s->loaded)
+		return rt_err(s, -EALREADY, "%s: ops variable '%s' chosen after load", s->name, var);
+	for (int i = 0; i < bpf_obj_struct_ops_cnt(obj); i++) {
+		const struct bpf_struct_ops *st = bpf_obj_struct_ops(obj, i);
+
+		if (strcmp(st->type_name, "sched_ext_ops"))
+			continue;
+		if (!strcmp(st->name, var)) {
+			s->st = st;
+			return 0;
+		}
+		if (n < sizeof(names))
+			n += snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", st->name);
+	}
+	return rt_err(s, -ENOENT, "%s: no struct sched_ext_ops variable '%s'; the object has: %s",
+		      s->name, var, names);
+}
+
 int bpf_sched_open(const char *path, struct bpf_sched **out, char *err, size_t errlen)
 {
 	struct bpf_obj *obj;
