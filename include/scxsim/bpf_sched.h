@@ -33,6 +33,7 @@
 #define SCXSIM_BPF_SCHED_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "scxsim/types.h"
 
 struct bpf_sched;
@@ -80,6 +81,10 @@ struct bpf_sched *bpf_sched_of(const struct machine *m);
 /* A global variable of the object (in .data/.bss/.rodata/...) by name: its bytes (valid while
  * loaded) and size; NULL if there is none or before load. */
 void *bpf_sched_global(const struct bpf_sched *s, const char *name, size_t *size);
+/* Print "global NAME = VALUE" for every integer, bool and enum variable of the object's
+ * writable data sections (.data, .bss, .data.*), in section and declaration order: what an
+ * upstream user half reads from skel->bss / skel->data after a run. The number printed. */
+int bpf_sched_print_globals(const struct bpf_sched *s, FILE *f);
 /* A map by name (BTF-defined maps by variable name, internal maps by section name). */
 struct bpf_map *bpf_sched_map(const struct bpf_sched *s, const char *name);
 
