@@ -33,6 +33,7 @@
 #define SCXSIM_BPF_SCHED_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "scxsim/types.h"
 
 struct bpf_sched;
@@ -51,6 +52,11 @@ void bpf_sched_free(struct bpf_sched *s); /* NULL-safe */
 
 const char *bpf_sched_errmsg(const struct bpf_sched *s); /* last error, "" if none */
 const char *bpf_sched_name(const struct bpf_sched *s);   /* ops.name ("" before load) */
+
+/* Use the sched_ext_ops variable named var (before load). An object may define several (the
+ * upstream hotplug selftest has one with and one without cpu_online/offline); by default the
+ * first in section order is used. -ENOENT naming the variables there are. */
+int bpf_sched_select_ops(struct bpf_sched *s, const char *var);
 
 /* Set one knob from a string (before load). Unknown names list every knob and its type. */
 int bpf_sched_set_knob(struct bpf_sched *s, const char *name, const char *value);
@@ -75,6 +81,10 @@ struct bpf_sched *bpf_sched_of(const struct machine *m);
 /* A global variable of the object (in .data/.bss/.rodata/...) by name: its bytes (valid while
  * loaded) and size; NULL if there is none or before load. */
 void *bpf_sched_global(const struct bpf_sched *s, const char *name, size_t *size);
+/* Print "global NAME = VALUE" for every integer, bool and enum variable of the object's
+ * writable data sections (.data, .bss, .data.*), in section and declaration order: what an
+ * upstream user half reads from skel->bss / skel->data after a run. The number printed. */
+int bpf_sched_print_globals(const struct bpf_sched *s, FILE *f);
 /* A map by name (BTF-defined maps by variable name, internal maps by section name). */
 struct bpf_map *bpf_sched_map(const struct bpf_sched *s, const char *name);
 

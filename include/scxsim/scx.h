@@ -233,11 +233,15 @@ void scx_bpf_dsq_insert(struct task_struct *p, u64 dsq_id, u64 slice, u64 enq_fl
 void scx_bpf_dsq_insert_vtime(struct task_struct *p, u64 dsq_id, u64 slice, u64 vtime, u64 enq_flags);
 bool scx_bpf_dsq_move_to_local(u64 dsq_id);
 s32 scx_bpf_dsq_nr_queued(u64 dsq_id);
+struct task_struct *scx_bpf_dsq_peek(u64 dsq_id); /* 6.19 */
 u32 scx_bpf_dispatch_nr_slots(void);
 void scx_bpf_dispatch_cancel(void);
 void scx_bpf_kick_cpu(s32 cpu, u64 flags);
 u32 scx_bpf_reenqueue_local(void);
 s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags, bool *is_idle);
+/* 6.16: the default idle-CPU policy within cpus_allowed & p's affinity; the CPU or -errno */
+s32 scx_bpf_select_cpu_and(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
+			   const struct cpumask *cpus_allowed, u64 flags);
 s32 scx_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed, u64 flags);
 s32 scx_bpf_pick_any_cpu(const struct cpumask *cpus_allowed, u64 flags);
 bool scx_bpf_test_and_clear_cpu_idle(s32 cpu);
@@ -294,6 +298,7 @@ u32 scx_bpf_cpuperf_cap(s32 cpu);
 u32 scx_bpf_cpuperf_cur(s32 cpu);
 void scx_bpf_cpuperf_set(s32 cpu, u32 perf);
 int scx_bpf_cpu_node(s32 cpu);
+u32 scx_bpf_nr_node_ids(void);
 const struct cpumask *scx_bpf_get_idle_cpumask_node(int node);
 const struct cpumask *scx_bpf_get_idle_smtmask_node(int node);
 s32 scx_bpf_pick_idle_cpu_node(const struct cpumask *cpus_allowed, int node, u64 flags);

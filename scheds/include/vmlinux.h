@@ -238,6 +238,14 @@ enum scx_exit_kind {
 	SCX_EXIT_ERROR_STALL,
 };
 
+/* scx_exit_info.exit_code bits the kernel sets when it unregisters a scheduler itself
+ * (SCX_EXIT_UNREG_KERN, e.g. a CPU hotplug the scheduler has no ops.cpu_on/offline for); a
+ * scheduler may use them in scx_bpf_exit() too. The low 32 bits are free for the scheduler. */
+enum scx_exit_code {
+	SCX_ECODE_RSN_HOTPLUG = 1ULL << 32,
+	SCX_ECODE_ACT_RESTART = 1ULL << 48,
+};
+
 enum scx_cpu_preempt_reason {
 	SCX_CPU_PREEMPT_RT,
 	SCX_CPU_PREEMPT_DL,

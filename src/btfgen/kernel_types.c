@@ -57,6 +57,8 @@ void *btfgen_kfuncs[] = {
 	scx_bpf_cpuperf_cap, scx_bpf_cpuperf_cur, scx_bpf_cpuperf_set, scx_bpf_cpu_node,
 	scx_bpf_get_idle_cpumask_node, scx_bpf_get_idle_smtmask_node,
 	scx_bpf_pick_idle_cpu_node, scx_bpf_pick_any_cpu_node, scx_bpf_events,
+	/* 6.16-6.19 */
+	scx_bpf_select_cpu_and, scx_bpf_dsq_peek, scx_bpf_nr_node_ids,
 	/* generic BPF kfuncs (kfunc/kfunc_types.h) */
 	bpf_task_from_pid, bpf_task_acquire, bpf_task_release,
 	bpf_cgroup_acquire, bpf_cgroup_release, bpf_cgroup_ancestor, bpf_cgroup_from_id,

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "scxsim/bpf_sched.h"
 #include "scxsim/json_write.h"
 #include "scxsim/machine.h"
 #include "scxsim/scx.h"
@@ -36,6 +37,7 @@ struct run_opts {
 	u64 seed;
 	struct machine_params params;
 	bool quiet;
+	bool globals;          /* print the BPF scheduler's globals after the run */
 };
 
 static void run_usage(FILE *f)
@@ -46,11 +48,14 @@ static void run_usage(FILE *f)
 		"                  [--topo N|SsCcTt[:llc=K][:nodes=N]|host] [--duration 5s]\n"
 		"                  [--seed N] [--hz 1000] [--json OUT.json] [--trace OUT.json]\n"
 		"                  [--sysrq-at T] [--sysrq-d-at T ...] [--model k=v,...] [--quiet]\n"
+		"                  [--globals]\n"
 		"generators: cpuhog[:n=N,nice=K,work=MS]  pipe[:loops=L]\n"
 		"            hackbench[:groups=G,fds=F,loops=L]  schbench[:mthreads=M,workers=W]\n"
 		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n"
 		"--model k=v,...  model parameters in ns: ctx_switch_ns, migration_ns, wakeup_ipi_ns,\n"
-		"                 base_slice_ns, rr_timeslice_ns, check_period_ns (docs/model.md)\n");
+		"                 base_slice_ns, rr_timeslice_ns, check_period_ns (docs/model.md)\n"
+		"--globals        after the run, print \"global NAME = VALUE\" on stdout for each integer\n"
+		"                 global of the BPF scheduler's .data/.bss (what a user half reads)\n");
 }
 
 /* "5s", "100ms", "250us", "1000ns", "2" (seconds). */
@@ -159,6 +164,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "trace", required_argument, NULL, 'T' },
 		{ "compare", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "globals", no_argument, NULL, 'g' },
 		{ "sysrq-at", required_argument, NULL, 'y' },
 		{ "sysrq-d-at", required_argument, NULL, 'D' },
 		{ "model", required_argument, NULL, 'M' },
@@ -181,6 +187,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'T': o->trace = optarg; break;
 		case 'C': o->compare = optarg; break;
 		case 'q': o->quiet = true; break;
+		case 'g': o->globals = true; break;
 		case 'd':
 			if (parse_duration(optarg, &o->duration_ns)) {
 				fprintf(stderr, "scxsim run: --duration '%s': expected a positive time like 5s, 100ms, 250us\n", optarg);
@@ -395,6 +402,11 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 	}
 	if (r->uh && r->uh->fini)
 		r->uh->fini(&r->uh_ctx);
+	if (o->globals && bpf_sched_of(r->m)) {
+		if (o->compare)
+			printf("# %s\n", r->sched);
+		bpf_sched_print_globals(bpf_sched_of(r->m), stdout);
+	}
 	const struct scx_exit_info *ei = machine_scx_exit_info(r->m);
 	u64 at;
 	for (int i = 0; machine_scx_debug_dump(r->m, i, &at); i++)

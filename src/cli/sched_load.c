@@ -2,6 +2,8 @@
  * sched_load.c — `--sched` for the run command: turns a scheduler spec into a BPF scheduler
  * attached to a machine.
  *   FILE.bpf.o[:knob=v,...]   a compiled scheduler (any path containing '/' or ending in .o)
+ *   FILE.bpf.o@VAR[:...]      the same, using its sched_ext_ops variable VAR (an object may
+ *                             define several; the first is the default)
  *   NAME[:knob=v,...]         a built example: DIR/scheds/NAME.bpf.o, DIR being the directory
  *                             of the running binary (/proc/self/exe), i.e. build/scheds/;
  *                             $SCXSIM_SCHEDS_DIR/NAME.bpf.o when that is set
@@ -52,17 +54,31 @@ static bool name_ok(const char *name, size_t len)
 	return true;
 }
 
-/* Split spec into the object path and the knob list (NULL if none). */
-static int spec_path(const char *spec, char *path, size_t len, const char **knobs, char *err,
-		     size_t errlen)
+/* Split spec into the object path, the ops variable (ops[0] == 0 if none) and the knob list
+ * (NULL if none). */
+static int spec_path(const char *spec, char *path, size_t len, char *ops, size_t opslen,
+		     const char **knobs, char *err, size_t errlen)
 {
 	const char *slash = strrchr(spec, '/');
 	const char *colon = strchr(slash ? slash : spec, ':');
 	size_t wlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	const char *at = memchr(slash ? slash : spec, '@', wlen - (slash ? slash - spec : 0));
 	char dir[PATH_MAX];
 	int e;
 
 	*knobs = colon ? colon + 1 : NULL;
+	ops[0] = '\0';
+	if (at) {
+		size_t olen = wlen - (size_t)(at + 1 - spec);
+
+		if (!name_ok(at + 1, olen) || olen >= opslen) {
+			snprintf(err, errlen, "--sched '%s': expected FILE.bpf.o@OPS_VARIABLE", spec);
+			return -EINVAL;
+		}
+		memcpy(ops, at + 1, olen);
+		ops[olen] = '\0';
+		wlen = (size_t)(at - spec);
+	}
 	if (is_file(spec, wlen)) {
 		if (wlen >= len) {
 			snprintf(err, errlen, "--sched '%s': path too long", spec);
@@ -115,10 +131,10 @@ static void free_sched(void *s)
  */
 static int attach(struct machine *m, const char *spec, char *err, size_t errlen, int *status)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], ops[128];
 	const char *knobs;
 	struct bpf_sched *s = NULL;
-	int e = spec_path(spec, path, sizeof(path), &knobs, err, errlen);
+	int e = spec_path(spec, path, sizeof(path), ops, sizeof(ops), &knobs, err, errlen);
 
 	*status = 2;
 	if (e)
@@ -132,7 +148,12 @@ static int attach(struct machine *m, const char *spec, char *err, size_t errlen,
 	e = bpf_sched_open(path, &s, err, errlen);
 	if (e)
 		return e;
-	if (knobs && *knobs) {
+	if (ops[0]) {
+		e = bpf_sched_select_ops(s, ops);
+		if (e)
+			*status = 2;
+	}
+	if (!e && knobs && *knobs) {
 		e = bpf_sched_set_knobs(s, knobs);
 		if (e)
 			*status = 2;

@@ -132,6 +132,7 @@ KF(scx_bpf_dispatch_vtime) { return insert(vm, "scx_bpf_dispatch_vtime", r1, r2,
 KF(scx_bpf_dsq_move_to_local) { return B(SCX(scx_bpf_dsq_move_to_local(r1))); }
 KF(scx_bpf_consume) { return B(SCX(scx_bpf_consume(r1))); }
 KF(scx_bpf_dsq_nr_queued) { return S32(SCX(scx_bpf_dsq_nr_queued(r1))); }
+KF(scx_bpf_dsq_peek) { return PTR(SCX(scx_bpf_dsq_peek(r1))); }
 KF(scx_bpf_dispatch_nr_slots) { return SCX(scx_bpf_dispatch_nr_slots()); }
 KF(scx_bpf_dispatch_cancel) { SCXV(scx_bpf_dispatch_cancel()); return 0; }
 KF(scx_bpf_kick_cpu) { SCXV(scx_bpf_kick_cpu((s32)r1, r2)); return 0; }
@@ -151,6 +152,17 @@ KF(scx_bpf_select_cpu_dfl)
 	if (r4)
 		*(bool *)(uintptr_t)r4 = idle;
 	return S32(cpu);
+}
+
+KF(scx_bpf_select_cpu_and)
+{
+	const char *fn = "scx_bpf_select_cpu_and";
+	const struct cpumask *m;
+	struct task_struct *p;
+
+	if (kf_arg_task(vm, r1, fn, 1, false, &p) || kf_arg_mask(vm, r4, fn, 4, &m))
+		return 0;
+	return S32(SCX(scx_bpf_select_cpu_and(p, (s32)r2, r3, m, r5)));
 }
 
 KF(scx_bpf_pick_idle_cpu)
@@ -408,6 +420,7 @@ KF(scx_bpf_cpuperf_cap) { return SCX(scx_bpf_cpuperf_cap((s32)r1)); }
 KF(scx_bpf_cpuperf_cur) { return SCX(scx_bpf_cpuperf_cur((s32)r1)); }
 KF(scx_bpf_cpuperf_set) { SCXV(scx_bpf_cpuperf_set((s32)r1, (u32)r2)); return 0; }
 KF(scx_bpf_cpu_node) { return S32(SCX(scx_bpf_cpu_node((s32)r1))); }
+KF(scx_bpf_nr_node_ids) { return SCX(scx_bpf_nr_node_ids()); }
 KF(scx_bpf_get_idle_cpumask_node) { return expose(vm, SCX(scx_bpf_get_idle_cpumask_node((int)r1))); }
 KF(scx_bpf_get_idle_smtmask_node) { return expose(vm, SCX(scx_bpf_get_idle_smtmask_node((int)r1))); }
 
@@ -464,11 +477,13 @@ static const struct rt_kfunc table[] = {
 	E(scx_bpf_dsq_move_to_local, "dispatch"),
 	E(scx_bpf_consume, "dispatch, consume (v3 name of scx_bpf_dsq_move_to_local)"),
 	E(scx_bpf_dsq_nr_queued, ANY),
+	E(scx_bpf_dsq_peek, ANY " (user DSQs)"),
 	E(scx_bpf_dispatch_nr_slots, "dispatch"),
 	E(scx_bpf_dispatch_cancel, "dispatch"),
 	E(scx_bpf_kick_cpu, ANY),
 	E(scx_bpf_reenqueue_local, "cpu_release"),
-	E(scx_bpf_select_cpu_dfl, "select_cpu"),
+	E(scx_bpf_select_cpu_dfl, "select_cpu, enqueue"),
+	E(scx_bpf_select_cpu_and, "select_cpu, enqueue (built-in idle tracking on)"),
 	E(scx_bpf_pick_idle_cpu, ANY " (built-in idle tracking on)"),
 	E(scx_bpf_pick_any_cpu, ANY),
 	E(scx_bpf_test_and_clear_cpu_idle, ANY " (built-in idle tracking on)"),
@@ -503,6 +518,7 @@ static const struct rt_kfunc table[] = {
 	E(scx_bpf_cpuperf_cur, ANY),
 	E(scx_bpf_cpuperf_set, ANY),
 	E(scx_bpf_cpu_node, ANY),
+	E(scx_bpf_nr_node_ids, ANY),
 	E(scx_bpf_get_idle_cpumask_node, ANY " (built-in idle tracking on)"),
 	E(scx_bpf_get_idle_smtmask_node, ANY " (built-in idle tracking on)"),
 	E(scx_bpf_pick_idle_cpu_node, ANY " (built-in idle tracking on)"),

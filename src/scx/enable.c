@@ -161,6 +161,19 @@ static int validate_ops(const struct sched_ext_ops *ops, char *err, size_t errle
 	return 0;
 }
 
+/*
+ * The checks upstream's validate_ops() makes after ops.init(): a failure is a scheduler error
+ * (SCX_EXIT_ERROR, ops.exit() is told) and the load fails.
+ */
+static int validate_ops_after_init(struct scx_sched *sch)
+{
+	if ((sch->ops.flags & SCX_OPS_ENQ_LAST) && !sch->ops.enqueue) {
+		scx_error(sch, "SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* A load that failed still tells the scheduler why, through ops.exit (as upstream). */
 static void load_failed(struct scx_sched *sch, s32 ret, const char *why)
 {
@@ -220,6 +233,11 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 	scx_watchdog_start(sch);
 	scx_dump_init(sch);
 	SCX_CALL_OP_RET(sch, SCX_KF_SLEEPABLE, init, NULL, -1, ret);
+	const char *stage = "ops.init() failed";
+	if (ret >= 0 && !sch->exiting) {
+		stage = "invalid ops";
+		ret = validate_ops_after_init(sch);
+	}
 	if (ret >= 0 && !sch->exiting)
 		ret = scx_cgroups_init(sch, err, errlen);
 	if (ret == -ECANCELED) {
@@ -229,7 +247,7 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 	}
 	if (ret < 0 || sch->exiting) {
 		if (sch->exiting)
-			snprintf(err, errlen, "%s: ops.init() failed: %s", ops->name, sch->msg);
+			snprintf(err, errlen, "%s: %s: %s", ops->name, stage, sch->msg);
 		else
 			snprintf(err, errlen, "%s: ops.init() failed (%d)", ops->name, ret);
 		load_failed(sch, ret, err);

@@ -180,58 +180,66 @@ void scx_idle_topology(struct scx_sched *sch)
 	sch->sel_numa = cpumask_weight(&x) < nr && mismatch;
 }
 
-static bool claim_prev(struct scx_sched *sch, struct task_struct *p, s32 prev, bool core)
-{
-	return cpumask_test(&p->cpus_mask, prev) && (!core || cpumask_test(&sch->idle_smt, prev)) &&
-	       scx_test_and_clear_cpu_idle(sch, prev);
-}
-
 /*
- * ext_idle.c scx_select_cpu_dfl: with SMT, prev if its whole core is idle, else a whole idle
- * core in prev's LLC, in prev's node, anywhere; then prev if idle; then an idle CPU in prev's
- * LLC, node, anywhere. With SCX_OPS_BUILTIN_IDLE_PER_NODE the "anywhere" searches start in
- * prev's node. LLC/node steps only for a task that may run on every CPU. No SCX_WAKE_SYNC step:
- * the model has no synchronous wake-ups.
+ * ext_idle.c scx_select_cpu_dfl, restricted to `allowed` (the caller has intersected it with
+ * the task's affinity; scx_bpf_select_cpu_and passes its mask): with SMT, prev if its whole
+ * core is idle, else a whole idle core in prev's LLC, in prev's node, anywhere; then prev if
+ * idle; then an idle CPU in prev's LLC, node, anywhere. With SCX_OPS_BUILTIN_IDLE_PER_NODE the
+ * "anywhere" searches start in prev's node. The LLC/node steps only when `allowed` is every CPU
+ * (upstream: a task restricted by affinity uses the flat domain). With SCX_PICK_IDLE_CORE only
+ * whole idle cores qualify. No SCX_WAKE_SYNC step: the model has no synchronous wake-ups.
+ * The CPU returned is claimed (no longer idle); -EBUSY if none. Built-in idle must be on.
  */
-s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
-		       u64 wake_flags, bool *found)
+s32 scx_select_cpu_in(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
+		      const struct cpumask *allowed, u64 flags)
 {
 	const struct topo *t = sch->m->topo;
 	const struct cpumask *llc = NULL, *numa = NULL;
-	int node = sch->idle_per_node ? t->cpus[prev_cpu].node : -1;
+	bool prev_ok = prev_cpu >= 0 && prev_cpu < sch->m->nr_cpus && cpumask_test(allowed, prev_cpu);
+	int node = sch->idle_per_node && prev_ok ? t->cpus[prev_cpu].node : -1;
 	s32 cpu = -EBUSY;
 
-	*found = false;
-	if (!sch->builtin_idle) {
-		scx_error(sch, "built-in idle tracking is disabled (ops.update_idle() without SCX_OPS_KEEP_BUILTIN_IDLE)");
-		return prev_cpu;
-	}
-	if (p->nr_cpus_allowed >= sch->m->nr_cpus) {
+	if (prev_ok && cpumask_weight(allowed) >= sch->m->nr_cpus) {
 		if (sch->sel_numa)
 			numa = &t->node_mask[t->cpus[prev_cpu].node];
 		if (sch->sel_llc)
 			llc = &t->llc_mask[t->cpus[prev_cpu].llc];
 	}
 	if (smt_active(sch)) {
-		if (claim_prev(sch, p, prev_cpu, true))
-			cpu = prev_cpu;
-		if (cpu < 0 && llc)
+		if (prev_ok && cpumask_test(&sch->idle_smt, prev_cpu) &&
+		    scx_test_and_clear_cpu_idle(sch, prev_cpu))
+			return prev_cpu;
+		if (llc)
 			cpu = pick_in_node(sch, llc, node, SCX_PICK_IDLE_CORE);
 		if (cpu < 0 && numa)
 			cpu = pick_in_node(sch, numa, node, SCX_PICK_IDLE_CORE);
 		if (cpu < 0)
-			cpu = scx_pick_idle_cpu_node(sch, &p->cpus_mask, node, SCX_PICK_IDLE_CORE);
+			cpu = scx_pick_idle_cpu_node(sch, allowed, node, SCX_PICK_IDLE_CORE);
+		if (cpu >= 0 || (flags & SCX_PICK_IDLE_CORE))
+			return cpu;
 	}
-	if (cpu < 0 && claim_prev(sch, p, prev_cpu, false))
-		cpu = prev_cpu;
-	if (cpu < 0 && llc)
+	if (prev_ok && scx_test_and_clear_cpu_idle(sch, prev_cpu))
+		return prev_cpu;
+	if (llc)
 		cpu = pick_in_node(sch, llc, node, 0);
 	if (cpu < 0 && numa)
 		cpu = pick_in_node(sch, numa, node, 0);
 	if (cpu < 0)
-		cpu = scx_pick_idle_cpu_node(sch, &p->cpus_mask, node, 0);
-	if (cpu < 0)
-		return prev_cpu;
-	*found = true;
+		cpu = scx_pick_idle_cpu_node(sch, allowed, node, 0);
 	return cpu;
+}
+
+s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
+		       u64 wake_flags, bool *found)
+{
+	s32 cpu;
+
+	*found = false;
+	if (!sch->builtin_idle) {
+		scx_error(sch, "built-in idle tracking is disabled (ops.update_idle() without SCX_OPS_KEEP_BUILTIN_IDLE)");
+		return prev_cpu;
+	}
+	cpu = scx_select_cpu_in(sch, p, prev_cpu, &p->cpus_mask, 0);
+	*found = cpu >= 0;
+	return cpu >= 0 ? cpu : prev_cpu;
 }

@@ -18,6 +18,8 @@ static const char *mask_desc(u32 mask)
 		return "ops.dispatch()";
 	if (mask == (SCX_KF_ENQUEUE | SCX_KF_DISPATCH))
 		return "ops.select_cpu(), ops.enqueue() and ops.dispatch()";
+	if (mask == (SCX_KF_SELECT_CPU | SCX_KF_ENQUEUE))
+		return "ops.select_cpu() and ops.enqueue()";
 	if (mask == SCX_KF_CPU_RELEASE)
 		return "ops.cpu_release()";
 	if (mask == SCX_KF_SLEEPABLE)
@@ -206,6 +208,27 @@ bool scx_bpf_consume(u64 dsq_id)
 	return move_to_local(dsq_id, "scx_bpf_consume");
 }
 
+/* The first task of user DSQ dsq_id (vtime order for a vtime DSQ), NULL if it is empty. Built-in
+ * and non-existent DSQs eject the scheduler (upstream 6.19). */
+struct task_struct *scx_bpf_dsq_peek(u64 dsq_id)
+{
+	struct scx_sched *sch = cur();
+	struct scx_dsq *dsq;
+
+	if (!sch)
+		return NULL;
+	if (dsq_id & SCX_DSQ_FLAG_BUILTIN) {
+		scx_error(sch, "peek disallowed on builtin DSQ 0x%llx", (unsigned long long)dsq_id);
+		return NULL;
+	}
+	dsq = dsq_find_user(sch, dsq_id);
+	if (!dsq) {
+		scx_error(sch, "peek on non-existent DSQ 0x%llx", (unsigned long long)dsq_id);
+		return NULL;
+	}
+	return dsq_first(dsq);
+}
+
 s32 scx_bpf_dsq_nr_queued(u64 dsq_id)
 {
 	struct scx_sched *sch = cur();
@@ -322,22 +345,54 @@ static bool need_builtin_idle(struct scx_sched *sch, const char *kfunc)
 	return false;
 }
 
+/*
+ * What scx_bpf_select_cpu_dfl() and scx_bpf_select_cpu_and() share (upstream's
+ * select_cpu_from_kfunc): prev_cpu valid, built-in idle tracking on, called from
+ * ops.select_cpu() or ops.enqueue() (6.16+; v3 allowed only ops.select_cpu()), each failure
+ * ejecting the scheduler. The idle CPU claimed within allowed & p's affinity, or -errno.
+ */
+static s32 select_cpu_from_kfunc(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
+				 const struct cpumask *allowed, u64 flags, const char *kfunc)
+{
+	char where[64];
+	struct cpumask cand;
+
+	snprintf(where, sizeof(where), "passed to %s()", kfunc);
+	if (!scx_cpu_valid(sch, prev_cpu, where))
+		return -EINVAL;
+	if (!need_builtin_idle(sch, kfunc))
+		return -EBUSY;
+	if (!scx_kf_allowed(sch, SCX_KF_SELECT_CPU | SCX_KF_ENQUEUE, kfunc))
+		return -EPERM;
+	cpumask_and(&cand, allowed, &p->cpus_mask);
+	return scx_select_cpu_in(sch, p, prev_cpu, &cand, flags);
+}
+
 s32 scx_bpf_select_cpu_dfl(struct task_struct *p, s32 prev_cpu, u64 wake_flags, bool *is_idle)
 {
 	struct scx_sched *sch = cur();
-	bool found = false;
 	s32 cpu;
 
 	if (is_idle)
 		*is_idle = false;
-	if (!sch || !scx_kf_allowed(sch, SCX_KF_SELECT_CPU, "scx_bpf_select_cpu_dfl"))
+	if (!sch || !p)
 		return prev_cpu;
-	if (!p || !scx_cpu_valid(sch, prev_cpu, "passed to scx_bpf_select_cpu_dfl()"))
-		return prev_cpu < 0 ? 0 : prev_cpu;
-	cpu = scx_select_cpu_dfl(sch, p, prev_cpu, wake_flags, &found);
+	cpu = select_cpu_from_kfunc(sch, p, prev_cpu, &p->cpus_mask, 0, "scx_bpf_select_cpu_dfl");
+	if (cpu < 0)
+		return prev_cpu < 0 || prev_cpu >= sch->m->nr_cpus ? 0 : prev_cpu;
 	if (is_idle)
-		*is_idle = found;
+		*is_idle = true;
 	return cpu;
+}
+
+s32 scx_bpf_select_cpu_and(struct task_struct *p, s32 prev_cpu, u64 wake_flags,
+			   const struct cpumask *cpus_allowed, u64 flags)
+{
+	struct scx_sched *sch = cur();
+
+	if (!sch || !p || !cpus_allowed)
+		return -EINVAL;
+	return select_cpu_from_kfunc(sch, p, prev_cpu, cpus_allowed, flags, "scx_bpf_select_cpu_and");
 }
 
 s32 scx_bpf_pick_idle_cpu(const struct cpumask *cpus_allowed, u64 flags)

@@ -446,6 +446,14 @@ u32 scx_cpuperf_target(const struct machine *m, int cpu)
 static struct cpumask node_idle[SCX_NR_CPUS_MAX]; /* per node: the last mask handed out */
 static struct cpumask node_smt[SCX_NR_CPUS_MAX];
 
+/* Number of NUMA node ids (nodes are numbered from 0); 1 without a current scheduler. */
+u32 scx_bpf_nr_node_ids(void)
+{
+	struct scx_sched *sch = cur();
+
+	return sch ? (u32)sch->m->topo->nr_nodes : 1;
+}
+
 int scx_bpf_cpu_node(s32 cpu)
 {
 	struct scx_sched *sch = cur();

@@ -245,6 +245,8 @@ bool scx_test_and_clear_cpu_idle(struct scx_sched *sch, int cpu);
 s32 scx_pick_idle_cpu(struct scx_sched *sch, const struct cpumask *allowed, u64 flags);
 s32 scx_select_cpu_dfl(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
 		       u64 wake_flags, bool *found);
+s32 scx_select_cpu_in(struct scx_sched *sch, struct task_struct *p, s32 prev_cpu,
+		      const struct cpumask *allowed, u64 flags);
 
 /* enable.c */
 void scx_task_disable_exit(struct scx_sched *sch, struct task_struct *p);

@@ -230,13 +230,13 @@ SEC("syscall") int f_misc(u64 *ctx)
 /* flavours: a compatible one resolves, an incompatible one is absent */
 bool scx_bpf_consume___v3(u64 dsq_id) __ksym __weak;
 void scx_bpf_kick_cpu___wrong(s32 cpu, u32 flags) __ksym __weak;
-/* an upstream kfunc (6.19) scxsim does not implement */
-struct task_struct *scx_bpf_dsq_peek(u64 dsq_id) __ksym __weak;
+/* an upstream kfunc scxsim does not implement (arenas) */
+void *bpf_arena_alloc_pages(void *map, void *addr, u32 page_cnt, int node_id, u64 flags) __ksym __weak;
 
 /* a weak kfunc scxsim does not have is absent; a present one exists */
 SEC("syscall") int f_ksym(u64 *ctx)
 {
-	return bpf_ksym_exists(scx_bpf_dsq_peek) * 1000 + bpf_ksym_exists(scx_bpf_now) * 100 +
+	return bpf_ksym_exists(bpf_arena_alloc_pages) * 1000 + bpf_ksym_exists(scx_bpf_now) * 100 +
 	       bpf_ksym_exists(scx_bpf_consume___v3) * 10 + bpf_ksym_exists(scx_bpf_kick_cpu___wrong);
 }
 

@@ -40,6 +40,23 @@
 #define __COMPAT_scx_bpf_events(events, size) \
 	(bpf_ksym_exists(scx_bpf_events) ? scx_bpf_events(events, size) : ({}))
 
+#define __COMPAT_scx_bpf_nr_node_ids() \
+	(bpf_ksym_exists(scx_bpf_nr_node_ids) ? scx_bpf_nr_node_ids() : 1U)
+
+/* 6.19: the first task of a user DSQ without taking it; before, the DSQ iterator's first. */
+static inline struct task_struct *__COMPAT_scx_bpf_dsq_peek(u64 dsq_id)
+{
+	struct task_struct *p = NULL;
+	struct bpf_iter_scx_dsq it;
+
+	if (bpf_ksym_exists(scx_bpf_dsq_peek))
+		return scx_bpf_dsq_peek(dsq_id);
+	if (!bpf_iter_scx_dsq_new(&it, dsq_id, 0))
+		p = bpf_iter_scx_dsq_next(&it);
+	bpf_iter_scx_dsq_destroy(&it);
+	return p;
+}
+
 /* SCX_ENQ_CPU_SELECTED exists in scxsim: true when select_cpu ran for this enqueue. */
 static inline bool __COMPAT_is_enq_cpu_selected(u64 enq_flags)
 {

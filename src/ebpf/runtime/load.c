@@ -103,6 +103,30 @@ static int open_finish(struct bpf_obj *obj, struct bpf_sched **out, char *err, s
 	return 0;
 }
 
+int bpf_sched_select_ops(struct bpf_sched *s, const char *var)
+{
+	const struct bpf_obj *obj = s->obj;
+	char names[256] = "";
+	size_t n = 0;
+
+	if (s->loaded)
+		return rt_err(s, -EALREADY, "%s: ops variable '%s' chosen after load", s->name, var);
+	for (int i = 0; i < bpf_obj_struct_ops_cnt(obj); i++) {
+		const struct bpf_struct_ops *st = bpf_obj_struct_ops(obj, i);
+
+		if (strcmp(st->type_name, "sched_ext_ops"))
+			continue;
+		if (!strcmp(st->name, var)) {
+			s->st = st;
+			return 0;
+		}
+		if (n < sizeof(names))
+			n += snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "", st->name);
+	}
+	return rt_err(s, -ENOENT, "%s: no struct sched_ext_ops variable '%s'; the object has: %s",
+		      s->name, var, names);
+}
+
 int bpf_sched_open(const char *path, struct bpf_sched **out, char *err, size_t errlen)
 {
 	struct bpf_obj *obj;
@@ -612,6 +636,59 @@ void *bpf_sched_global(const struct bpf_sched *s, const char *name, size_t *size
 		}
 	}
 	return NULL;
+}
+
+/* An integer, bool or enum of 1, 2, 4 or 8 bytes at v, as text; false for anything else. */
+static bool scalar_str(const struct btf *btf, u32 type_id, const void *v, u32 size, char *buf,
+		       size_t len)
+{
+	const struct btf_type *t = btf_skip_mods_typedefs(btf, type_id, NULL);
+	bool is_signed;
+	u64 u = 0;
+
+	if (!t || (size != 1 && size != 2 && size != 4 && size != 8))
+		return false;
+	if (btf_kind(t) == BTF_KIND_INT)
+		is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+	else if (btf_is_any_enum(t))
+		is_signed = btf_kflag(t);
+	else
+		return false;
+	memcpy(&u, v, size); /* little-endian host, as the BPF target */
+	if (is_signed && size < 8 && (u >> (size * 8 - 1)) & 1)
+		u |= ~0ULL << (size * 8);
+	if (is_signed)
+		snprintf(buf, len, "%lld", (long long)u);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)u);
+	return true;
+}
+
+int bpf_sched_print_globals(const struct bpf_sched *s, FILE *f)
+{
+	const struct btf *btf = s ? bpf_obj_btf(s->obj) : NULL;
+	int n = 0;
+
+	for (int i = 0; s && s->loaded && i < s->nr_maps; i++) {
+		const struct rt_map *rm = &s->maps[i];
+		const struct btf_type *sec = btf_type_by_id(btf, rm->desc->value_type_id);
+
+		if (!rm->value || rm->desc->readonly || !sec || btf_kind(sec) != BTF_KIND_DATASEC)
+			continue;
+		for (u32 j = 0; j < btf_vlen(sec); j++) {
+			const struct btf_var_secinfo *vs = &btf_secinfos(sec)[j];
+			const struct btf_type *var = btf_type_by_id(btf, vs->type);
+			char val[32];
+
+			if (!var || btf_kind(var) != BTF_KIND_VAR ||
+			    (u64)vs->offset + vs->size > rm->desc->value_size ||
+			    !scalar_str(btf, var->type, (u8 *)rm->value + vs->offset, vs->size, val, sizeof(val)))
+				continue;
+			fprintf(f, "global %s = %s\n", btf_type_name(btf, vs->type), val);
+			n++;
+		}
+	}
+	return n;
 }
 
 const char *bpf_sched_log(const struct bpf_sched *s)
