@@ -133,6 +133,20 @@ expect_exit 2 sched_unknown_knob $SCXSIM run --sched simple:nope=1 --workload cp
 check sched_unknown_knob_lists has "fifo_sched (const volatile bool)" "$TMP/stderr"
 expect_exit 2 sched_bad_knob_value $SCXSIM run --sched simple:slice_ns=soon --workload cpuhog
 check sched_bad_knob_value_msg has "slice_ns" "$TMP/stderr"
+# struct_ops data members set like a user half does: ops.FIELD=VALUE
+expect_exit 0 ops_knob_timeout $SCXSIM run --sched qmap:stall_user_nth=3,ops.timeout_ms=200 --workload hackbench:groups=1,loops=30 --topo 2 --json "$TMP/ok.json" --quiet
+check ops_knob_timeout_stall has '"kind": "error_stall"' "$TMP/ok.json"
+check ops_knob_timeout_soon has 'failed to run for 0.' "$TMP/ok.json"
+expect_exit 0 ops_knob_flags $SCXSIM run --sched "simple:ops.flags=SCX_OPS_SWITCH_PARTIAL|0x1" --workload hackbench:groups=1,loops=30 --topo 2 --json "$TMP/of.json" --quiet
+check ops_knob_flags_partial sh -c "! grep -q '\"class\": \"ext\"' '$TMP/of.json'"
+expect_exit 2 ops_knob_unknown $SCXSIM run --sched simple:ops.flagz=1 --workload cpuhog
+check ops_knob_unknown_msg has "knob 'ops.flagz': not a data member scxsim lets you set (ops.dispatch_max_batch, ops.flags" "$TMP/stderr"
+expect_exit 2 ops_knob_bad_flag $SCXSIM run --sched simple:ops.flags=SCX_OPS_NOPE --workload cpuhog
+check ops_knob_bad_flag_msg has "knob 'ops.flags': bad value 'SCX_OPS_NOPE' (a number or SCX_OPS_" "$TMP/stderr"
+expect_exit 2 ops_knob_range $SCXSIM run --sched simple:ops.timeout_ms=99999999999 --workload cpuhog
+check ops_knob_range_msg has "99999999999 is out of range (at most 4294967295)" "$TMP/stderr"
+expect_exit 2 ops_knob_not_number $SCXSIM run --sched "simple:ops.timeout_ms=1|2" --workload cpuhog
+check ops_knob_not_number_msg has "bad value '1|2' (a number)" "$TMP/stderr"
 expect_exit 0 sched_ejected_is_a_result $SCXSIM run --sched qmap:error_after_dsp=20 --workload hackbench:groups=2,loops=30 --topo 2 --json "$TMP/q.json"
 check sched_ejected_kind has '"kind": "error_bpf"' "$TMP/q.json"
 check sched_ejected_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/q.json'"

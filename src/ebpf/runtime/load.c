@@ -156,6 +156,8 @@ int bpf_sched_set_knob(struct bpf_sched *s, const char *name, const char *value)
 
 	if (s->loaded)
 		return rt_err(s, -EBUSY, "%s: knob '%s': the scheduler is already loaded", s->name, name);
+	if (!strncmp(name, "ops.", 4))
+		return rt_ops_knob(s, name + 4, value);
 	e = bpf_obj_knob_set(s->obj, name, value);
 	if (e)
 		rt_err(s, e, "%s", bpf_obj_errmsg(s->obj));

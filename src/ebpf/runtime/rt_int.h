@@ -65,6 +65,10 @@ struct bpf_sched {
 	u64 budget;
 	char err[BPF_SCHED_ERR_MAX];
 	char detail[256];            /* resolver detail appended to the loader's message */
+	/* `ops.FIELD=V` knobs: struct_ops data members set as a user half would before load
+	 * (index: enum rt_ops_field in tramp.c) */
+	u64 ops_set[5];
+	bool ops_has[5];
 
 	/* memory the runtime registered */
 	struct task_struct **tasks;  /* the machine's tasks sorted by address (validation) */
@@ -100,6 +104,8 @@ struct bpf_sched *rt_registry_find(const struct machine *m);
 const char *rt_op_member(enum rt_op op);
 /* Fill s->ops with the trampolines of the bound ops and the data members. */
 int rt_build_ops(struct bpf_sched *s);
+/* An `ops.FIELD=VALUE` knob (FIELD without the "ops." prefix): 0 or -EINVAL with the message. */
+int rt_ops_knob(struct bpf_sched *s, const char *field, const char *value);
 /* Run program p with ctx = args (nr of them). Nested calls allowed. 0 or the VM's error. */
 int rt_run(struct bpf_sched *s, struct rt_prog *p, const u64 *args, u32 nr, u64 *r0);
 /* Run program p from instruction pc with r1..r5 = regs (a callback entry). Nested calls allowed. */

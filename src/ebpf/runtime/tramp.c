@@ -487,11 +487,91 @@ static int read_u(struct bpf_sched *s, const char *member, u64 *out, u64 max)
 	return 0;
 }
 
+/* The struct_ops data members a knob may set, in the order of s->ops_set. */
+static const struct {
+	const char *name;
+	u64 max;
+} ops_fields[5] = {
+	{ "dispatch_max_batch", UINT32_MAX }, { "flags", UINT64_MAX >> 1 },
+	{ "timeout_ms", UINT32_MAX }, { "exit_dump_len", UINT32_MAX },
+	{ "hotplug_seq", UINT64_MAX >> 1 },
+};
+
+/* SCX_OPS_* names usable in `ops.flags=A|B|0x10` */
+static const struct {
+	const char *name;
+	u64 bit;
+} ops_flag_names[] = {
+	{ "SCX_OPS_KEEP_BUILTIN_IDLE", SCX_OPS_KEEP_BUILTIN_IDLE },
+	{ "SCX_OPS_ENQ_LAST", SCX_OPS_ENQ_LAST },
+	{ "SCX_OPS_ENQ_EXITING", SCX_OPS_ENQ_EXITING },
+	{ "SCX_OPS_SWITCH_PARTIAL", SCX_OPS_SWITCH_PARTIAL },
+	{ "SCX_OPS_ENQ_MIGRATION_DISABLED", SCX_OPS_ENQ_MIGRATION_DISABLED },
+	{ "SCX_OPS_ALLOW_QUEUED_WAKEUP", SCX_OPS_ALLOW_QUEUED_WAKEUP },
+	{ "SCX_OPS_BUILTIN_IDLE_PER_NODE", SCX_OPS_BUILTIN_IDLE_PER_NODE },
+	{ "SCX_OPS_HAS_CGROUP_WEIGHT", SCX_OPS_HAS_CGROUP_WEIGHT },
+};
+
+/* one term of a value: a number or (for flags) an SCX_OPS_* name */
+static int ops_term(const char *t, size_t len, bool flags, u64 *out)
+{
+	char buf[64], *end;
+
+	if (!len || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, t, len);
+	buf[len] = '\0';
+	for (size_t i = 0; flags && i < ARRAY_SIZE(ops_flag_names); i++)
+		if (!strcmp(buf, ops_flag_names[i].name)) {
+			*out = ops_flag_names[i].bit;
+			return 0;
+		}
+	if (buf[0] == '-')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(buf, &end, 0);
+	return errno || *end ? -EINVAL : 0;
+}
+
+int rt_ops_knob(struct bpf_sched *s, const char *field, const char *value)
+{
+	int f = -1;
+	u64 v = 0;
+
+	for (int i = 0; i < (int)ARRAY_SIZE(ops_fields); i++)
+		if (!strcmp(field, ops_fields[i].name))
+			f = i;
+	if (f < 0)
+		return rt_err(s, -EINVAL, "%s: knob 'ops.%s': not a data member scxsim lets you set (ops.dispatch_max_batch, ops.flags, ops.timeout_ms, ops.exit_dump_len, ops.hotplug_seq)",
+			      s->name, field);
+	for (const char *t = value; ; ) {
+		const char *bar = strchr(t, '|');
+		size_t len = bar ? (size_t)(bar - t) : strlen(t);
+		u64 x;
+
+		if (ops_term(t, len, f == 1, &x))
+			return rt_err(s, -EINVAL, "%s: knob 'ops.%s': bad value '%s' (%s)", s->name, field, value,
+				      f == 1 ? "a number or SCX_OPS_* names joined by '|'" : "a number");
+		v |= x;
+		if (!bar)
+			break;
+		if (f != 1)
+			return rt_err(s, -EINVAL, "%s: knob 'ops.%s': bad value '%s' (a number)", s->name, field, value);
+		t = bar + 1;
+	}
+	if (v > ops_fields[f].max)
+		return rt_err(s, -ERANGE, "%s: knob 'ops.%s': %llu is out of range (at most %llu)", s->name,
+			      field, (unsigned long long)v, (unsigned long long)ops_fields[f].max);
+	s->ops_set[f] = v;
+	s->ops_has[f] = true;
+	return 0;
+}
+
 int rt_build_ops(struct bpf_sched *s)
 {
 	struct sched_ext_ops *o = calloc(1, sizeof(*o));
-	u64 batch = 0, flags = 0, timeout = 0, dump = 0, hp = 0;
-	int e;
+	u64 v[5] = { 0 };
+	int e = 0;
 
 	if (!o)
 		return rt_err(s, -ENOMEM, "%s: out of memory", s->name);
@@ -500,15 +580,12 @@ int rt_build_ops(struct bpf_sched *s)
 	e = bpf_struct_ops_read_str(s->obj, s->st, "name", o->name, sizeof(o->name));
 	if (e)
 		return rt_err(s, e, "%s: %s.name: %s", s->name, s->st->name, bpf_obj_errmsg(s->obj));
-	e = read_u(s, "dispatch_max_batch", &batch, UINT32_MAX);
-	e = e ?: read_u(s, "flags", &flags, UINT64_MAX >> 1);
-	e = e ?: read_u(s, "timeout_ms", &timeout, UINT32_MAX);
-	e = e ?: read_u(s, "exit_dump_len", &dump, UINT32_MAX);
-	e = e ?: read_u(s, "hotplug_seq", &hp, UINT64_MAX >> 1);
-	o->dispatch_max_batch = (u32)batch;
-	o->flags = flags;
-	o->timeout_ms = (u32)timeout;
-	o->exit_dump_len = (u32)dump;
-	o->hotplug_seq = hp;
+	for (int i = 0; !e && i < (int)ARRAY_SIZE(ops_fields); i++)
+		e = s->ops_has[i] ? (v[i] = s->ops_set[i], 0) : read_u(s, ops_fields[i].name, &v[i], ops_fields[i].max);
+	o->dispatch_max_batch = (u32)v[0];
+	o->flags = v[1];
+	o->timeout_ms = (u32)v[2];
+	o->exit_dump_len = (u32)v[3];
+	o->hotplug_seq = v[4];
 	return e;
 }
