@@ -160,6 +160,20 @@ static int fire_cpu(const struct rt_timer *t)
 	return t->cpu;
 }
 
+/* The callback's C function name (func_info), else its program's. */
+static const char *callback_name(const struct rt_timer *t)
+{
+	const struct bpf_prog *prog = t->cb_prog->prog;
+
+	for (int i = 0; prog && i < bpf_prog_func_cnt(prog); i++) {
+		const struct bpf_prog_func *f = bpf_prog_func(prog, i);
+
+		if (f && f->pc == t->cb_pc && f->name)
+			return f->name;
+	}
+	return t->cb_prog->vp.name;
+}
+
 static void timer_fire(struct sim *sim, struct sim_event *ev)
 {
 	struct rt_timer *t = (struct rt_timer *)ev;
@@ -177,14 +191,18 @@ static void timer_fire(struct sim *sim, struct sim_event *ev)
 	was = sch->exiting;
 	added = rt_mem_tmp_add(s, t->key, t->key_size ? t->key_size : 1, BPF_VM_READ, "timer key");
 	m->cur_cpu = cpu;
+	if (m->trace)
+		trace_instant(m, cpu, "bpf_timer", NULL, callback_name(t));
 	scx_op_enter(sch, &save, 0, "bpf_timer callback", NULL, cpu);
 	t->in_cb = true;
 	if (rt_run_at(s, t->cb_prog, t->cb_pc, regs, NULL)) {
 		e = bpf_vm_last_error(s->vm);
 		if (!was && sch->exiting && sch->ei.kind == SCX_EXIT_ERROR && e->code == -ECANCELED)
-			snprintf(sch->msg, sizeof(sch->msg), "bpf_timer callback: %s", e->msg);
+			snprintf(sch->msg, sizeof(sch->msg), "bpf_timer callback %s(): %s",
+				 callback_name(t), e->msg);
 		else
-			scx_exit(sch, SCX_EXIT_ERROR, 0, "bpf_timer callback: %s", e->msg);
+			scx_exit(sch, SCX_EXIT_ERROR, 0, "bpf_timer callback %s(): %s", callback_name(t),
+				 e->msg);
 	}
 	t->in_cb = false;
 	if (t->dead) /* the callback deleted its own element */

@@ -112,6 +112,8 @@ expect_exit 0 kick_wait_run $SCXSIM run --sched "$BUILD/tests/bpf/kick_wait.bpf.
 check kick_wait_stats has '"nr_kick_waits": 15' "$TMP/kw.out"
 check kick_wait_cpu_keys has '"kick_wait_ns": 5000' "$TMP/kw.out"
 check kick_wait_trace_slice has '"name":"kick wait"' "$TMP/kw.trace"
+expect_exit 0 trace_bpf_timer $SCXSIM run --sched central --workload cpuhog:n=3,work=5 --topo 2 --trace "$TMP/tt.json" --quiet
+check trace_bpf_timer_instant has '"name":"bpf_timer","pid":0,"tid":0,"ts":1000.000,"args":{"detail":"central_timerfn"' "$TMP/tt.json"
 expect_exit 2 trace_unwritable $SCXSIM run --workload cpuhog --duration 1ms --trace /nonexistent/t.json --quiet
 expect_exit 0 compare_runs $SCXSIM run --workload schbench:loops=20 --compare fair,fair --topo 4 --json "$TMP/cmp.json"
 check compare_json_runs has '"runs"' "$TMP/cmp.json"

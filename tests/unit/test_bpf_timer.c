@@ -89,7 +89,7 @@ TEST(bpf_timer_fail_faulting_callback_ejects)
 	CHECK_EQ(trun(&r, "mode=3", 50 * NSEC_PER_MSEC), 0);
 	ei = machine_scx_exit_info(r.m);
 	CHECK_EQ(ei->kind, SCX_EXIT_ERROR);
-	CHECK_CONTAINS(ei->msg, "bpf_timer callback: ");
+	CHECK_CONTAINS(ei->msg, "bpf_timer callback null_cb(): ");
 	CHECK_CONTAINS(ei->msg, "invalid read of 8 bytes at 0x0 (null)");
 	CHECK_CONTAINS(ei->msg, "timer_sched.bpf.c:");
 	CHECK_EQ(global_u64(r.s, "nr_fired"), 1);
@@ -105,7 +105,7 @@ TEST(bpf_timer_fail_dispatch_kfunc_from_callback_ejects)
 	CHECK_EQ(trun(&r, "mode=5", 50 * NSEC_PER_MSEC), 0);
 	ei = machine_scx_exit_info(r.m);
 	CHECK_EQ(ei->kind, SCX_EXIT_ERROR);
-	CHECK_CONTAINS(ei->msg, "bpf_timer callback");
+	CHECK_CONTAINS(ei->msg, "bpf_timer callback wrong_ctx_cb(): ");
 	CHECK_CONTAINS(ei->msg, "scx_bpf_dsq_move_to_local");
 	CHECK_EQ(global_u64(r.s, "nr_fired"), 1);
 	CHECK(all_finished(r.m));
