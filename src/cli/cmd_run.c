@@ -417,9 +417,29 @@ static int run_one(const struct run_opts *o, const struct topo *t, const struct 
 	return 0;
 }
 
+/* Column label: a file spec loses its directory and ".bpf.o" ("dir/fifo.bpf.o:k=1" -> "fifo:k=1"). */
+static void col_label(const char *spec, char *buf, size_t len)
+{
+	const char *colon = strchr(spec, ':'), *end = colon ? colon : spec + strlen(spec);
+	const char *base = spec;
+	size_t n;
+
+	for (const char *c = spec; c < end; c++)
+		if (*c == '/')
+			base = c + 1;
+	n = (size_t)(end - base);
+	if (n > 6 && !strncmp(end - 6, ".bpf.o", 6))
+		n -= 6;
+	else if (n > 2 && !strncmp(end - 2, ".o", 2))
+		n -= 2;
+	snprintf(buf, len, "%.*s%s", (int)n, base, colon ? colon : "");
+}
+
 static void print_compare(struct one_run *runs, int n, FILE *f)
 {
 	struct run_metrics mt[16];
+	char label[16][33];
+	int w = 14;
 	static const char *const rows[] = {
 		"work done (ms)", "finished tasks", "fairness: Jain, tasks", "fairness: Jain, cgroups",
 		"wakeup lat p50 (us)", "wakeup lat p99 (us)", "wakeup lat p99.9 (us)",
@@ -427,11 +447,14 @@ static void print_compare(struct one_run *runs, int n, FILE *f)
 		"idle (%)", "exit",
 	};
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		machine_metrics(runs[i].m, &mt[i]);
+		col_label(runs[i].sched, label[i], sizeof(label[i]));
+		w = MAX(w, (int)strlen(label[i]));
+	}
 	fprintf(f, "%-24s", "");
 	for (int i = 0; i < n; i++)
-		fprintf(f, " %14.14s", runs[i].sched);
+		fprintf(f, " %*s", w, label[i]);
 	fputc('\n', f);
 	for (size_t r = 0; r < ARRAY_SIZE(rows); r++) {
 		fprintf(f, "%-24s", rows[r]);
@@ -453,7 +476,7 @@ static void print_compare(struct one_run *runs, int n, FILE *f)
 			case 11: snprintf(cell, sizeof(cell), "%.1f", x->idle_pct); break;
 			default: snprintf(cell, sizeof(cell), "%s", x->exit_kind); break;
 			}
-			fprintf(f, " %14s", cell);
+			fprintf(f, " %*s", w, cell);
 		}
 		fputc('\n', f);
 	}
@@ -466,7 +489,7 @@ static void print_compare(struct one_run *runs, int n, FILE *f)
 				hi = i;
 		}
 		fprintf(f, "\nwakeup latency p99: lowest %s (%.1f us), highest %s (%.1f us)\n",
-			runs[lo].sched, mt[lo].lat_p99 / 1e3, runs[hi].sched, mt[hi].lat_p99 / 1e3);
+			label[lo], mt[lo].lat_p99 / 1e3, label[hi], mt[hi].lat_p99 / 1e3);
 	}
 }
 
