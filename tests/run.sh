@@ -29,6 +29,7 @@ export SCXSIM_SCHEDS_DIR="$B/scheds"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite unit "$B/tests/unit"
+run_suite compat python3 scripts/compat-check.py docs/compat.md
 [ -n "$S" ] && run_suite unit-asan "$S/tests/unit"
 for t in tests/cli/*.sh; do
 	[ -f "$t" ] || continue
