@@ -26,9 +26,17 @@ struct machine_params {
 	u64 check_period_ns;     /* full invariant sweep period (default 10 ms; 0 = off) */
 	u64 idle_exit_ns;        /* extra delay waking a CPU idle for idle_deep_ns or more (default 16000) */
 	u64 idle_deep_ns;        /* idle time after which the CPU is in a deep idle state (default 50000) */
+	u64 fair_server_runtime_ns; /* fair deadline server runtime per period (default 50 ms; 0 = off) */
+	u64 fair_server_period_ns;  /* its period (default 1 s) */
+	u64 ext_server_runtime_ns;  /* ext deadline server (Linux 7.0+; default 50 ms; 0 = off) */
+	u64 ext_server_period_ns;   /* its period (default 1 s) */
 };
 
 void machine_params_default(struct machine_params *p);
+
+/* Check values that depend on each other (the deadline servers' runtime <= period, period in
+ * 100 us .. 4.19 s when enabled): 0, or -EINVAL with the parameter and the reason in err. */
+int machine_params_check(const struct machine_params *p, char *err, size_t errlen);
 
 /*
  * Create a machine running `w` on topology `t`. Validates what the workload asks of the machine

@@ -53,7 +53,9 @@ static void run_usage(FILE *f)
 		"            hackbench[:groups=G,fds=F,loops=L]  schbench[:mthreads=M,workers=W]\n"
 		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n"
 		"--model k=v,...  model parameters in ns: ctx_switch_ns, migration_ns, wakeup_ipi_ns,\n"
-		"                 base_slice_ns, rr_timeslice_ns, check_period_ns (docs/model.md)\n"
+		"                 base_slice_ns, rr_timeslice_ns, check_period_ns, idle_exit_ns,\n"
+		"                 idle_deep_ns, fair_server_runtime_ns, fair_server_period_ns,\n"
+		"                 ext_server_runtime_ns, ext_server_period_ns (0 runtime = off; docs/model.md)\n"
 		"--globals        after the run, print \"global NAME = VALUE\" on stdout for each integer\n"
 		"                 global of the BPF scheduler's .data/.bss (what a user half reads)\n");
 }
@@ -96,6 +98,10 @@ static const struct {
 	{ "check_period_ns", offsetof(struct machine_params, check_period_ns) },
 	{ "idle_exit_ns", offsetof(struct machine_params, idle_exit_ns) },
 	{ "idle_deep_ns", offsetof(struct machine_params, idle_deep_ns) },
+	{ "fair_server_runtime_ns", offsetof(struct machine_params, fair_server_runtime_ns) },
+	{ "fair_server_period_ns", offsetof(struct machine_params, fair_server_period_ns) },
+	{ "ext_server_runtime_ns", offsetof(struct machine_params, ext_server_runtime_ns) },
+	{ "ext_server_period_ns", offsetof(struct machine_params, ext_server_period_ns) },
 };
 
 static int parse_model(const char *spec, struct machine_params *mp)
@@ -135,6 +141,11 @@ static int parse_model(const char *spec, struct machine_params *mp)
 	}
 	if (!mp->base_slice_ns || !mp->rr_timeslice_ns) {
 		fprintf(stderr, "scxsim run: --model: base_slice_ns and rr_timeslice_ns must be > 0\n");
+		return -EINVAL;
+	}
+	char err[160];
+	if (machine_params_check(mp, err, sizeof(err))) {
+		fprintf(stderr, "scxsim run: --model %s\n", err);
 		return -EINVAL;
 	}
 	return 0;

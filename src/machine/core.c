@@ -67,10 +67,14 @@ void update_idle_state(struct rq *rq)
 		cpumask_unset(&rq->m->idle, rq->cpu);
 }
 
+/* Every change of a CPU's runnable count passes here: the deadline servers start or stop. */
 void add_nr_running(struct rq *rq, int n)
 {
+	bool was_idle = n > 0 && !rq->curr && !rq->nr_running;
+
 	rq->nr_running += n;
 	update_idle_state(rq);
+	dlserver_sync(rq, was_idle);
 }
 
 static void go_idle(struct rq *rq);
@@ -186,6 +190,7 @@ void update_rq_curr(struct rq *rq)
 	p->st.runtime_by_class[class_index(p->sched_class)] += delta;
 	if (p->sched_class->update_curr)
 		p->sched_class->update_curr(rq);
+	dlserver_account(rq, p, delta);
 }
 
 void activate_task(struct rq *rq, struct task_struct *p, int flags)
@@ -306,6 +311,7 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
 	struct task_struct *next = NULL;
 
 	rq->pick_prev = prev;
+	next = dlserver_pick(rq); /* the deadline class: a running fair/ext server */
 	for (size_t i = 0; i < ARRAY_SIZE(classes) && !next; i++)
 		next = classes[i]->pick_task(rq);
 	rq->pick_prev = NULL;
@@ -398,6 +404,7 @@ static void schedule(struct rq *rq)
 {
 	struct machine *m = rq->m;
 	struct task_struct *prev = rq->curr, *next;
+	struct dl_server *prev_server = rq->dl_server;
 
 	rq->need_resched = false;
 	sim_cancel(&m->sim, &rq->resched_ev);
@@ -408,6 +415,8 @@ static void schedule(struct rq *rq)
 	}
 	if (!rq->online) {
 		schedule_offline(rq, prev);
+		rq->dl_server = NULL;
+		dlserver_schedule_done(rq, prev_server);
 		return;
 	}
 	rt_check_pull(rq);
@@ -420,6 +429,7 @@ static void schedule(struct rq *rq)
 			rq->work_start = MAX(rq->work_start, m->sim.now);
 			program_done(rq);
 		}
+		dlserver_schedule_done(rq, prev_server);
 		if (m->scx)
 			scx_schedule_done(rq);
 		return;
@@ -441,6 +451,7 @@ static void schedule(struct rq *rq)
 		switch_in(rq, next, !prev);
 	else
 		go_idle(rq);
+	dlserver_schedule_done(rq, prev_server);
 	if (m->core_sched) {
 		core_check(rq);
 		core_sibling_changed(rq);
@@ -549,6 +560,7 @@ void rq_init(struct machine *m, struct rq *rq, int cpu)
 	sim_event_init(&rq->resched_ev, resched_fn);
 	fair_init_rq(m, rq);
 	scx_rq_init(m, rq);
+	dlserver_rq_init(rq);
 	core_rq_init(rq);
 	update_idle_state(rq);
 }
@@ -581,6 +593,7 @@ void task_change_end(struct task_struct *p, const struct task_change *c, bool re
 		p->sched_class->set_next(c->rq, p);
 	if (c->running || (resched_queued && c->queued))
 		resched_curr(c->rq);
+	dlserver_sync(c->rq, false); /* a class change moves the task between servers */
 }
 
 /* Move p to another class (scheduler load/unload, policy change): __sched_setscheduler. */
@@ -603,6 +616,7 @@ void machine_settle(struct machine *m)
 		if (rq->curr) {
 			update_rq_curr(rq);
 			task_account_work(rq, rq->curr);
+			dlserver_settle(rq);
 		} else {
 			rq->idle_ns += m->sim.now - rq->idle_since;
 			rq->idle_since = m->sim.now;

@@ -30,6 +30,8 @@ static void check_cpus(struct machine *m, u32 *queued)
 		CHK(m, rq->online || ((!rq->curr || rq->need_resched) && rq->nr_running == (rq->curr && rq->curr->on_rq)),
 		    "cpu %d is offline but runs %s and has %u tasks queued", c,
 		    rq->curr ? rq->curr->comm : "nothing", rq->nr_running);
+		dlserver_invariants(rq);
+		m->inv_checked++;
 		CHK(m, queued[c] == rq->nr_running,
 		    "cpu %d: nr_running %u but %u tasks are queued on it", c, rq->nr_running, queued[c]);
 		CHK(m, rq->nr_running == rq->cfs.h_nr_running + rq->rt.nr_running + rq->scx.nr_running,

@@ -271,6 +271,27 @@ struct task_struct {
 	struct machine *m;
 };
 
+/* A deferred deadline server of one class on one CPU (dlserver.c; the kernel's
+ * rq->fair_server / rq->ext_server sched_dl_entity). */
+enum { DLS_FAIR, DLS_EXT, DLS_NR };
+#define DL_SERVER_PERIOD_MIN (100 * NSEC_PER_USEC)          /* debugfs fair_server limits */
+#define DL_SERVER_PERIOD_MAX ((1ULL << 22) * NSEC_PER_USEC) /* ~4.19 s */
+
+struct dl_server {
+	int idx;                     /* DLS_FAIR or DLS_EXT */
+	struct rq *rq;
+	s64 runtime;                 /* left in this period, ns (may go below 0 by an overrun) */
+	u64 deadline;                /* absolute end of the current period */
+	bool active;                 /* started: its class has a task on the CPU (dl_server_active) */
+	bool throttled;              /* not runnable: armed, or waiting for replenishment */
+	bool armed;                  /* deferred: waits for the zero-laxity point (dl_defer_armed) */
+	bool defer_running;          /* handling a starvation: no deferral (dl_defer_running) */
+	struct sim_event ev;         /* its timer: zero-laxity / replenishment / end of runtime */
+	u64 run_start;               /* when it last started picking curr (rq->dl_server) */
+	u64 run_ns;                  /* time it ran tasks (closed spans) */
+	u64 nr_activations;          /* zero-laxity timers that found its class starved */
+};
+
 struct rq {
 	int cpu;
 	struct machine *m;
@@ -301,6 +322,8 @@ struct rq {
 	struct sim_event done_ev;    /* curr reaches the end of its current work / step */
 	struct sim_event tick_ev;
 	struct sim_event resched_ev;
+	struct dl_server dls[DLS_NR];       /* fair and ext deadline servers */
+	struct dl_server *dl_server;        /* server that picked curr, or NULL (rq->dl_server) */
 	u64 lb_fail_since[4];        /* per balance level: since when a one-task imbalance
 				      * has persisted (0 = none; see fair.c pull_tasks) */
 };
@@ -491,6 +514,18 @@ void fair_tg_shares_changed(struct machine *m, struct cgroup *tg);
 
 /* rt.c */
 void rt_check_pull(struct rq *rq);
+
+/* dlserver.c */
+void dlserver_rq_init(struct rq *rq);
+void dlserver_account(struct rq *rq, const struct task_struct *p, u64 delta);
+void dlserver_sync(struct rq *rq, bool was_idle);
+struct task_struct *dlserver_pick(struct rq *rq);
+void dlserver_schedule_done(struct rq *rq, struct dl_server *prev_server);
+u64 dlserver_run_ns(const struct rq *rq, int idx);
+void dlserver_settle(struct rq *rq);
+void dlserver_invariants(struct rq *rq);
+int dlserver_params_check(const struct machine_params *p, char *err, size_t errlen);
+const char *dlserver_name(int idx);
 
 /* invariants.c */
 void invariants_start(struct machine *m);

@@ -81,6 +81,16 @@ static u64 total_idle(struct machine *m)
 	return n;
 }
 
+/* Time the deadline server idx ran tasks, all CPUs. */
+static u64 total_server_ns(struct machine *m, int idx)
+{
+	u64 ns = 0;
+
+	for (int c = 0; c < m->nr_cpus; c++)
+		ns += dlserver_run_ns(cpu_rq(m, c), idx);
+	return ns;
+}
+
 void machine_write_result(struct machine *m, struct jw *w, const char *sched_name, u64 wall_ns)
 {
 	jw_obj_begin(w);
@@ -111,6 +121,8 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 	jw_kuint(w, "migrations", m->nr_migrations);
 	jw_kuint(w, "idle_ns", total_idle(m));
 	write_lat(w, "wakeup_lat_ns", m->wake_lat, true);
+	jw_kuint(w, "fair_server_ns", total_server_ns(m, DLS_FAIR));
+	jw_kuint(w, "ext_server_ns", total_server_ns(m, DLS_EXT));
 	jw_obj_end(w);
 
 	jw_key(w, "hotplug");
@@ -147,6 +159,10 @@ void machine_write_result(struct machine *m, struct jw *w, const char *sched_nam
 		jw_kuint(w, "kick_waits", rq->scx.nr_kick_waits);
 		jw_kuint(w, "kick_wait_ns", rq->scx.kick_wait_ns +
 					    (rq->spinning ? m->sim.now - rq->spin_since : 0));
+		jw_kuint(w, "fair_server_ns", dlserver_run_ns(rq, DLS_FAIR));
+		jw_kuint(w, "fair_server_activations", rq->dls[DLS_FAIR].nr_activations);
+		jw_kuint(w, "ext_server_ns", dlserver_run_ns(rq, DLS_EXT));
+		jw_kuint(w, "ext_server_activations", rq->dls[DLS_EXT].nr_activations);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

@@ -25,7 +25,16 @@ void machine_params_default(struct machine_params *p)
 		.check_period_ns = 10 * NSEC_PER_MSEC,
 		.idle_exit_ns = 16000,   /* timer wake-up of a long-idle CPU, docs/fidelity.md */
 		.idle_deep_ns = 50000,
+		.fair_server_runtime_ns = 50 * NSEC_PER_MSEC, /* fair.c fair_server_init */
+		.fair_server_period_ns = NSEC_PER_SEC,
+		.ext_server_runtime_ns = 50 * NSEC_PER_MSEC,  /* ext.c ext_server_init (7.0) */
+		.ext_server_period_ns = NSEC_PER_SEC,
 	};
+}
+
+int machine_params_check(const struct machine_params *p, char *err, size_t errlen)
+{
+	return dlserver_params_check(p, err, errlen);
 }
 
 /* sysctl_sched_base_slice scaled by 1 + ilog2(min(ncpus, 8)) (SCHED_TUNABLESCALING_LOG). */
@@ -208,6 +217,10 @@ struct machine *machine_create(const struct topo *t, const struct workload *w,
 
 	if (!m) {
 		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (machine_params_check(params, err, errlen)) {
+		free(m);
 		return NULL;
 	}
 	sim_init(&m->sim);

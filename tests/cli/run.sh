@@ -103,6 +103,15 @@ expect_exit 0 model_params $SCXSIM run --workload pipe:loops=100 --model ctx_swi
 expect_exit 2 model_unknown $SCXSIM run --workload cpuhog --model warp=1
 check model_unknown_msg has "ctx_switch_ns" "$TMP/stderr"
 expect_exit 2 model_bad_value $SCXSIM run --workload cpuhog --model base_slice_ns=0
+expect_exit 2 model_server_runtime_above_period $SCXSIM run --workload cpuhog --model fair_server_runtime_ns=60000000,fair_server_period_ns=50000000
+check model_server_runtime_above_period_msg has "fair_server_runtime_ns=60000000: above fair_server_period_ns=50000000" "$TMP/stderr"
+expect_exit 2 model_server_period_range $SCXSIM run --workload cpuhog --model ext_server_period_ns=5000000000
+check model_server_period_range_msg has "ext_server_period_ns=5000000000: must be in 100000..4194304000" "$TMP/stderr"
+printf '{"tasks":{"rt":{"policy":"SCHED_FIFO","priority":50,"cpus":[0],"run":100000000},"hog":{"cpus":[0],"run":100000000}}}' > "$TMP/dls.json"
+expect_exit 0 fair_server_run $SCXSIM run --sched fair --workload "$TMP/dls.json" --topo 1 --duration 2s --json "$TMP/dls.out" --quiet
+check fair_server_run_ns has '"fair_server_ns": 100000000' "$TMP/dls.out"
+expect_exit 0 fair_server_off $SCXSIM run --sched fair --workload "$TMP/dls.json" --topo 1 --duration 2s --model fair_server_runtime_ns=0 --json "$TMP/dls0.out" --quiet
+check fair_server_off_ns has '"fair_server_ns": 0' "$TMP/dls0.out"
 expect_exit 0 trace_written $SCXSIM run --workload hackbench:groups=1,loops=5 --topo 4 --trace "$TMP/trace.json" --quiet
 check trace_has_events has '"traceEvents"' "$TMP/trace.json"
 check trace_closed sh -c "tail -c 5 '$TMP/trace.json' | grep -q ']}'"
