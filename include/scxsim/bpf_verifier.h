@@ -42,7 +42,10 @@ struct bpf_verify_report {
 	char msg[256];         /* the reason, in the kernel's wording where it has one */
 	char insn[96];         /* disassembly of the instruction at pc */
 	char line[256];        /* its source line ("file.bpf.c:42: text"), "" if unknown */
-	char *log;             /* the whole log: trace (verbose), path context, verdict */
+	char *log;             /* the trace (BPF_VERIFY_VERBOSE), else NULL */
+	char *warnings;        /* findings the kernel accepts from a privileged loader (e.g.
+	                        * reading uninitialised stack): "pc N `insn`: msg\n    line\n" */
+	u32 nr_warnings;
 };
 
 /* Verify program i (bpf_obj_prog order) of a loaded scheduler. Returns 0 when the

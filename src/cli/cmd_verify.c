@@ -62,6 +62,16 @@ static int verify_progs(struct bpf_sched *s, bool verbose, int *unproven)
 		}
 		if (verbose && r.log)
 			fputs(r.log, stdout);
+		if (r.warnings) /* e.g. uninitialised stack, which a privileged kernel loader allows */
+			for (char *l = r.warnings, *nl; *l; l = nl) {
+				nl = strchr(l, '\n');
+				nl = nl ? nl + 1 : l + strlen(l);
+				if (l[0] == ' ')
+					printf("%.*s", (int)(nl - l), l);
+				else
+					printf("warning: prog '%s' %.*s", name, (int)(nl - l), l);
+			}
+		*unproven += (int)r.nr_warnings;
 		switch (r.verdict) {
 		case BPF_VERIFY_ACCEPTED:
 			printf("prog '%s': accepted (%llu insns processed, %u states)\n", name,

@@ -50,6 +50,44 @@ void vf_log(struct vf_env *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void buf_append(char **buf, size_t *len, size_t *cap, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (*len + n + 1 > *cap) {
+		size_t c = MAX(*cap * 2, *len + n + 1024);
+		char *p = realloc(*buf, c);
+
+		if (!p)
+			return;
+		*buf = p, *cap = c;
+	}
+	memcpy(*buf + *len, text, n + 1);
+	*len += n;
+}
+
+static void insn_text(struct vf_env *e, u32 pc, char *buf, size_t len);
+
+void vf_warn(struct vf_env *e, const char *fmt, ...)
+{
+	char msg[256], ins[96], out[700];
+	const char *line;
+	va_list ap;
+
+	if (!e->warned || e->warned[e->pc])
+		return;
+	e->warned[e->pc] = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	insn_text(e, e->pc, ins, sizeof(ins));
+	line = bpf_prog_line(e->prog, e->pc);
+	snprintf(out, sizeof(out), "pc %u `%s`: %s\n    %s\n", e->pc, ins, msg,
+		 line ? line : "(no line info)");
+	buf_append(&e->warn, &e->warn_len, &e->warn_cap, out);
+	e->nwarn++;
+}
+
 int vf_error(struct vf_env *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -256,6 +294,9 @@ static bool state_widen(const struct vf_state *o, struct vf_state *c)
 
 	if (o->nframes != c->nframes || o->nrefs != c->nrefs)
 		return false;
+	for (u32 i = 0; i < o->nrefs; i++) /* the same iterator instances: one loop's iterations */
+		if (o->refs[i].id != c->refs[i].id)
+			return false;
 	for (u32 i = 0; i < o->nframes; i++) {
 		const struct vf_frame *of = &o->fr[i];
 		struct vf_frame *cf = &c->fr[i];
@@ -283,11 +324,28 @@ static bool is_ancestor(const struct vf_node *n, const struct vf_node *of)
 	return false;
 }
 
+/* An open-coded iterator or a loop callback is active: the kernel's states differ there by
+ * the iteration depth, so equal states are no infinite loop (the iteration point converges). */
+static bool in_loop_construct(const struct vf_state *st)
+{
+	for (u32 f = 0; f < st->nframes; f++) {
+		if (st->fr[f].cb_kind == 1)
+			return true;
+		for (int b = 0; b < VF_STACK; b += 8)
+			if (st->fr[f].stype[b] == VS_ITER)
+				return true;
+	}
+	return false;
+}
+
+#define VF_MAX_STATES_PER_INSN 256
+
 /* At a pruning point: 1 pruned, 0 go on (a new stored state), <0 error. */
 static int prune_check(struct vf_env *e)
 {
 	bool iter = e->prune[e->pc] == 2;
 	struct vf_node *n;
+	u32 nr = 0;
 
 	for (n = e->visited[e->pc]; n; n = n->next) {
 		bool anc = n->branches && is_ancestor(n, e->node);
@@ -298,9 +356,20 @@ static int prune_check(struct vf_env *e)
 				return 1;
 			}
 		} else if (anc && state_covers(n->st, e->cur, true)) {
-			return vf_error(e, "infinite loop detected at insn %u", e->pc);
+			/* the same state again below itself: an infinite loop, unless an iterator
+			 * or loop callback is active (the kernel's states differ there by the
+			 * iteration depth) or widening made the states equal: then converged */
+			if (!e->cur->widened && !in_loop_construct(e->cur))
+				return vf_error(e, "infinite loop detected at insn %u", e->pc);
+			if (e->cur->widened) {
+				e->pruned++;
+				return 1;
+			}
 		}
+		nr++;
 	}
+	if (nr >= VF_MAX_STATES_PER_INSN) /* keep walking without storing more here */
+		return 0;
 	if (iter)
 		for (n = e->visited[e->pc]; n; n = n->next)
 			if (n->branches && is_ancestor(n, e->node) && state_widen(n->st, e->cur))
@@ -546,6 +615,7 @@ static void env_free(struct vf_env *e)
 	free(e->visited);
 	free(e->prune);
 	free(e->maps);
+	free(e->warned);
 	free(e->cur);
 }
 
@@ -593,7 +663,8 @@ int bpf_verify_prog(struct bpf_sched *s, int i, unsigned flags, struct bpf_verif
 	err = env_maps(&e);
 	e.prune = calloc(e.nr_insns + 1, 1);
 	e.visited = calloc(e.nr_insns + 1, sizeof(*e.visited));
-	if (err || !e.prune || !e.visited) {
+	e.warned = calloc(e.nr_insns + 1, 1);
+	if (err || !e.prune || !e.visited || !e.warned) {
 		env_free(&e);
 		return -ENOMEM;
 	}
@@ -602,10 +673,13 @@ int bpf_verify_prog(struct bpf_sched *s, int i, unsigned flags, struct bpf_verif
 	if (err == -ENOMEM) {
 		env_free(&e);
 		free(e.log);
+		free(e.warn);
 		return err;
 	}
 	report_fill(&e, r);
 	r->log = e.log;
+	r->warnings = e.warn;
+	r->nr_warnings = e.nwarn;
 	env_free(&e);
 	return 0;
 }
@@ -615,7 +689,8 @@ void bpf_verify_report_fini(struct bpf_verify_report *r)
 	if (!r)
 		return;
 	free(r->log);
-	r->log = NULL;
+	free(r->warnings);
+	r->log = r->warnings = NULL;
 }
 
 const char *bpf_verdict_str(enum bpf_verdict v)

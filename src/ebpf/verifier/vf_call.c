@@ -235,7 +235,7 @@ enum h_arg {
 	HA_MEM_NULL, HA_MEM_W, HA_SIZE, HA_FUNC, HA_TASK, HA_CGROUP, HA_RB_REL, HA_TIMER, HA_LOCK,
 	HA_PTR, HA_KPTR_REL,
 };
-enum h_ret { HR_SCALAR, HR_MAP_VALUE_NULL, HR_RINGBUF, HR_TASK, HR_KPTR, HR_VOID };
+enum h_ret { HR_SCALAR, HR_MAP_VALUE_NULL, HR_RINGBUF, HR_TASK, HR_KPTR, HR_VOID, HR_U32 };
 
 struct helper {
 	u32 id;
@@ -250,12 +250,12 @@ static const struct helper helpers[] = {
 	{ 3, "bpf_map_delete_elem", { HA_MAP, HA_KEY }, HR_SCALAR },
 	{ 5, "bpf_ktime_get_ns", { 0 }, HR_SCALAR },
 	{ 6, "bpf_trace_printk", { HA_MEM, HA_SIZE, HA_ANY, HA_ANY, HA_ANY }, HR_SCALAR },
-	{ 7, "bpf_get_prandom_u32", { 0 }, HR_SCALAR },
-	{ 8, "bpf_get_smp_processor_id", { 0 }, HR_SCALAR },
+	{ 7, "bpf_get_prandom_u32", { 0 }, HR_U32 },
+	{ 8, "bpf_get_smp_processor_id", { 0 }, HR_U32 },
 	{ 14, "bpf_get_current_pid_tgid", { 0 }, HR_SCALAR },
 	{ 16, "bpf_get_current_comm", { HA_MEM_W, HA_SIZE }, HR_SCALAR },
 	{ 35, "bpf_get_current_task", { 0 }, HR_SCALAR },
-	{ 42, "bpf_get_numa_node_id", { 0 }, HR_SCALAR },
+	{ 42, "bpf_get_numa_node_id", { 0 }, HR_U32 },
 	{ 87, "bpf_map_push_elem", { HA_MAP, HA_VALUE, HA_SCALAR }, HR_SCALAR },
 	{ 88, "bpf_map_pop_elem", { HA_MAP, HA_VALUE_W }, HR_SCALAR },
 	{ 89, "bpf_map_peek_elem", { HA_MAP, HA_VALUE_W }, HR_SCALAR },
@@ -340,7 +340,7 @@ static int helper_args(struct vf_env *e, const struct helper *h, struct vf_map *
 		case HA_TIMER:
 		case HA_LOCK:
 			err = vf_read_reg(e, regno) ?: want_ptr(e, regno, false);
-			if (!err && r->type != VT_MAP_VALUE)
+			if (!err && r->type != VT_MAP_VALUE && r->type != VT_ANY)
 				err = vf_error(e, "R%d type=%s expected=map_value", regno,
 					       vf_type_str(r, (char[48]){ 0 }, 48));
 			if (!err && h->args[a] == HA_TIMER)
@@ -411,6 +411,7 @@ static int call_helper(struct vf_env *e, const struct bpf_insn *x)
 	r0 = vf_reg(e, 0);
 	switch (h->ret) {
 	case HR_SCALAR: vf_mark_unknown(r0); break;
+	case HR_U32: vf_mark_sized(r0, 4, false); break;
 	case HR_VOID: r0->type = VT_NOT_INIT; break;
 	case HR_MAP_VALUE_NULL:
 		if (m && (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS || m->type == BPF_MAP_TYPE_HASH_OF_MAPS))
@@ -519,7 +520,7 @@ bool vf_is_iter_point(struct vf_env *e, u32 pc)
 		return x->imm == 181 || x->imm == 164;
 	if (x->src_reg != BPF_PSEUDO_KFUNC_CALL || !(n = kfunc_name(x->imm)))
 		return false;
-	return kfunc_flags(n) & (KF_ITNEXT | KF_CB2);
+	return kfunc_flags(n) & KF_ITNEXT;
 }
 
 /* the iterator argument: a stack slot of the iterator's size */
@@ -671,12 +672,12 @@ static int call_kfunc(struct vf_env *e, const struct bpf_insn *x)
 			return vf_error(e, "unmatched rcu read unlock (kernel function %s)", fn);
 		e->cur->rcu--;
 	}
-	if (flags & KF_CB2) {
+	if (flags & KF_CB2) { /* bpf_rbtree_add's less(a, b): walked once, then after the call */
 		struct vf_reg cargs[6] = { 0 };
 
 		cargs[1] = (struct vf_reg){ .type = VT_ANY };
 		cargs[2] = (struct vf_reg){ .type = VT_ANY };
-		return sync_callback(e, cb, cargs);
+		return enter_frame(e, cb, 3, -1, cargs);
 	}
 	clobber_args(e);
 	err = kfunc_ret(e, fn, flags, proto);
@@ -752,6 +753,12 @@ int vf_exit(struct vf_env *e)
 		st->nframes--;
 		e->pc = (u32)callee->cb_call;
 		return 0;
+	}
+	if (callee->cb_kind == 3) { /* a kfunc's callback: r0 is the kfunc's (int) result */
+		err = check_r0_scalar(e, "callback return");
+		if (err)
+			return err;
+		vf_mark_unknown(&callee->regs[0]);
 	}
 	caller->regs[0] = callee->regs[0];
 	for (int i = 1; i <= 5; i++)

@@ -56,6 +56,7 @@ struct vf_reg {
 	s32 off;                /* pointer: fixed offset */
 	u64 umin, umax;         /* scalar value, or pointer's variable offset */
 	s64 smin, smax;
+	u32 u32min, u32max;     /* scalar: bounds of the low 32 bits (the w register) */
 	u32 id;                 /* null-check group (regs from one lookup share it) */
 	u32 ref;                /* reference id held, 0 none */
 	u32 size;               /* VT_MEM/VT_CTX: bytes; VT_FUNC: target pc; released: pc */
@@ -71,7 +72,7 @@ struct vf_frame {
 	struct vf_reg spill[VF_SLOTS]; /* per 8-byte slot: spilled register / iterator */
 	s32 callsite;           /* pc of the call that made this frame, -1 for frame 0 */
 	s32 cb_call;            /* callback frames: pc of the helper call to loop back to, else -1 */
-	u8 cb_kind;             /* 0 bpf-to-bpf, 1 sync callback (loop), 2 async (timer) */
+	u8 cb_kind;             /* 0 bpf-to-bpf, 1 loop callback, 2 async (timer), 3 called once */
 };
 
 struct vf_ref { u32 id; s32 insn; };
@@ -119,6 +120,10 @@ struct vf_env {
 	s32 err_pc;
 	char *log;
 	size_t log_len, log_cap;
+	char *warn;             /* warnings, one per line pair */
+	size_t warn_len, warn_cap;
+	u32 nwarn;
+	u8 *warned;             /* per pc */
 	s32 task_slice[2], task_vtime[2], task_disallow[2]; /* writable task_struct byte ranges */
 	u32 async_seen[64];     /* timer callbacks queued (pc + 1) */
 	s32 task_id, cgroup_id, cpumask_id, bpf_cpumask_id;
@@ -127,6 +132,8 @@ struct vf_env {
 /* verifier.c */
 int vf_error(struct vf_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vf_log(struct vf_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* a finding that the kernel accepts from a privileged loader: reported once per pc */
+void vf_warn(struct vf_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vf_push(struct vf_env *e, const struct vf_state *st, u32 pc);
 struct vf_state *vf_state_dup(const struct vf_state *st);
 size_t vf_state_size(u32 nframes);
