@@ -90,7 +90,7 @@ static int verify_progs(struct bpf_sched *s, bool verbose, int *unproven)
 			       r.verdict == BPF_VERIFY_UNPROVEN ? "warning: " : "", name,
 			       r.verdict == BPF_VERIFY_REJECTED ? "rejected" : "scxsim verifier: cannot prove it safe",
 			       r.pc, r.insn, r.msg,
-			       r.verdict == BPF_VERIFY_UNPROVEN ? " (after widening a loop's state; the kernel may accept this)" : "",
+			       r.verdict == BPF_VERIFY_UNPROVEN ? " (scxsim's verifier lacks the kernel's precision tracking; the kernel may accept this)" : "",
 			       r.line[0] ? r.line : "(no line info)");
 			printf("    (%llu insns processed, %u states)\n",
 			       (unsigned long long)r.insns_processed, r.states);

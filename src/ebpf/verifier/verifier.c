@@ -88,6 +88,23 @@ void vf_warn(struct vf_env *e, const char *fmt, ...)
 	e->nwarn++;
 }
 
+/* A complexity limit: without the kernel's precision tracking scxsim keeps scalars the
+ * kernel would forget and explores more states, so hitting a limit is "cannot prove". */
+static int vf_limit(struct vf_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int vf_limit(struct vf_env *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->err)
+		return e->err;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->err = -ERANGE;
+	e->err_pc = (s32)e->pc;
+	return e->err;
+}
+
 int vf_error(struct vf_env *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -191,7 +208,7 @@ int vf_push(struct vf_env *e, const struct vf_state *st, u32 pc)
 		e->stack = p, e->cap_stack = cap;
 	}
 	if (e->nr_stack > 8192)
-		return vf_error(e, "BPF program is too complex: %u pending branches", e->nr_stack);
+		return vf_limit(e, "BPF program is too complex: %u pending branches", e->nr_stack);
 	n = vf_state_dup(st);
 	if (!n)
 		return -ENOMEM;
@@ -249,12 +266,12 @@ static bool reg_covers(const struct vf_reg *o, const struct vf_reg *c, struct id
 }
 
 static bool frame_covers(const struct vf_frame *o, const struct vf_frame *c, struct idmap *m,
-			 bool exact)
+			 bool exact, u16 live)
 {
 	if (o->callsite != c->callsite || o->cb_call != c->cb_call)
 		return false;
 	for (int i = 0; i < 11; i++)
-		if (!reg_covers(&o->regs[i], &c->regs[i], m, exact))
+		if (((live >> i) & 1) && !reg_covers(&o->regs[i], &c->regs[i], m, exact))
 			return false;
 	for (int b = 0; b < VF_STACK; b++) {
 		if (o->stype[b] == VS_INVALID && !exact)
@@ -270,7 +287,24 @@ static bool frame_covers(const struct vf_frame *o, const struct vf_frame *c, str
 	return true;
 }
 
-static bool state_covers(const struct vf_state *o, const struct vf_state *c, bool exact)
+/* registers of frame i that the rest of the walk may read: live at the current pc for the
+ * top frame, live where the frame above returns to for the others (r0-r5 are redefined) */
+static u16 frame_live(const struct vf_env *e, const struct vf_state *st, u32 i, u32 pc)
+{
+	const struct vf_frame *up;
+	u32 ret;
+
+	if (i + 1 == st->nframes)
+		return (u16)(e->live[pc] | 0x400);
+	up = &st->fr[i + 1];
+	ret = up->cb_kind == 1 ? (u32)up->cb_call : (u32)up->callsite + 1;
+	if (ret >= e->nr_insns)
+		return 0x7ff;
+	return (u16)((e->live[ret] & ~0x3f) | 0x7c0 | (up->cb_kind == 1 ? 0x3e : 0));
+}
+
+static bool state_covers(const struct vf_env *e, const struct vf_state *o,
+			 const struct vf_state *c, bool exact)
 {
 	struct idmap m = { .n = 0 };
 
@@ -278,7 +312,7 @@ static bool state_covers(const struct vf_state *o, const struct vf_state *c, boo
 	    o->lock != c->lock)
 		return false;
 	for (u32 i = 0; i < o->nframes; i++)
-		if (!frame_covers(&o->fr[i], &c->fr[i], &m, exact))
+		if (!frame_covers(&o->fr[i], &c->fr[i], &m, exact, frame_live(e, c, i, e->pc)))
 			return false;
 	for (u32 i = 0; i < o->nrefs; i++)
 		if (!ids_match(&m, o->refs[i].id, c->refs[i].id))
@@ -338,7 +372,7 @@ static bool in_loop_construct(const struct vf_state *st)
 	return false;
 }
 
-#define VF_MAX_STATES_PER_INSN 256
+#define VF_MAX_STATES_PER_INSN 64
 
 /* At a pruning point: 1 pruned, 0 go on (a new stored state), <0 error. */
 static int prune_check(struct vf_env *e)
@@ -351,11 +385,11 @@ static int prune_check(struct vf_env *e)
 		bool anc = n->branches && is_ancestor(n, e->node);
 
 		if (!n->branches || (iter && anc)) {
-			if (state_covers(n->st, e->cur, false)) {
+			if (state_covers(e, n->st, e->cur, false)) {
 				e->pruned++;
 				return 1;
 			}
-		} else if (anc && state_covers(n->st, e->cur, true)) {
+		} else if (anc && state_covers(e, n->st, e->cur, true)) {
 			/* the same state again below itself: an infinite loop, unless an iterator
 			 * or loop callback is active (the kernel's states differ there by the
 			 * iteration depth) or widening made the states equal: then converged */
@@ -539,6 +573,73 @@ static void env_prune_points(struct vf_env *e)
 	}
 }
 
+/* Registers each instruction reads and writes, for the static liveness below. */
+static void insn_use_def(const struct bpf_insn *x, u16 *use, u16 *def)
+{
+	u8 cls = BPF_CLASS(x->code), op = BPF_OP(x->code);
+	u16 d = (u16)(1u << x->dst_reg), s = (u16)(1u << x->src_reg);
+
+	*use = *def = 0;
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		*use = (op == BPF_MOV ? 0 : d) | (BPF_SRC(x->code) == BPF_X && op != BPF_END && op != BPF_NEG ? s : 0);
+		*def = d;
+		return;
+	case BPF_LDX: *use = s, *def = d; return;
+	case BPF_ST: *use = d; return;
+	case BPF_STX:
+		*use = d | s;
+		if (BPF_MODE(x->code) == BPF_ATOMIC && x->imm == BPF_CMPXCHG)
+			*use |= 1, *def = 1;
+		else if (BPF_MODE(x->code) == BPF_ATOMIC && (x->imm & BPF_FETCH))
+			*def = s;
+		return;
+	case BPF_LD: *def = d; return;
+	}
+	if (op == BPF_CALL)
+		*use = 0x3e, *def = 0x3f;
+	else if (op == BPF_EXIT)
+		*use = 1;
+	else if (op != BPF_JA && op != 0xe0)
+		*use = d | (BPF_SRC(x->code) == BPF_X ? s : 0);
+}
+
+/* live-in registers per pc, backwards to a fixed point (calls and exits end a function's
+ * flow; a callee is analysed through its own instructions) */
+static void env_liveness(struct vf_env *e)
+{
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (u32 pc = e->nr_insns; pc-- > 0;) {
+			const struct bpf_insn *x = &e->insns[pc];
+			u8 cls = BPF_CLASS(x->code), op = BPF_OP(x->code);
+			u16 use, def, out = 0, in;
+			u32 n = pc + (x->code == (BPF_LD | BPF_IMM | BPF_DW) ? 2 : 1);
+
+			if (pc && e->insns[pc - 1].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    (pc < 2 || e->insns[pc - 2].code != (BPF_LD | BPF_IMM | BPF_DW)))
+				continue; /* second slot of an ld_imm64 */
+			insn_use_def(x, &use, &def);
+			if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL) {
+				s64 t = (s64)pc + 1 + (cls == BPF_JMP32 && op == BPF_JA ? x->imm : x->off);
+
+				if (op != BPF_EXIT && t >= 0 && t < e->nr_insns)
+					out |= e->live[t];
+				if (op != BPF_EXIT && op != BPF_JA && n < e->nr_insns)
+					out |= e->live[n];
+			} else if (n < e->nr_insns) {
+				out = e->live[n];
+			}
+			in = (u16)(use | (out & ~def));
+			if (in != e->live[pc])
+				e->live[pc] = in, changed = true;
+		}
+	}
+}
+
 /* ---- the walk --------------------------------------------------------------------------------- */
 
 static int walk_path(struct vf_env *e)
@@ -551,7 +652,7 @@ static int walk_path(struct vf_env *e)
 		if (e->pc >= e->nr_insns)
 			return vf_error(e, "jump out of range from insn %u", e->pc);
 		if (++e->processed > BPF_VERIFY_MAX_INSNS)
-			return vf_error(e, "BPF program is too large. Processed %llu insn",
+			return vf_limit(e, "BPF program is too large. Processed %llu insn",
 					(unsigned long long)e->processed);
 		if (e->prune[e->pc]) {
 			err = prune_check(e);
@@ -614,6 +715,7 @@ static void env_free(struct vf_env *e)
 	free(e->stack);
 	free(e->visited);
 	free(e->prune);
+	free(e->live);
 	free(e->maps);
 	free(e->warned);
 	free(e->cur);
@@ -664,11 +766,13 @@ int bpf_verify_prog(struct bpf_sched *s, int i, unsigned flags, struct bpf_verif
 	e.prune = calloc(e.nr_insns + 1, 1);
 	e.visited = calloc(e.nr_insns + 1, sizeof(*e.visited));
 	e.warned = calloc(e.nr_insns + 1, 1);
-	if (err || !e.prune || !e.visited || !e.warned) {
+	e.live = calloc(e.nr_insns + 1, sizeof(*e.live));
+	if (err || !e.prune || !e.visited || !e.warned || !e.live) {
 		env_free(&e);
 		return -ENOMEM;
 	}
 	env_prune_points(&e);
+	env_liveness(&e);
 	err = walk(&e);
 	if (err == -ENOMEM) {
 		env_free(&e);

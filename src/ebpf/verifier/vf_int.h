@@ -106,6 +106,7 @@ struct vf_env {
 	struct vf_map *maps;    /* runtime maps then inner templates */
 	int nr_maps;
 	u8 *prune;              /* per pc: 1 prune point, 2 iteration point */
+	u16 *live;              /* per pc: registers live on entry (bit i = r_i), static */
 	struct vf_node **visited; /* per pc */
 	struct vf_path *stack;  /* pending paths */
 	u32 nr_stack, cap_stack;
