@@ -6,10 +6,10 @@
  * machine, without running anything. Exit 0 when every program is accepted, 1 with the log
  * when not, 2 for bad usage or a missing file.
  *
- * What it does NOT do (yet): abstract interpretation of register types and bounds like the
- * kernel's verifier. Memory safety is enforced at run time instead (every access checked, an
- * instruction budget per call); verify says so. CO-RE relocations that found nothing in
- * scxsim's types are reported as warnings with their source line: they fault only if reached.
+ * Then the static verifier (src/ebpf/verifier/, docs/verifier.md) walks every program: one
+ * line per program (accepted, skipped, or the rejection with pc, instruction, reason and
+ * source line); `--verbose` adds the instruction trace. Warnings (CO-RE relocations that
+ * found nothing, "cannot prove" limits, what a privileged kernel loader allows) keep exit 0.
  */
 #include <errno.h>
 #include <stdio.h>
