@@ -273,10 +273,10 @@ static int ptr_alu(struct vf_env *e, const struct bpf_insn *x, struct vf_reg *d,
 		if (vf_is_const(off)) {
 			s64 k = (s64)off->umin;
 
-			res.off = (s32)(op == BPF_ADD ? res.off + k : res.off - k);
 			if (k > VF_MAX_VAR_OFF || k < -VF_MAX_VAR_OFF)
 				return vf_error(e, "R%d value %lld makes %s pointer be out of bounds",
 						x->dst_reg, (long long)k, vf_type_str(ptr, t, sizeof(t)));
+			res.off = (s32)(op == BPF_ADD ? res.off + k : res.off - k);
 		} else {
 			if (ptr->type == VT_CTX || ptr->type == VT_BTF_ID)
 				return vf_error(e, "R%d pointer arithmetic with a variable offset on %s prohibited",
@@ -400,7 +400,7 @@ static bool var_bounded(const struct vf_reg *r)
 static int region_check(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u32 size,
 			s64 limit, const char *what)
 {
-	s64 lo = off + r->off + r->smin, hi = off + r->off + r->smax + size;
+	__int128 lo = (__int128)off + r->off + r->smin, hi = (__int128)off + r->off + r->smax + size;
 
 	if (r->umin != r->umax || r->smin) {
 		if (r->smin < 0 && lo < 0)
@@ -650,7 +650,7 @@ static int stack_load(struct vf_env *e, int regno, const struct vf_reg *p, s64 o
 			vf_mark_const(out, sp->umin & ((1ULL << (size * 8)) - 1));
 			return 0;
 		}
-		if (sp->type == VT_SCALAR && sp->umax < (1ULL << (size * 8)) && !(lo & 7) && !sx) {
+		if (size < 8 && sp->type == VT_SCALAR && sp->umax < (1ULL << (size * 8)) && !(lo & 7) && !sx) {
 			*out = *sp;
 			return 0;
 		}
