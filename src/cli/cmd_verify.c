@@ -6,10 +6,10 @@
  * machine, without running anything. Exit 0 when every program is accepted, 1 with the log
  * when not, 2 for bad usage or a missing file.
  *
- * What it does NOT do (yet): abstract interpretation of register types and bounds like the
- * kernel's verifier. Memory safety is enforced at run time instead (every access checked, an
- * instruction budget per call); verify says so. CO-RE relocations that found nothing in
- * scxsim's types are reported as warnings with their source line: they fault only if reached.
+ * Then the static verifier (src/ebpf/verifier/, docs/verifier.md) walks every program: one
+ * line per program (accepted, skipped, or the rejection with pc, instruction, reason and
+ * source line); `--verbose` adds the instruction trace. Warnings (CO-RE relocations that
+ * found nothing, "cannot prove" limits, what a privileged kernel loader allows) keep exit 0.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "ebpf/runtime/rt_int.h"
 #include "scxsim/bpf_sched.h"
+#include "scxsim/bpf_verifier.h"
 #include "scxsim/machine.h"
 
 static int warn_poisoned(const struct bpf_sched *s)
@@ -44,7 +45,63 @@ static int warn_poisoned(const struct bpf_sched *s)
 	return n;
 }
 
-static int verify_file(const char *path)
+/* Run the static verifier on every program: one line each, the rejection with its context.
+ * Returns the number of programs rejected. */
+static int verify_progs(struct bpf_sched *s, bool verbose, int *unproven)
+{
+	int nrej = 0;
+
+	for (int i = 0; i < s->nr_progs; i++) {
+		struct bpf_verify_report r;
+		const char *name = bpf_prog_name(s->progs[i].prog);
+
+		if (bpf_verify_prog(s, i, verbose ? BPF_VERIFY_VERBOSE : 0, &r)) {
+			printf("prog '%s': verifier could not run (out of memory)\n", name);
+			nrej++;
+			continue;
+		}
+		if (verbose && r.log)
+			fputs(r.log, stdout);
+		if (r.warnings) /* e.g. uninitialised stack, which a privileged kernel loader allows */
+			for (char *l = r.warnings, *nl; *l; l = nl) {
+				nl = strchr(l, '\n');
+				nl = nl ? nl + 1 : l + strlen(l);
+				if (l[0] == ' ')
+					printf("%.*s", (int)(nl - l), l);
+				else
+					printf("warning: prog '%s' %.*s", name, (int)(nl - l), l);
+			}
+		*unproven += (int)r.nr_warnings;
+		switch (r.verdict) {
+		case BPF_VERIFY_ACCEPTED:
+			printf("prog '%s': accepted (%llu insns processed, %u states)\n", name,
+			       (unsigned long long)r.insns_processed, r.states);
+			break;
+		case BPF_VERIFY_SKIPPED:
+			printf("prog '%s': %s\n", name, r.msg);
+			break;
+		case BPF_VERIFY_UNPROVEN:
+		case BPF_VERIFY_REJECTED:
+			if (r.verdict == BPF_VERIFY_REJECTED)
+				nrej++;
+			else
+				(*unproven)++;
+			printf("%sprog '%s': %s at pc %d `%s`: %s%s\n    %s\n",
+			       r.verdict == BPF_VERIFY_UNPROVEN ? "warning: " : "", name,
+			       r.verdict == BPF_VERIFY_REJECTED ? "rejected" : "scxsim verifier: cannot prove it safe",
+			       r.pc, r.insn, r.msg,
+			       r.verdict == BPF_VERIFY_UNPROVEN ? " (scxsim's verifier lacks the kernel's precision tracking; the kernel may accept this)" : "",
+			       r.line[0] ? r.line : "(no line info)");
+			printf("    (%llu insns processed, %u states)\n",
+			       (unsigned long long)r.insns_processed, r.states);
+			break;
+		}
+		bpf_verify_report_fini(&r);
+	}
+	return nrej;
+}
+
+static int verify_file(const char *path, bool verbose)
 {
 	static const char *wl = "{\"tasks\":{\"t\":{\"loop\":1,\"run\":1}}}";
 	struct topo *t = NULL;
@@ -53,7 +110,7 @@ static int verify_file(const char *path)
 	struct bpf_sched *s = NULL;
 	struct machine_params p;
 	char err[1024];
-	int rc = 1;
+	int rc = 1, nrej, unproven = 0;
 
 	machine_params_default(&p);
 	if (topo_parse("1", &t, err, sizeof(err)) ||
@@ -71,18 +128,15 @@ static int verify_file(const char *path)
 		printf("%s: rejected\n%s\n", path, bpf_sched_errmsg(s));
 		goto out;
 	}
-	for (int i = 0; i < s->nr_progs; i++) {
-		u32 cnt = 0;
-		if (s->progs[i].prog)
-			bpf_prog_insns(s->progs[i].prog, &cnt);
-		printf("prog '%s': %u instructions: accepted\n",
-		       s->progs[i].prog ? bpf_prog_name(s->progs[i].prog) : "?", cnt);
-	}
 	int nw = warn_poisoned(s);
-	printf("%s: %d programs accepted, %d warnings (scheduler '%s')\n", path, s->nr_progs, nw,
-	       bpf_sched_name(s));
-	printf("note: static checks only; no abstract interpretation yet: memory safety is enforced "
-	       "at run time (every access checked, an instruction budget per call)\n");
+	nrej = verify_progs(s, verbose, &unproven);
+	if (nrej) {
+		printf("%s: rejected: %d of %d programs (scheduler '%s')\n", path, nrej, s->nr_progs,
+		       bpf_sched_name(s));
+		goto out;
+	}
+	printf("%s: %d programs accepted, %d warnings (scheduler '%s')\n", path, s->nr_progs,
+	       nw + unproven, bpf_sched_name(s));
 	rc = 0;
 out:
 	bpf_sched_free(s);
@@ -94,19 +148,24 @@ out:
 
 int cmd_verify(int argc, char **argv)
 {
+	bool verbose = false;
+
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: scxsim verify FILE.bpf.o\n"
-		       "  load every program as `run --sched` would, without running it;\n"
+		printf("usage: scxsim verify [--verbose] FILE.bpf.o\n"
+		       "  load every program as `run --sched` would, without running it, and verify\n"
+		       "  it statically (docs/verifier.md); --verbose prints every instruction walked;\n"
 		       "  exit 0 if all are accepted, else 1 with the reason\n");
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "--verbose"))
+		verbose = true, argc--, argv++;
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: scxsim verify FILE.bpf.o\n");
+		fprintf(stderr, "usage: scxsim verify [--verbose] FILE.bpf.o\n");
 		return 2;
 	}
 	if (access(argv[1], R_OK)) {
 		fprintf(stderr, "scxsim verify: %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
-	return verify_file(argv[1]);
+	return verify_file(argv[1], verbose);
 }

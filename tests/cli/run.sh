@@ -182,6 +182,19 @@ check verify_rejects_msg has "prototype differs" "$TMP/stdout"
 expect_exit 1 verify_garbage $SCXSIM verify "$TMP/garbage.bpf.o"
 expect_exit 2 verify_missing $SCXSIM verify "$TMP/none.bpf.o"
 expect_exit 2 verify_usage $SCXSIM verify
+expect_exit 0 verify_simple_accepted $SCXSIM verify "$BUILD/scheds/simple.bpf.o"
+check verify_simple_per_prog has "prog 'simple_enqueue': accepted (" "$TMP/stdout"
+expect_exit 1 verify_rejects_null_deref $SCXSIM verify "$BUILD/tests/bpf/verifier_bad.bpf.o"
+check verify_null_msg has "prog 'vb_enqueue': rejected at pc 7 .r1 = .(u64 .)(r0 + 0x0).: R0 invalid mem access 'map_value_or_null'" "$TMP/stdout"
+check verify_null_line has "verifier_bad.bpf.c:36: .v += 1;" "$TMP/stdout"
+check verify_leak_msg has "Unreleased reference id=" "$TMP/stdout"
+check verify_rejected_count has "rejected: 10 of 11 programs" "$TMP/stdout"
+expect_exit 0 verify_verbose $SCXSIM verify --verbose "$BUILD/scheds/simple.bpf.o"
+check verify_verbose_trace has "0: (79) r1 = .(u64 .)(r1 + 0x0)" "$TMP/stdout"
+expect_exit 0 verify_hostile_knobs_dead $SCXSIM verify "$BUILD/tests/bpf/sched_hostile.bpf.o"
+expect_exit 0 verify_central_warns $SCXSIM verify "$BUILD/scheds/central.bpf.o"
+check verify_central_cannot_prove has "cannot prove it safe" "$TMP/stdout"
+expect_exit 2 verify_verbose_usage $SCXSIM verify --verbose
 # observers (user halves, progress) never change results
 expect_exit 0 observed $SCXSIM run --sched simple --workload cpuhog:n=3,work=1500 --topo 2 --json "$TMP/o1.json"
 expect_exit 0 unobserved $SCXSIM run --sched simple --workload cpuhog:n=3,work=1500 --topo 2 --json "$TMP/o2.json" --quiet
