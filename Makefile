@@ -141,6 +141,9 @@ clean:
 
 FORCE:
 
+# keep the harness objects of the plain-program builds between runs
+.SECONDARY: $(FUZZ_NAMES:%=$(O)/obj/tests/fuzz/%.o) $(O)/obj/tests/fuzz/main.o
+
 .PHONY: all deps test demo bench clean fuzz fuzz-build FORCE
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,10 +1,11 @@
 #!/bin/sh
 # fuzz.sh BUILD SECONDS NAME... — `make fuzz`: builds the seed corpus of each fuzz harness from
 # the repository's own files (nothing downloaded, nothing committed), then runs each libFuzzer
-# binary BUILD/fuzz/NAME for SECONDS seconds, one at a time (-jobs=1: the machine is shared),
+# binary BUILD/fuzz/NAME for SECONDS seconds, one at a time in one process (the machine is shared),
 # keeping its corpus in BUILD/fuzz/corpus/NAME (grows across runs) and any crash, leak or
 # timeout input in BUILD/fuzz/artifacts/NAME/. Prints one line per harness: executions, time,
-# corpus size and findings; exits 1 when a harness found something.
+# corpus size and findings (also appended to BUILD/fuzz/summary.log, the history of all runs);
+# exits 1 when a harness found something.
 # Env: FUZZ_FLAGS adds libFuzzer flags (e.g. -max_len=4096).
 B=$1; T=$2; shift 2
 F=$B/fuzz
@@ -58,13 +59,14 @@ for n in "$@"; do
 	a=$F/artifacts/$n; mkdir -p "$a"
 	log=$F/$n.log
 	ML=65536; case $n in bpf_*) ML=131072;; esac
-	"$F/$n" -max_total_time="$T" -timeout=10 -rss_limit_mb=2048 -max_len=$ML -jobs=1 \
+	"$F/$n" -max_total_time="$T" -timeout=10 -rss_limit_mb=2048 -max_len=$ML \
 		-print_final_stats=1 -artifact_prefix="$a/" $FUZZ_FLAGS "$F/corpus/$n" >"$log" 2>&1
 	rc=$?
 	runs=$(grep -E '^stat::number_of_executed_units' "$log" | tail -n 1 | awk '{print $2}')
 	secs=$(grep -E 'Done [0-9]+ runs in' "$log" | tail -n 1 | sed 's/.*in \([0-9]*\) second.*/\1/')
 	found=$(ls "$a" | wc -l)
-	echo "fuzz $n: ${runs:-?} runs in ${secs:-?} s, corpus $(ls "$F/corpus/$n" | wc -l), exit $rc, $found artifact(s) in $a"
+	echo "fuzz $n: ${runs:-?} runs in ${secs:-?} s, corpus $(ls "$F/corpus/$n" | wc -l), exit $rc, $found artifact(s) in $a" |
+		tee -a "$F/summary.log"
 	[ $rc -eq 0 ] && [ "$found" -eq 0 ] || status=1
 done
 exit $status

@@ -16,6 +16,7 @@
 #include "fuzz.h"
 #include "scxsim/bpf_sched.h"
 #include "scxsim/machine.h"
+#include "scxsim/scx.h"
 #include "scxsim/topo.h"
 #include "scxsim/workload.h"
 
@@ -85,10 +86,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	int e = machine_run(m, FZ_RUN_NS);
 	if (e && e != -ENOMEM)
 		fz_fail("machine_run: %d", e);
+	const struct scx_exit_info *ei = machine_scx_exit_info(m);
+	if (ei && ei->kind != SCX_EXIT_NONE && (!ei->msg || !ei->reason))
+		fz_fail("scheduler exit %d without a reason and message", ei->kind);
 	if (fz_verbose())
-		fprintf(stderr, "bpf_sched: ran %s: %llu calls, %llu insns, %llu events\n",
+		fprintf(stderr, "bpf_sched: ran %s: %llu calls, %llu insns, %llu events, exit %d %s: %s\n",
 			bpf_sched_name(s), (unsigned long long)bpf_sched_nr_calls(s),
-			(unsigned long long)bpf_sched_nr_insns(s), (unsigned long long)machine_events(m));
+			(unsigned long long)bpf_sched_nr_insns(s), (unsigned long long)machine_events(m),
+			ei ? ei->kind : -1, ei && ei->reason ? ei->reason : "",
+			ei && ei->msg ? ei->msg : "");
 out:
 	machine_destroy(m);
 	bpf_sched_free(s);
