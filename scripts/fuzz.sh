@@ -64,6 +64,9 @@ for n in "$@"; do
 	rc=$?
 	runs=$(grep -E '^stat::number_of_executed_units' "$log" | tail -n 1 | awk '{print $2}')
 	secs=$(grep -E 'Done [0-9]+ runs in' "$log" | tail -n 1 | sed 's/.*in \([0-9]*\) second.*/\1/')
+	eps=$(grep -E '^stat::average_exec_per_sec' "$log" | tail -n 1 | awk '{print $2}')
+	# stopped by a finding: no "Done" line; the time is runs / average rate
+	[ -z "$secs" ] && [ -n "$runs" ] && [ "${eps:-0}" -gt 0 ] && secs="~$((runs / eps))"
 	found=$(ls "$a" | wc -l)
 	echo "fuzz $n: ${runs:-?} runs in ${secs:-?} s, corpus $(ls "$F/corpus/$n" | wc -l), exit $rc, $found artifact(s) in $a" |
 		tee -a "$F/summary.log"
