@@ -3,7 +3,7 @@
 # As root: installs the missing ones with apt-get. Otherwise: prints the exact command to run.
 # The list and why each package is used: docs/dependencies.md.
 set -u
-PKGS="make gcc clang-19 llvm-19 rt-app python3"
+PKGS="make gcc clang-19 llvm-19 libclang-rt-19-dev rt-app python3"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh BUILD [SANBUILD] — runs every test suite and prints the combined total last:
 #   the unit tests (BUILD/tests/unit), the same under ASan+UBSan (SANBUILD), and the CLI
-#   scripts tests/cli/*.sh against BUILD/scxsim (and SANBUILD/scxsim).
+#   scripts tests/cli/*.sh against BUILD/scxsim (and SANBUILD/scxsim), and the fuzz reproducers
+#   (tests/fuzz/regress.sh) through the SANBUILD harnesses.
 # Each suite prints its own "N passed, N failed"; this sums them.
 B=${1:-build}
 S=${2:-}
@@ -31,6 +32,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite unit "$B/tests/unit"
 run_suite compat python3 scripts/compat-check.py docs/compat.md
 [ -n "$S" ] && run_suite unit-asan "$S/tests/unit"
+[ -n "$S" ] && run_suite fuzz-regress sh tests/fuzz/regress.sh "$S/fuzz-regress"
 for t in tests/cli/*.sh; do
 	[ -f "$t" ] || continue
 	[ "$(basename "$t")" = lib.sh ] && continue

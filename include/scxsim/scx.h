@@ -28,6 +28,9 @@ struct machine;
 #define SCX_EXIT_REASON_LEN 128
 #define SCX_EXIT_DUMP_DFL_LEN 32768            /* exit_dump_len 0 = this (upstream's default) */
 #define SCX_DSP_DFL_MAX_BATCH 32
+/* scxsim's bound on ops.dispatch_max_batch (the buffer is allocated at attach). The kernel has
+ * no explicit one: its per-CPU allocation of a huge buffer fails the load with -ENOMEM. */
+#define SCX_DSP_MAX_BATCH_LIMIT (1U << 20)
 #define SCX_DSP_MAX_LOOPS 32
 #define SCX_WATCHDOG_MAX_TIMEOUT_MS 30000
 

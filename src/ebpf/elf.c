@@ -6,7 +6,7 @@
  * maps from `.maps`, internal maps from global data sections, `.rodata` knobs.
  *
  * Why so defensive: an object file is user input; scxsim must print "FILE: section 'S': reason"
- * and never crash on it (tests/fuzz/elf_fuzz.c feeds it garbage). Every ELF structure is copied
+ * and never crash on it (tests/fuzz/bpf_obj.c feeds it garbage). Every ELF structure is copied
  * out of the buffer with memcpy, so nothing relies on the file's alignment.
  *
  * Invariants: see obj_int.h. Map indices: .maps maps first (in .maps DATASEC order), then data

@@ -172,7 +172,8 @@ void bpf_iter_num_destroy(struct bpf_iter_num *it)
 
 static int iter_arg(struct bpf_vm *vm, u64 v, const char *fn)
 {
-	return kf_arg_mem(vm, v, sizeof(struct bpf_iter_num), BPF_VM_RW, fn, 1);
+	return kf_arg_obj(vm, v, sizeof(struct bpf_iter_num), _Alignof(struct bpf_iter_num), BPF_VM_RW,
+			  fn, 1);
 }
 
 KF(bpf_iter_num_new)

@@ -328,7 +328,7 @@ H(spin_lock)
 {
 	u32 *l = (u32 *)(uintptr_t)r1;
 
-	if (kf_arg_mem(vm, r1, sizeof(u32), BPF_VM_RW, "bpf_spin_lock", 1))
+	if (kf_arg_obj(vm, r1, sizeof(u32), sizeof(u32), BPF_VM_RW, "bpf_spin_lock", 1))
 		return 0;
 	if (*l) {
 		bpf_vm_abort(vm, "bpf_spin_lock(): lock at 0x%llx is already held (deadlock)",
@@ -343,7 +343,7 @@ H(spin_unlock)
 {
 	u32 *l = (u32 *)(uintptr_t)r1;
 
-	if (kf_arg_mem(vm, r1, sizeof(u32), BPF_VM_RW, "bpf_spin_unlock", 1))
+	if (kf_arg_obj(vm, r1, sizeof(u32), sizeof(u32), BPF_VM_RW, "bpf_spin_unlock", 1))
 		return 0;
 	if (!*l) {
 		bpf_vm_abort(vm, "bpf_spin_unlock(): lock at 0x%llx is not held", (unsigned long long)r1);

@@ -41,6 +41,11 @@ int kf_arg_bpf_cpumask(struct bpf_vm *vm, u64 v, const char *fn, int arg,
 		       struct bpf_cpumask **out);
 /* size bytes at v readable (flags BPF_VM_READ) or writable (BPF_VM_WRITE) by the program */
 int kf_arg_mem(struct bpf_vm *vm, u64 v, u64 size, unsigned flags, const char *fn, int arg);
+/* kf_arg_mem for memory the C side reads as a struct: also aborts when v is not `align`-byte
+ * aligned (a misaligned struct access is undefined behaviour in C; the kernel's verifier
+ * rejects such pointers at load). */
+int kf_arg_obj(struct bpf_vm *vm, u64 v, u64 size, u64 align, unsigned flags, const char *fn,
+	       int arg);
 /* a NUL-terminated string at v (at most max bytes with the NUL) copied into buf */
 int kf_arg_str(struct bpf_vm *vm, u64 v, char *buf, size_t max, const char *fn, int arg);
 

@@ -47,6 +47,17 @@ int kf_arg_mem(struct bpf_vm *vm, u64 v, u64 size, unsigned flags, const char *f
 	return -EFAULT;
 }
 
+int kf_arg_obj(struct bpf_vm *vm, u64 v, u64 size, u64 align, unsigned flags, const char *fn,
+	       int arg)
+{
+	if (v % align) {
+		bpf_vm_abort(vm, "%s(): argument %d (0x%llx) is not %llu-byte aligned", fn, arg,
+			     (unsigned long long)v, (unsigned long long)align);
+		return -EFAULT;
+	}
+	return kf_arg_mem(vm, v, size, flags, fn, arg);
+}
+
 int kf_arg_mask(struct bpf_vm *vm, u64 v, const char *fn, int arg, const struct cpumask **out)
 {
 	*out = (const struct cpumask *)(uintptr_t)v;
@@ -54,7 +65,8 @@ int kf_arg_mask(struct bpf_vm *vm, u64 v, const char *fn, int arg, const struct 
 		bpf_vm_abort(vm, "%s(): argument %d is NULL, a cpumask is required", fn, arg);
 		return -EFAULT;
 	}
-	return kf_arg_mem(vm, v, sizeof(struct cpumask), BPF_VM_READ, fn, arg);
+	return kf_arg_obj(vm, v, sizeof(struct cpumask), _Alignof(struct cpumask), BPF_VM_READ, fn,
+			  arg);
 }
 
 int kf_arg_bpf_cpumask(struct bpf_vm *vm, u64 v, const char *fn, int arg, struct bpf_cpumask **out)

@@ -71,7 +71,12 @@ struct side {
 	const struct json_value *tasks;
 };
 
-/* Value at a dotted path, as an integer; false when absent or not a number. */
+/* Figures are kept within +-2^53 (exact in a double), so differences, sums (saturated) and
+ * percentages never overflow whatever a file holds. */
+#define FIG_MAX (1LL << 53)
+
+/* Value at a dotted path, as an integer; false when absent, not a number, or a number beyond
+ * +-FIG_MAX (1e99 is valid JSON but no figure: converting it to s64 would be undefined). */
 static bool json_path_int(const struct json_value *v, const char *path, s64 *out)
 {
 	char key[64];
@@ -83,6 +88,9 @@ static bool json_path_int(const struct json_value *v, const char *path, s64 *out
 		path += n + (path[n] == '.');
 	}
 	if (!v || v->type != JSON_NUMBER)
+		return false;
+	if (v->num.is_int ? v->num.i < -FIG_MAX || v->num.i > FIG_MAX
+			  : !(v->num.d >= -FIG_MAX && v->num.d <= FIG_MAX))
 		return false;
 	*out = v->num.is_int ? v->num.i : (s64)v->num.d;
 	return true;
@@ -98,7 +106,7 @@ static bool json_sum_tasks(const struct json_value *res, const char *path, s64 *
 	*out = 0;
 	for (int i = 0; tasks && tasks->type == JSON_ARRAY && i < tasks->arr.n; i++)
 		if (json_path_int(tasks->arr.v[i], path, &v)) {
-			*out += v;
+			*out = MAX(-FIG_MAX, MIN(FIG_MAX, *out + v)); /* saturates */
 			any = true;
 		}
 	return any;

@@ -307,6 +307,18 @@ static bool has_prefix(const char *s, const char *e, const char *pfx)
 	return (size_t)(e - s) >= n && !memcmp(s, pfx, n);
 }
 
+/* Whether the line [s, e) contains needle (the buffer need not be NUL-terminated, and a match
+ * must not run into the next line). */
+static bool span_has(const char *s, const char *e, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; (size_t)(e - s) >= n; s++)
+		if (!memcmp(s, needle, n))
+			return true;
+	return false;
+}
+
 /* "# scxsim-record: key=value" */
 static void parse_record_header(struct rec_trace *t, const char *s, const char *e)
 {
@@ -364,7 +376,7 @@ static void parse_comment(struct rec_trace *t, const char *s, const char *e)
 		parse_record_header(t, s, e);
 	else if (has_prefix(s, e, "# entries-in-buffer/entries-written: "))
 		parse_entries_header(t, s, e);
-	else if (has_prefix(s, e, "##### CPU ") && e - s > 10 && strstr(s, "buffer started"))
+	else if (has_prefix(s, e, "##### CPU ") && span_has(s, e, "buffer started"))
 		t->late_start = true;
 }
 

@@ -153,6 +153,11 @@ static int validate_ops(const struct sched_ext_ops *ops, char *err, size_t errle
 			 ops->name);
 		return -EINVAL;
 	}
+	if (ops->dispatch_max_batch > SCX_DSP_MAX_BATCH_LIMIT) {
+		snprintf(err, errlen, "%s: ops.dispatch_max_batch %u exceeds scxsim's maximum of %u",
+			 ops->name, ops->dispatch_max_batch, SCX_DSP_MAX_BATCH_LIMIT);
+		return -E2BIG;
+	}
 	if (ops->timeout_ms > SCX_WATCHDOG_MAX_TIMEOUT_MS) {
 		snprintf(err, errlen, "%s: ops.timeout_ms %u exceeds the maximum of %u ms", ops->name,
 			 ops->timeout_ms, SCX_WATCHDOG_MAX_TIMEOUT_MS);

@@ -7,6 +7,7 @@
  *   bad=5  bad kfunc argument (not a task)            bad=6  bad CPU to a kfunc
  *   bad=7  scx_bpf_error() (ERROR_BPF, not a fault)   bad=8  scx_bpf_exit() (UNREG_BPF)
  *   bad=9  ops.init() returns -ENOMEM                 bad=10 ops.init() faults
+ *   bad=11 misaligned bpf_iter_num to a kfunc          bad=12 misaligned cpumask to a kfunc
  * `after` enqueues happen normally before the misbehaviour starts.
  */
 #include <scx/common.bpf.h>
@@ -58,6 +59,14 @@ static __noinline u64 misbehave(struct task_struct *p, u32 idx)
 	case 8:
 		scx_bpf_exit(7, "hostile exit %d", 7);
 		return 0;
+	case 11: {
+		u64 buf[3] = {};
+
+		bpf_iter_num_new((struct bpf_iter_num *)((char *)buf + 1), 0, 3);
+		return buf[0];
+	}
+	case 12:
+		return bpf_cpumask_test_cpu(0, (const struct cpumask *)((char *)p->cpus_ptr + 4));
 	}
 	return 0;
 }

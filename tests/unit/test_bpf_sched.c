@@ -86,6 +86,21 @@ static void hostile(int *test_failed_, int bad, enum scx_exit_kind kind, const c
 	brun_free(&r);
 }
 
+/* Found by fuzzing (docs/fuzzing.md): a struct the C side reads must be aligned. */
+TEST(bpf_sched_hostile_misaligned_iter_fail)
+{
+	static const char *const n[] = { "hostile_enqueue pc ", "bpf_iter_num_new(): argument 1",
+					 "is not 8-byte aligned", "sched_hostile.bpf.c:", NULL };
+	hostile(test_failed_, 11, SCX_EXIT_ERROR, n);
+}
+
+TEST(bpf_sched_hostile_misaligned_cpumask_fail)
+{
+	static const char *const n[] = { "bpf_cpumask_test_cpu(): argument 2",
+					 "is not 8-byte aligned", "sched_hostile.bpf.c:", NULL };
+	hostile(test_failed_, 12, SCX_EXIT_ERROR, n);
+}
+
 TEST(bpf_sched_hostile_map_value_oob_fail)
 {
 	static const char *const n[] = { "ops.enqueue(): hostile_enqueue pc ", "invalid read of 8 bytes",

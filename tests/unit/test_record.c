@@ -1286,3 +1286,54 @@ TEST(record_cli_diff_check_exit_status)
 	free(rp);
 	free(sp);
 }
+
+/* ---- found by fuzzing (tests/fuzz/crashes/, docs/fuzzing.md) -------------------------------- */
+
+/* The "buffer started" marker is looked for within its own line and within len: the buffer
+ * need not be NUL-terminated (it read past the end before). */
+TEST(record_fuzz_late_start_within_line)
+{
+	static const char a[] = "##### CPU 1 buffer started ####";
+	static const char b[] = "##### CPU 1 buffer\nbuffer started\n";
+	char *unterminated = malloc(sizeof(a) - 1);
+	struct rec_trace *t = NULL;
+	char err[128];
+
+	CHECK(unterminated);
+	memcpy(unterminated, a, sizeof(a) - 1); /* no NUL: ASan sees any read past len */
+	CHECK_EQ(rec_trace_parse("t", unterminated, sizeof(a) - 1, &t, err, sizeof(err)), 0);
+	CHECK(t && t->late_start);
+	rec_trace_free(t);
+	CHECK_EQ(rec_trace_parse("t", unterminated, 20, &t, err, sizeof(err)), 0);
+	CHECK(t && !t->late_start); /* "##### CPU 1 buffer s" */
+	rec_trace_free(t);
+	free(unterminated);
+	CHECK_EQ(rec_trace_parse("t", b, sizeof(b) - 1, &t, err, sizeof(err)), 0);
+	CHECK(t && !t->late_start); /* the marker is on the next line, not this header's */
+	rec_trace_free(t);
+}
+
+/* A figure beyond +-2^53 (1e99, 2^63) is no figure: shown as absent, never converted (that
+ * was undefined behaviour) nor summed into an overflow. */
+TEST(record_fuzz_diff_huge_figures)
+{
+	static const char real[] =
+		"{\"sim\": {\"duration_ns\": 1e99}, \"totals\": {\"ctx_switches\": 9223372036854775807,"
+		" \"migrations\": -9007199254740992, \"wakeup_lat_ns\": {\"p99\": 2.5e20}},"
+		" \"tasks\": [{\"pid\": 1, \"comm\": \"a\", \"runtime_ns\": 9007199254740992},"
+		"            {\"pid\": 2, \"comm\": \"b\", \"runtime_ns\": 9007199254740992}]}";
+	char err[256];
+	int rc;
+	char *out = rt_diff(real, real, false, &rc, err);
+
+	CHECK_EQ(rc, 0);
+	CHECK(out);
+	CHECK_CONTAINS(out, "  duration                          -                -         -\n");
+	CHECK_CONTAINS(out, "  ctx_switches                      -                -         -\n");
+	CHECK_CONTAINS(out, "  migrations         -9007199254740992");
+	CHECK_CONTAINS(out, "  tasks runtime         9007199.255 s"); /* the sum saturates at 2^53 */
+	free(out);
+	out = rt_diff(real, real, true, &rc, err);
+	CHECK_EQ(rc, 0);
+	free(out);
+}

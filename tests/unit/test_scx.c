@@ -631,6 +631,9 @@ TEST(scx_fail_load_errors)
 	static const struct sched_ext_ops badname = { .name = "has space" };
 	static const struct sched_ext_ops badflags = { .name = "f", .flags = 1ULL << 40 };
 	static const struct sched_ext_ops badtimeout = { .name = "t", .timeout_ms = 60000 };
+	/* found by fuzzing: a huge batch was a 64 GiB allocation at attach */
+	static const struct sched_ext_ops badbatch = { .name = "b", .dispatch_max_batch = 0xfffffffe };
+	static const struct sched_ext_ops maxbatch = { .name = "b", .dispatch_max_batch = SCX_DSP_MAX_BATCH_LIMIT };
 	static const struct sched_ext_ops badinit = { .name = "i", .init = failing_init, .exit = load_exit };
 	CHECK_EQ(srun_start(&r, "2", finite_mix, &noname), -4);
 	CHECK_CONTAINS(r.err, "ops.name");
@@ -643,6 +646,11 @@ TEST(scx_fail_load_errors)
 	srun_free(&r);
 	CHECK_EQ(srun_start(&r, "2", finite_mix, &badtimeout), -4);
 	CHECK_CONTAINS(r.err, "timeout_ms 60000");
+	srun_free(&r);
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &badbatch), -4);
+	CHECK_CONTAINS(r.err, "b: ops.dispatch_max_batch 4294967294 exceeds scxsim's maximum of 1048576");
+	srun_free(&r);
+	CHECK_EQ(srun_start(&r, "2", finite_mix, &maxbatch), 0);
 	srun_free(&r);
 	load_exit_kind = SCX_EXIT_NONE;
 	CHECK_EQ(srun_start(&r, "2", finite_mix, &badinit), -4);
