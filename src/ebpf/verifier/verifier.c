@@ -466,6 +466,24 @@ static int env_maps(struct vf_env *e)
 	return 0;
 }
 
+/* Arguments the kernel's cfi stubs for sched_ext_ops name `__nullable` (kernel/sched/ext.c:
+ * `sched_ext_ops__dispatch(s32 prev_cpu, struct task_struct *prev__nullable)`,
+ * `sched_ext_ops__yield(struct task_struct *from, struct task_struct *to__nullable)`): the
+ * kernel types them PTR_TO_BTF_ID | PTR_TRUSTED | PTR_MAYBE_NULL, so they must be
+ * null-checked before use. scxsim's kernel BTF has no stubs: the table stands for them. */
+static const struct { int op; u32 args; } nullable_args[] = {
+	{ RT_OP_DISPATCH, 1u << 1 },
+	{ RT_OP_YIELD, 1u << 1 },
+};
+
+static u32 op_nullable_args(int op)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nullable_args); i++)
+		if (nullable_args[i].op == op)
+			return nullable_args[i].args;
+	return 0;
+}
+
 /* The sched_ext_ops member this program is bound to: its prototype types ctx. */
 static void env_ctx(struct vf_env *e)
 {
@@ -488,6 +506,7 @@ static void env_ctx(struct vf_env *e)
 		if (t && btf_kind(t) == BTF_KIND_FUNC_PROTO) {
 			e->ctx_proto = id;
 			e->ret_void = t->type == 0;
+			e->ctx_nullable = op_nullable_args(o);
 		}
 		return;
 	}

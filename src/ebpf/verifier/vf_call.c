@@ -233,7 +233,7 @@ static int async_callback(struct vf_env *e, u32 target, struct vf_map *m)
 enum h_arg {
 	HA_NONE, HA_ANY, HA_SCALAR, HA_MAP, HA_KEY, HA_VALUE, HA_VALUE_W, HA_VALUE_NULL, HA_MEM,
 	HA_MEM_NULL, HA_MEM_W, HA_SIZE, HA_FUNC, HA_TASK, HA_CGROUP, HA_RB_REL, HA_TIMER, HA_LOCK,
-	HA_PTR, HA_KPTR_REL,
+	HA_PTR, HA_KPTR_REL, HA_MEM_W_NULL,
 };
 enum h_ret { HR_SCALAR, HR_MAP_VALUE_NULL, HR_RINGBUF, HR_TASK, HR_KPTR, HR_VOID, HR_U32 };
 
@@ -244,19 +244,24 @@ struct helper {
 	u8 ret;
 };
 
+/* The kernel's bpf_func_proto of each helper (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c,
+ * kernel/bpf/{ringbuf,bpf_task_storage,bpf_cgrp_storage}.c): an argument the proto does not
+ * declare is not checked (bpf_trace_printk declares only fmt and its size: the three
+ * varargs may be unset); ARG_ANYTHING is HA_ANY (any initialised register: pointers too,
+ * as a privileged loader's allow_ptr_leaks permits). */
 static const struct helper helpers[] = {
 	{ 1, "bpf_map_lookup_elem", { HA_MAP, HA_KEY }, HR_MAP_VALUE_NULL },
-	{ 2, "bpf_map_update_elem", { HA_MAP, HA_KEY, HA_VALUE, HA_SCALAR }, HR_SCALAR },
+	{ 2, "bpf_map_update_elem", { HA_MAP, HA_KEY, HA_VALUE, HA_ANY }, HR_SCALAR },
 	{ 3, "bpf_map_delete_elem", { HA_MAP, HA_KEY }, HR_SCALAR },
 	{ 5, "bpf_ktime_get_ns", { 0 }, HR_SCALAR },
-	{ 6, "bpf_trace_printk", { HA_MEM, HA_SIZE, HA_ANY, HA_ANY, HA_ANY }, HR_SCALAR },
+	{ 6, "bpf_trace_printk", { HA_MEM, HA_SIZE }, HR_SCALAR },
 	{ 7, "bpf_get_prandom_u32", { 0 }, HR_U32 },
 	{ 8, "bpf_get_smp_processor_id", { 0 }, HR_U32 },
 	{ 14, "bpf_get_current_pid_tgid", { 0 }, HR_SCALAR },
 	{ 16, "bpf_get_current_comm", { HA_MEM_W, HA_SIZE }, HR_SCALAR },
 	{ 35, "bpf_get_current_task", { 0 }, HR_SCALAR },
 	{ 42, "bpf_get_numa_node_id", { 0 }, HR_U32 },
-	{ 87, "bpf_map_push_elem", { HA_MAP, HA_VALUE, HA_SCALAR }, HR_SCALAR },
+	{ 87, "bpf_map_push_elem", { HA_MAP, HA_VALUE, HA_ANY }, HR_SCALAR },
 	{ 88, "bpf_map_pop_elem", { HA_MAP, HA_VALUE_W }, HR_SCALAR },
 	{ 89, "bpf_map_peek_elem", { HA_MAP, HA_VALUE_W }, HR_SCALAR },
 	{ 93, "bpf_spin_lock", { HA_LOCK }, HR_VOID },
@@ -265,26 +270,26 @@ static const struct helper helpers[] = {
 	{ 115, "bpf_probe_read_kernel_str", { HA_MEM_W, HA_SIZE, HA_ANY }, HR_SCALAR },
 	{ 118, "bpf_jiffies64", { 0 }, HR_SCALAR },
 	{ 125, "bpf_ktime_get_boot_ns", { 0 }, HR_SCALAR },
-	{ 130, "bpf_ringbuf_output", { HA_MAP, HA_MEM, HA_SIZE, HA_SCALAR }, HR_SCALAR },
-	{ 131, "bpf_ringbuf_reserve", { HA_MAP, HA_SCALAR, HA_SCALAR }, HR_RINGBUF },
-	{ 132, "bpf_ringbuf_submit", { HA_RB_REL, HA_SCALAR }, HR_VOID },
-	{ 133, "bpf_ringbuf_discard", { HA_RB_REL, HA_SCALAR }, HR_VOID },
-	{ 134, "bpf_ringbuf_query", { HA_MAP, HA_SCALAR }, HR_SCALAR },
-	{ 156, "bpf_task_storage_get", { HA_MAP, HA_TASK, HA_VALUE_NULL, HA_SCALAR }, HR_MAP_VALUE_NULL },
+	{ 130, "bpf_ringbuf_output", { HA_MAP, HA_MEM, HA_SIZE, HA_ANY }, HR_SCALAR },
+	{ 131, "bpf_ringbuf_reserve", { HA_MAP, HA_SCALAR, HA_ANY }, HR_RINGBUF },
+	{ 132, "bpf_ringbuf_submit", { HA_RB_REL, HA_ANY }, HR_VOID },
+	{ 133, "bpf_ringbuf_discard", { HA_RB_REL, HA_ANY }, HR_VOID },
+	{ 134, "bpf_ringbuf_query", { HA_MAP, HA_ANY }, HR_SCALAR },
+	{ 156, "bpf_task_storage_get", { HA_MAP, HA_TASK, HA_VALUE_NULL, HA_ANY }, HR_MAP_VALUE_NULL },
 	{ 157, "bpf_task_storage_delete", { HA_MAP, HA_TASK }, HR_SCALAR },
 	{ 158, "bpf_get_current_task_btf", { 0 }, HR_TASK },
-	{ 164, "bpf_for_each_map_elem", { HA_MAP, HA_FUNC, HA_ANY, HA_SCALAR }, HR_SCALAR },
-	{ 165, "bpf_snprintf", { HA_MEM_W, HA_SIZE, HA_PTR, HA_MEM_NULL, HA_SIZE }, HR_SCALAR },
-	{ 169, "bpf_timer_init", { HA_TIMER, HA_MAP, HA_SCALAR }, HR_SCALAR },
+	{ 164, "bpf_for_each_map_elem", { HA_MAP, HA_FUNC, HA_ANY, HA_ANY }, HR_SCALAR },
+	{ 165, "bpf_snprintf", { HA_MEM_W_NULL, HA_SIZE, HA_PTR, HA_MEM_NULL, HA_SIZE }, HR_SCALAR },
+	{ 169, "bpf_timer_init", { HA_TIMER, HA_MAP, HA_ANY }, HR_SCALAR },
 	{ 170, "bpf_timer_set_callback", { HA_TIMER, HA_FUNC }, HR_SCALAR },
-	{ 171, "bpf_timer_start", { HA_TIMER, HA_SCALAR, HA_SCALAR }, HR_SCALAR },
+	{ 171, "bpf_timer_start", { HA_TIMER, HA_ANY, HA_ANY }, HR_SCALAR },
 	{ 172, "bpf_timer_cancel", { HA_TIMER }, HR_SCALAR },
 	{ 177, "bpf_trace_vprintk", { HA_MEM, HA_SIZE, HA_MEM_NULL, HA_SIZE }, HR_SCALAR },
-	{ 181, "bpf_loop", { HA_SCALAR, HA_FUNC, HA_ANY, HA_SCALAR }, HR_SCALAR },
+	{ 181, "bpf_loop", { HA_ANY, HA_FUNC, HA_ANY, HA_ANY }, HR_SCALAR },
 	{ 182, "bpf_strncmp", { HA_MEM, HA_SIZE, HA_PTR }, HR_SCALAR },
 	{ 194, "bpf_kptr_xchg", { HA_PTR, HA_KPTR_REL }, HR_KPTR },
-	{ 195, "bpf_map_lookup_percpu_elem", { HA_MAP, HA_KEY, HA_SCALAR }, HR_MAP_VALUE_NULL },
-	{ 210, "bpf_cgrp_storage_get", { HA_MAP, HA_CGROUP, HA_VALUE_NULL, HA_SCALAR }, HR_MAP_VALUE_NULL },
+	{ 195, "bpf_map_lookup_percpu_elem", { HA_MAP, HA_KEY, HA_ANY }, HR_MAP_VALUE_NULL },
+	{ 210, "bpf_cgrp_storage_get", { HA_MAP, HA_CGROUP, HA_VALUE_NULL, HA_ANY }, HR_MAP_VALUE_NULL },
 	{ 211, "bpf_cgrp_storage_delete", { HA_MAP, HA_CGROUP }, HR_SCALAR },
 };
 
@@ -333,6 +338,7 @@ static int helper_args(struct vf_env *e, const struct helper *h, struct vf_map *
 		case HA_MEM: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, false, false); break;
 		case HA_MEM_NULL: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, false, true); break;
 		case HA_MEM_W: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, true, false); break;
+		case HA_MEM_W_NULL: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, true, true); break;
 		case HA_PTR: err = vf_read_reg(e, regno) ?: want_ptr(e, regno, false); break;
 		case HA_FUNC: err = func_arg(e, regno, cb); break;
 		case HA_TASK: err = btf_arg(e, regno, e->task_id, true, h->name); break;

@@ -611,6 +611,10 @@ static void load_result(struct vf_env *e, const struct vf_reg *p, s64 off, u32 s
 			t = btf_skip_mods_typedefs(e->kbtf, t->type, &id);
 			*out = (struct vf_reg){ .type = t && btf_is_composite(t) ? VT_BTF_ID : VT_ANY,
 						.flags = VF_TRUSTED, .btf_id = id };
+			if (arg < 32 && (e->ctx_nullable >> arg) & 1) { /* a `__nullable` op arg */
+				out->flags |= VF_NULL;
+				out->id = ++e->next_id;
+			}
 		}
 	} else if (p->type == VT_BTF_ID && size == 8) {
 		struct btf_member_info mi;

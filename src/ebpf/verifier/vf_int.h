@@ -102,6 +102,7 @@ struct vf_env {
 	unsigned flags;
 	const struct btf *kbtf, *pbtf;
 	u32 ctx_proto;          /* FUNC_PROTO of the ops member in kbtf, 0 unknown */
+	u32 ctx_nullable;       /* bit i: ctx[i] may be NULL (the kernel's `__nullable` stub args) */
 	bool ret_void;
 	struct vf_map *maps;    /* runtime maps then inner templates */
 	int nr_maps;
