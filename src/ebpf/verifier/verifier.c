@@ -320,8 +320,45 @@ static bool state_covers(const struct vf_env *e, const struct vf_state *o,
 	return true;
 }
 
+/* Widening with thresholds: a bound that moved since the loop's earlier state jumps to the
+ * next limit of its kind (u8, u16, s32, u32, s64, u64), so a loop counter kept in 32 bits
+ * stays in [0, U32_MAX] (its zero extension survives, as the kernel keeps it: a later
+ * `if w7 > 127` then bounds the 64-bit value too). */
+static u64 widen_up(u64 v, const u64 *lim, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v <= lim[i])
+			return lim[i];
+	return lim[n - 1];
+}
+
+static void scalar_widen(const struct vf_reg *o, struct vf_reg *c)
+{
+	static const u64 ulim[] = { 0xff, 0xffff, 0x7fffffff, 0xffffffff, INT64_MAX, UINT64_MAX };
+	static const u64 u32lim[] = { 0xff, 0xffff, 0x7fffffff, 0xffffffff };
+	static const s64 slo[] = { 0, -0x80000000LL, INT64_MIN };
+
+	if (c->umax > o->umax)
+		c->umax = widen_up(c->umax, ulim, 6);
+	if (c->umin < o->umin)
+		c->umin = 0;
+	if (c->smax > o->smax)
+		c->smax = (s64)widen_up((u64)MAX(c->smax, 0), ulim, 5);
+	if (c->smin < o->smin)
+		for (int i = 0; i < 3; i++)
+			if (c->smin >= slo[i]) {
+				c->smin = slo[i];
+				break;
+			}
+	if (c->u32max > o->u32max)
+		c->u32max = (u32)widen_up(c->u32max, u32lim, 4);
+	if (c->u32min < o->u32min)
+		c->u32min = 0;
+	vf_sync_bounds(c);
+}
+
 /* Same shape (types, pointers, stack kinds) as o, scalars aside: widen cur's scalars that o
- * does not cover to unknown. Returns true if it did. */
+ * does not cover (scalar_widen). Returns true if it did. */
 static bool state_widen(const struct vf_state *o, struct vf_state *c)
 {
 	bool did = false;
@@ -338,12 +375,12 @@ static bool state_widen(const struct vf_state *o, struct vf_state *c)
 		for (int r = 0; r < 11; r++)
 			if (of->regs[r].type == VT_SCALAR && cf->regs[r].type == VT_SCALAR &&
 			    !range_within(&of->regs[r], &cf->regs[r]))
-				vf_mark_unknown(&cf->regs[r]), did = true;
+				scalar_widen(&of->regs[r], &cf->regs[r]), did = true;
 		for (int s = 0; s < VF_SLOTS; s++)
 			if (of->stype[s * 8] == VS_SPILL && cf->stype[s * 8] == VS_SPILL &&
 			    of->spill[s].type == VT_SCALAR && cf->spill[s].type == VT_SCALAR &&
 			    !range_within(&of->spill[s], &cf->spill[s]))
-				vf_mark_unknown(&cf->spill[s]), did = true;
+				scalar_widen(&of->spill[s], &cf->spill[s]), did = true;
 	}
 	if (did)
 		c->widened = true;

@@ -95,18 +95,10 @@ static int mem_arg(struct vf_env *e, int regno, u64 size, bool write, bool nulla
 		return vf_error(e, "R%d unbounded memory access, make sure to bounds check any such access",
 				regno + 1);
 	if (r.type == VT_STACK) {
-		s64 lo = r.off;
-
-		if (r.umax || r.smin)
-			return vf_error(e, "R%d variable stack access prohibited (var_off)", regno);
-		if (lo < -VF_STACK || lo + (s64)size > 0)
-			return vf_error(e, "invalid indirect access to stack R%d off=%lld size=%llu", regno,
-					(long long)lo, (unsigned long long)size);
-		if (write) {
+		err = vf_stack_check(e, regno, &r, 0, (u32)size, write, !write, true);
+		if (!err && write)
 			vf_stack_mark_written(e, &r, 0, (u32)size);
-			return 0;
-		}
-		return vf_check_mem(e, regno, &r, 0, (u32)size, false, true);
+		return err;
 	}
 	return vf_check_mem(e, regno, &r, 0, (u32)size, write, !write);
 }
@@ -574,11 +566,55 @@ static const struct btf_type *param_pointee(struct vf_env *e, u32 type, u32 *id)
 	return btf_skip_mods_typedefs(e->kbtf, t->type, id);
 }
 
+/* `const T *`: the kfunc only reads the buffer; otherwise it may fill it (scx_bpf_events()),
+ * so the bytes count as written after the call */
+static bool param_const(struct vf_env *e, u32 type)
+{
+	u32 id;
+	const struct btf_type *t = btf_skip_mods_typedefs(e->kbtf, type, &id);
+
+	for (t = t ? btf_type_by_id(e->kbtf, t->type) : NULL; t; t = btf_type_by_id(e->kbtf, t->type)) {
+		if (btf_kind(t) == BTF_KIND_CONST)
+			return true;
+		if (btf_kind(t) != BTF_KIND_VOLATILE && btf_kind(t) != BTF_KIND_TYPEDEF &&
+		    btf_kind(t) != BTF_KIND_TYPE_TAG && btf_kind(t) != BTF_KIND_RESTRICT)
+			return false;
+	}
+	return false;
+}
+
+/* Parameter names the kernel reads annotations from (`x__sz`, `x__nullable`, `x__ign`, `x__k`).
+ * scxsim's kernel BTF comes from extern declarations, whose FUNC_PROTOs clang leaves unnamed:
+ * the kernel's names of the kfuncs whose parameters carry an annotation are listed here. */
+static const struct { const char *fn; const char *names[5]; } kparam_names[] = {
+	{ "scx_bpf_events", { "events", "events__sz" } },
+	{ "scx_bpf_error_bstr", { "fmt", "data", "data__sz" } },
+	{ "scx_bpf_exit_bstr", { "exit_code", "fmt", "data", "data__sz" } },
+	{ "scx_bpf_dump_bstr", { "fmt", "data", "data__sz" } },
+	{ "bpf_obj_new_impl", { "local_type_id__k", "meta__ign" } },
+	{ "bpf_obj_drop_impl", { "p__alloc", "meta__ign" } },
+	{ "bpf_list_push_front_impl", { "head", "node", "meta__ign", "off" } },
+	{ "bpf_list_push_back_impl", { "head", "node", "meta__ign", "off" } },
+	{ "bpf_rbtree_add_impl", { "root", "node", "less", "meta__ign", "off" } },
+};
+
+static const char *kparam_name(struct vf_env *e, const char *fn, const struct btf_type *proto, u32 a)
+{
+	const char *n = btf_str(e->kbtf, btf_params(proto)[a].name_off);
+
+	if (n && *n)
+		return n;
+	for (size_t i = 0; i < ARRAY_SIZE(kparam_names); i++)
+		if (!strcmp(kparam_names[i].fn, fn))
+			return a < 5 ? kparam_names[i].names[a] : NULL;
+	return NULL;
+}
+
 static int kfunc_arg(struct vf_env *e, const char *fn, u32 flags, const struct btf_type *proto,
 		     u32 a, u32 *cb)
 {
 	const struct btf_param *p = &btf_params(proto)[a];
-	const char *pname = btf_str(e->kbtf, p->name_off);
+	const char *pname = kparam_name(e, fn, proto, a);
 	int regno = (int)a + 1;
 	u32 id;
 	const struct btf_type *pt = param_pointee(e, p->type, &id);
@@ -594,11 +630,11 @@ static int kfunc_arg(struct vf_env *e, const char *fn, u32 flags, const struct b
 				     (s32)id == e->cpumask_id || (s32)id == e->bpf_cpumask_id))
 		return btf_arg(e, regno, (s32)id, nullable, fn);
 	if (a + 1 < btf_vlen(proto)) { /* a memory buffer with its size next (`x, x__sz`) */
-		const char *nn = btf_str(e->kbtf, btf_params(proto)[a + 1].name_off);
+		const char *nn = kparam_name(e, fn, proto, a + 1);
 		struct vf_reg *sz = vf_reg(e, regno + 1);
 
 		if (nn && strstr(nn, "__sz") && sz->type == VT_SCALAR)
-			return mem_arg(e, regno, sz->umax, false, nullable);
+			return mem_arg(e, regno, sz->umax, !param_const(e, p->type), nullable);
 	}
 	if (btf_kind(pt) == BTF_KIND_UNKN || (pname && strstr(pname, "__ign")))
 		return vf_read_reg(e, regno); /* void *: anything (bpf_obj_new's meta) */

@@ -144,6 +144,8 @@ void vf_reg_str(const struct vf_reg *r, char *buf, size_t len);
 
 /* vf_insn.c */
 void vf_mark_unknown(struct vf_reg *r);
+/* tighten the 64-bit unsigned, signed and 32-bit bounds against each other */
+void vf_sync_bounds(struct vf_reg *r);
 void vf_mark_const(struct vf_reg *r, u64 v);
 void vf_mark_sized(struct vf_reg *r, u32 size, bool sign);
 bool vf_is_const(const struct vf_reg *r);
@@ -154,6 +156,10 @@ int vf_step(struct vf_env *e);
  * read, must stack bytes be initialised. `what` prefixes messages ("" or "indirect "). */
 int vf_check_mem(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u32 size,
 		 bool write, bool need_init);
+/* a stack access at a fixed or bounded variable offset: bounds, and initialised bytes for
+ * a read (need_init); indirect: by a helper or kfunc */
+int vf_stack_check(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u32 size,
+		   bool write, bool need_init, bool indirect);
 void vf_stack_mark_written(struct vf_env *e, const struct vf_reg *r, s64 off, u32 size);
 
 /* vf_call.c */
