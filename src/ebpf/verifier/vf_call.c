@@ -160,7 +160,7 @@ static int enter_frame(struct vf_env *e, u32 target, u8 kind, s32 cb_call, const
  * times) and into the callback, whose exit returns to the call (called once more). */
 static int sync_callback(struct vf_env *e, u32 target, const struct vf_reg *args)
 {
-	struct vf_state *after = vf_state_dup(e->cur);
+	struct vf_state *after = vf_state_dup(e, e->cur);
 	int err;
 
 	if (!after)
@@ -172,8 +172,7 @@ static int sync_callback(struct vf_env *e, u32 target, const struct vf_reg *args
 			f->regs[i].type = VT_NOT_INIT;
 		vf_mark_unknown(&f->regs[0]);
 	}
-	err = vf_push(e, after, e->pc + 1);
-	free(after);
+	err = vf_push_own(e, after, e->pc + 1);
 	return err ?: enter_frame(e, target, 1, (s32)e->pc, args);
 }
 

@@ -959,6 +959,7 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 	struct vf_reg *d = vf_reg(e, x->dst_reg), k, *s = &k, a, b;
 	int err = vf_read_reg(e, x->dst_reg), t;
 
+	e->jmps++;
 	if (!err && BPF_SRC(x->code) == BPF_X)
 		err = vf_read_reg(e, x->src_reg);
 	if (err)
@@ -983,13 +984,12 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 			e->pc = next;
 			return err;
 		}
-		other = vf_state_dup(e->cur);
+		other = vf_state_dup(e, e->cur);
 		if (!other)
 			return -ENOMEM;
 		mark_null(other, id, ref, null_on_taken, e->pc);
 		mark_null(e->cur, id, ref, !null_on_taken, e->pc);
-		err = vf_push(e, other, target);
-		free(other);
+		err = vf_push_own(e, other, target);
 		e->pc = next;
 		return err;
 	}
@@ -1014,7 +1014,7 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 		return 0;
 	}
 	{
-		struct vf_state *other = vf_state_dup(e->cur);
+		struct vf_state *other = vf_state_dup(e, e->cur);
 		bool sgn = op >= BPF_JSGT && op != BPF_JLT && op != BPF_JLE;
 		u64 lim = sgn ? 0x7fffffff : U32_MAXV;
 		bool exact = is64 || (d->umax <= lim && (BPF_SRC(x->code) == BPF_K ? (sgn ? (x->imm >= 0) : true)
@@ -1043,8 +1043,7 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 			if (negate_op(op))
 				refine(d, s, negate_op(op));
 		}
-		err = vf_push(e, other, target);
-		free(other);
+		err = vf_push_own(e, other, target);
 		e->pc = next;
 		return err;
 	}
