@@ -487,6 +487,7 @@ static const struct { const char *name; u32 flags; } kflags[] = {
 	{ "bpf_iter_num_new", KF_ITNEW },
 	{ "bpf_iter_num_next", KF_ITNEXT | KF_RNULL },
 	{ "bpf_iter_num_destroy", KF_ITDEL },
+	{ "scx_bpf_dsq_peek", KF_RNULL }, /* KF_RET_NULL upstream: an empty DSQ gives NULL */
 	{ "bpf_iter_scx_dsq_new", KF_ITNEW },
 	{ "bpf_iter_scx_dsq_next", KF_ITNEXT | KF_RNULL },
 	{ "bpf_iter_scx_dsq_destroy", KF_ITDEL },

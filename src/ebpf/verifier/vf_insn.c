@@ -163,8 +163,8 @@ static void scalar_alu(struct vf_reg *d, const struct vf_reg *s, u8 op)
 			*d = a;
 		else if (a.umax < s->umin)
 			*d = a;
-		else if (s->umin) /* x % y < y and x % y <= x */
-			d->umax = MIN(a.umax, s->umax - 1);
+		else if (vf_is_const(s)) /* the kernel's scalar_min_max_umod (constant divisor) */
+			d->umax = y - 1;
 		else
 			d->umax = MAX(a.umax, s->umax); /* x % y <= x, and y == 0 leaves x */
 		break;
