@@ -9,7 +9,9 @@
  * Invariants: a stored state is used to prune only once every path below it has ended
  * (branches == 0), except at iteration points (iterator next calls, may_goto, callback
  * calls) where the kernel too accepts convergence against the loop's own earlier state; a
- * state equal to one of its own ancestors elsewhere is an infinite loop. The walk stops at
+ * state equal to one of its own ancestors elsewhere is an infinite loop. The states with
+ * live branches are exactly the current path's ancestors (LIFO walk); only finished states
+ * are evicted, so no live path's parent chain points at freed memory. The walk stops at
  * the first error or after BPF_VERIFY_MAX_INSNS instructions.
  */
 #include <errno.h>
