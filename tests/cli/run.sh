@@ -193,7 +193,14 @@ expect_exit 0 verify_verbose $SCXSIM verify --verbose "$BUILD/scheds/simple.bpf.
 check verify_verbose_trace has "0: (79) r1 = .(u64 .)(r1 + 0x0)" "$TMP/stdout"
 expect_exit 0 verify_hostile_knobs_dead $SCXSIM verify "$BUILD/tests/bpf/sched_hostile.bpf.o"
 expect_exit 0 verify_central_warns $SCXSIM verify "$BUILD/scheds/central.bpf.o"
-check verify_central_cannot_prove has "cannot prove it safe" "$TMP/stdout"
+check verify_central_within_limits has "7 programs accepted, 1 warnings" "$TMP/stdout"
+check verify_central_ptr_warning has "32-bit pointer arithmetic prohibited" "$TMP/stdout"
+expect_exit 0 verify_kernel_accepted_constructs $SCXSIM verify "$BUILD/tests/bpf/verifier_ok.bpf.o"
+check verify_constructs_no_warning has "7 programs accepted, 0 warnings" "$TMP/stdout"
+expect_exit 1 verify_nullable_args $SCXSIM verify "$BUILD/tests/bpf/verifier_null.bpf.o"
+check verify_nullable_dispatch has "prog 'vn_dispatch': rejected at pc 1 " "$TMP/stdout"
+check verify_nullable_msg has "R1 invalid mem access 'trusted_ptr_or_null_'" "$TMP/stdout"
+check verify_nullable_count has "rejected: 2 of 3 programs" "$TMP/stdout"
 expect_exit 2 verify_verbose_usage $SCXSIM verify --verbose
 # observers (user halves, progress) never change results
 expect_exit 0 observed $SCXSIM run --sched simple --workload cpuhog:n=3,work=1500 --topo 2 --json "$TMP/o1.json"

@@ -183,6 +183,64 @@ TEST(verifier_accepts_example_schedulers)
 	CHECK_EQ(warn, 0);
 }
 
+/* Constructs the kernel accepts (tests/bpf/verifier_ok.bpf.c, one per program): printk with
+ * one and two arguments, ARRAY_ELEM_PTR in a .rodata-bounded loop, nullable op arguments
+ * after a NULL check, a `%`-bounded index, variable-offset stack writes, a kfunc-filled stack
+ * struct, the peek_dsq selftest's shape: every program accepted, no warning at all. */
+TEST(verifier_accepts_kernel_accepted_constructs)
+{
+	static const char *const progs[] = {
+		"vo_cpu_online", "vo_cpu_offline", "vo_dispatch", "vo_yield", "vo_tick", "vo_init",
+		"vo_enqueue",
+	};
+	int warn;
+
+	for (size_t i = 0; i < ARRAY_SIZE(progs); i++) {
+		struct bpf_verify_report r;
+
+		CHECK_EQ(verify_one("verifier_ok", NULL, progs[i], &r), 0);
+		CHECK_EQ(r.verdict, BPF_VERIFY_ACCEPTED);
+		CHECK_EQ(r.nr_warnings, 0);
+		CHECK_EQ(r.pc, -1);
+		bpf_verify_report_fini(&r);
+	}
+	CHECK_EQ(count_rejected("build/tests/bpf", "verifier_ok", NULL, &warn), 0);
+	CHECK_EQ(warn, 0);
+}
+
+/* ops.dispatch's `prev` and ops.yield's `to` are `__nullable` in the kernel's cfi stubs:
+ * dereferenced unchecked, the kernel rejects (selftests maybe_null_fail_dsp/_yld). */
+TEST(verifier_nullable_op_args)
+{
+	static const struct bad_case cases[] = {
+		{ "vn_dispatch", "R1 invalid mem access 'trusted_ptr_or_null_'", "VN_DSP" },
+		{ "vn_yield", "R1 invalid mem access 'trusted_ptr_or_null_'", "VN_YLD" },
+	};
+	struct bpf_verify_report r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		CHECK_EQ(verify_one("verifier_null", NULL, cases[i].prog, &r), 0);
+		CHECK_EQ(r.verdict, BPF_VERIFY_REJECTED);
+		CHECK_CONTAINS(r.msg, cases[i].msg);
+		CHECK_CONTAINS(r.line, cases[i].line);
+		bpf_verify_report_fini(&r);
+	}
+	/* enqueue's p is not nullable: the same dereference is fine */
+	CHECK_EQ(verify_one("verifier_null", NULL, "vn_enqueue", &r), 0);
+	CHECK_EQ(r.verdict, BPF_VERIFY_ACCEPTED);
+	bpf_verify_report_fini(&r);
+}
+
+/* central's loops (1024 iterations, a bpf_repeat inside a loop over CPUs) verify without a
+ * complexity limit now: accepted, only the `w8 &= w9` warning (see docs/verifier.md) */
+TEST(verifier_central_within_limits)
+{
+	int warn;
+
+	CHECK_EQ(count_rejected("build/scheds", "central", NULL, &warn), 0);
+	CHECK_EQ(warn, 1);
+}
+
 /* Objects with a defect the kernel's verifier rejects too (found by this verifier). */
 TEST(verifier_finds_real_defects_in_test_objects)
 {

@@ -156,14 +156,16 @@ extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
 )
 #endif
 
-/* bpf_for(i, start, end): i = start .. end - 1 (an int variable declared by the caller) */
+/* bpf_for(i, start, end): i = start .. end - 1 (an int variable declared by the caller).
+ * As libbpf's, the loop condition also tests start <= i < end: the iterator never breaks it,
+ * but the verifier cannot know the value *___t holds, and the test gives i its bounds. */
 #ifndef bpf_for
 #define bpf_for(i, start, end) for (                                                         \
 	struct bpf_iter_num ___it __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
 	*___p __attribute__((unused)) = (bpf_iter_num_new(&___it, (start), (end)),           \
 		(void)bpf_iter_num_destroy, (void *)0);                                      \
 	({ int *___t = bpf_iter_num_next(&___it);                                            \
-	   (___t && ((i) = *___t, 1)); });                                                   \
+	   (___t && ((i) = *___t, (i) >= (start) && (i) < (end))); });                       \
 )
 #endif
 

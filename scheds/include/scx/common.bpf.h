@@ -176,19 +176,35 @@ void ___scx_bpf_bstr_format_checker(const char *fmt, ...) {}
 #define RESIZABLE_ARRAY(elfsec, arr) arr[1] SEC("." #elfsec "." #arr)
 
 /* Pointer to (base)member if it lies inside base, else NULL:
- * MEMBER_VPTR(arr, [i][j]), MEMBER_VPTR(*ptr, .field). */
+ * MEMBER_VPTR(arr, [i][j]), MEMBER_VPTR(*ptr, .field).
+ * The check and the addition are one asm block, as upstream's: clang may not move the
+ * pointer arithmetic before the bounds check (the verifier tracks the offset register, not
+ * a copy of it made earlier). */
 #define MEMBER_VPTR(base, member) (typeof((base) member) *)({                                \
 	u64 ___base = (u64)&(base);                                                          \
 	u64 ___off = (u64)&((base) member) - ___base;                                        \
 	_Static_assert(sizeof(base) >= sizeof((base) member),                                \
 		       "@base is smaller than @member, is @base a pointer?");                \
-	___off <= sizeof(base) - sizeof((base) member) ? ___base + ___off : 0;               \
+	asm volatile("if %0 <= %[lim] goto +2\n"                                             \
+		     "%0 = 0\n"                                                              \
+		     "goto +1\n"                                                             \
+		     "%0 += %1\n"                                                            \
+		     : "+r"(___off)                                                          \
+		     : "r"(___base), [lim] "i"(sizeof(base) - sizeof((base) member)));       \
+	___off;                                                                              \
 })
 
-/* Pointer to arr[i] if 0 <= i < n, else NULL. */
+/* Pointer to arr[i] if 0 <= i < n, else NULL (one asm block, as MEMBER_VPTR). */
 #define ARRAY_ELEM_PTR(arr, i, n) (typeof(arr[i]) *)({                                       \
-	u64 ___i = (u64)(i);                                                                 \
-	___i < (u64)(n) ? (u64)&(arr)[0] + ___i * sizeof((arr)[0]) : 0;                      \
+	u64 ___base = (u64)(arr);                                                            \
+	u64 ___off = (u64)&(arr)[i] - ___base;                                               \
+	asm volatile("if %0 <= %[lim] goto +2\n"                                             \
+		     "%0 = 0\n"                                                              \
+		     "goto +1\n"                                                             \
+		     "%0 += %1\n"                                                            \
+		     : "+r"(___off)                                                          \
+		     : "r"(___base), [lim] "r"(sizeof((arr)[0]) * ((n) - 1)));               \
+	___off;                                                                              \
 })
 
 /* data placed in its own section (kptr holders, locks) */

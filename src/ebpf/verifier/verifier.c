@@ -9,7 +9,9 @@
  * Invariants: a stored state is used to prune only once every path below it has ended
  * (branches == 0), except at iteration points (iterator next calls, may_goto, callback
  * calls) where the kernel too accepts convergence against the loop's own earlier state; a
- * state equal to one of its own ancestors elsewhere is an infinite loop. The walk stops at
+ * state equal to one of its own ancestors elsewhere is an infinite loop. The states with
+ * live branches are exactly the current path's ancestors (LIFO walk); only finished states
+ * are evicted, so no live path's parent chain points at freed memory. The walk stops at
  * the first error or after BPF_VERIFY_MAX_INSNS instructions.
  */
 #include <errno.h>
@@ -186,36 +188,62 @@ size_t vf_state_size(u32 nframes)
 	return offsetof(struct vf_state, fr) + nframes * sizeof(struct vf_frame);
 }
 
-struct vf_state *vf_state_dup(const struct vf_state *st)
+/* Working states (the current one, pending branches) are full-size buffers recycled through
+ * a free list: a branch is a copy, and fresh 38 KB allocations cost page faults. */
+struct vf_state *vf_state_dup(struct vf_env *e, const struct vf_state *st)
 {
-	struct vf_state *n = malloc(sizeof(*n));
+	struct vf_state *n = e->nfree ? e->free_states[--e->nfree] : malloc(sizeof(*n));
 
 	if (n)
 		memcpy(n, st, vf_state_size(st->nframes));
 	return n;
 }
 
-int vf_push(struct vf_env *e, const struct vf_state *st, u32 pc)
+void vf_state_put(struct vf_env *e, struct vf_state *st)
 {
-	struct vf_state *n;
+	if (!st)
+		return;
+	if (e->nfree == e->cap_free) {
+		u32 cap = e->cap_free ? e->cap_free * 2 : 64;
+		struct vf_state **p = cap <= 4096 ? realloc(e->free_states, cap * sizeof(*p)) : NULL;
 
+		if (!p) {
+			free(st);
+			return;
+		}
+		e->free_states = p, e->cap_free = cap;
+	}
+	e->free_states[e->nfree++] = st;
+}
+
+/* Queue st (owned: it is the caller's no more) to be walked from pc. */
+int vf_push_own(struct vf_env *e, struct vf_state *st, u32 pc)
+{
 	if (e->nr_stack == e->cap_stack) {
 		u32 cap = e->cap_stack ? e->cap_stack * 2 : 64;
 		struct vf_path *p = realloc(e->stack, cap * sizeof(*p));
 
-		if (!p)
+		if (!p) {
+			vf_state_put(e, st);
 			return -ENOMEM;
+		}
 		e->stack = p, e->cap_stack = cap;
 	}
-	if (e->nr_stack > 8192)
+	if (e->nr_stack > 8192) {
+		vf_state_put(e, st);
 		return vf_limit(e, "BPF program is too complex: %u pending branches", e->nr_stack);
-	n = vf_state_dup(st);
-	if (!n)
-		return -ENOMEM;
-	e->stack[e->nr_stack++] = (struct vf_path){ .st = n, .pc = pc, .node = e->node };
+	}
+	e->stack[e->nr_stack++] = (struct vf_path){ .st = st, .pc = pc, .node = e->node };
 	if (e->node)
 		e->node->branches++;
 	return 0;
+}
+
+int vf_push(struct vf_env *e, const struct vf_state *st, u32 pc)
+{
+	struct vf_state *n = vf_state_dup(e, st);
+
+	return n ? vf_push_own(e, n, pc) : -ENOMEM;
 }
 
 /* A path ended: release the pruning points whose every path has ended. */
@@ -265,21 +293,29 @@ static bool reg_covers(const struct vf_reg *o, const struct vf_reg *c, struct id
 	       ids_match(m, o->id, c->id) && ids_match(m, o->ref, c->ref);
 }
 
-static bool frame_covers(const struct vf_frame *o, const struct vf_frame *c, struct idmap *m,
-			 bool exact, u16 live)
+static bool frame_regs_cover(const struct vf_frame *o, const struct vf_frame *c, struct idmap *m,
+			     bool exact, u16 live)
 {
 	if (o->callsite != c->callsite || o->cb_call != c->cb_call)
 		return false;
 	for (int i = 0; i < 11; i++)
 		if (((live >> i) & 1) && !reg_covers(&o->regs[i], &c->regs[i], m, exact))
 			return false;
-	for (int b = 0; b < VF_STACK; b++) {
-		if (o->stype[b] == VS_INVALID && !exact)
-			continue;
-		if (o->stype[b] == c->stype[b] || (o->stype[b] == VS_MISC && c->stype[b] == VS_ZERO))
-			continue;
-		return false;
-	}
+	return true;
+}
+
+static bool frame_stack_covers(const struct vf_frame *o, const struct vf_frame *c,
+			       struct idmap *m, bool exact)
+{
+	if (memcmp(o->stype, c->stype, VF_STACK)) /* the common case (equal kinds) is cheap */
+		for (int b = 0; b < VF_STACK; b++) {
+			if (o->stype[b] == VS_INVALID && !exact)
+				continue;
+			if (o->stype[b] == c->stype[b] ||
+			    (o->stype[b] == VS_MISC && c->stype[b] == VS_ZERO))
+				continue;
+			return false;
+		}
 	for (int s = 0; s < VF_SLOTS; s++)
 		if ((o->stype[s * 8] == VS_SPILL || o->stype[s * 8] == VS_ITER) &&
 		    !reg_covers(&o->spill[s], &c->spill[s], m, exact))
@@ -311,8 +347,12 @@ static bool state_covers(const struct vf_env *e, const struct vf_state *o,
 	if (o->nframes != c->nframes || o->nrefs != c->nrefs || o->rcu != c->rcu ||
 	    o->lock != c->lock)
 		return false;
-	for (u32 i = 0; i < o->nframes; i++)
-		if (!frame_covers(&o->fr[i], &c->fr[i], &m, exact, frame_live(e, c, i, e->pc)))
+	/* registers first, innermost frame first: a loop counter differs there, cheaply */
+	for (u32 i = o->nframes; i-- > 0;)
+		if (!frame_regs_cover(&o->fr[i], &c->fr[i], &m, exact, frame_live(e, c, i, e->pc)))
+			return false;
+	for (u32 i = o->nframes; i-- > 0;)
+		if (!frame_stack_covers(&o->fr[i], &c->fr[i], &m, exact))
 			return false;
 	for (u32 i = 0; i < o->nrefs; i++)
 		if (!ids_match(&m, o->refs[i].id, c->refs[i].id))
@@ -320,8 +360,45 @@ static bool state_covers(const struct vf_env *e, const struct vf_state *o,
 	return true;
 }
 
+/* Widening with thresholds: a bound that moved since the loop's earlier state jumps to the
+ * next limit of its kind (u8, u16, s32, u32, s64, u64), so a loop counter kept in 32 bits
+ * stays in [0, U32_MAX] (its zero extension survives, as the kernel keeps it: a later
+ * `if w7 > 127` then bounds the 64-bit value too). */
+static u64 widen_up(u64 v, const u64 *lim, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (v <= lim[i])
+			return lim[i];
+	return lim[n - 1];
+}
+
+static void scalar_widen(const struct vf_reg *o, struct vf_reg *c)
+{
+	static const u64 ulim[] = { 0xff, 0xffff, 0x7fffffff, 0xffffffff, INT64_MAX, UINT64_MAX };
+	static const u64 u32lim[] = { 0xff, 0xffff, 0x7fffffff, 0xffffffff };
+	static const s64 slo[] = { 0, -0x80000000LL, INT64_MIN };
+
+	if (c->umax > o->umax)
+		c->umax = widen_up(c->umax, ulim, 6);
+	if (c->umin < o->umin)
+		c->umin = 0;
+	if (c->smax > o->smax)
+		c->smax = (s64)widen_up((u64)MAX(c->smax, 0), ulim, 5);
+	if (c->smin < o->smin)
+		for (int i = 0; i < 3; i++)
+			if (c->smin >= slo[i]) {
+				c->smin = slo[i];
+				break;
+			}
+	if (c->u32max > o->u32max)
+		c->u32max = (u32)widen_up(c->u32max, u32lim, 4);
+	if (c->u32min < o->u32min)
+		c->u32min = 0;
+	vf_sync_bounds(c);
+}
+
 /* Same shape (types, pointers, stack kinds) as o, scalars aside: widen cur's scalars that o
- * does not cover to unknown. Returns true if it did. */
+ * does not cover (scalar_widen). Returns true if it did. */
 static bool state_widen(const struct vf_state *o, struct vf_state *c)
 {
 	bool did = false;
@@ -338,24 +415,26 @@ static bool state_widen(const struct vf_state *o, struct vf_state *c)
 		for (int r = 0; r < 11; r++)
 			if (of->regs[r].type == VT_SCALAR && cf->regs[r].type == VT_SCALAR &&
 			    !range_within(&of->regs[r], &cf->regs[r]))
-				vf_mark_unknown(&cf->regs[r]), did = true;
+				scalar_widen(&of->regs[r], &cf->regs[r]), did = true;
 		for (int s = 0; s < VF_SLOTS; s++)
 			if (of->stype[s * 8] == VS_SPILL && cf->stype[s * 8] == VS_SPILL &&
 			    of->spill[s].type == VT_SCALAR && cf->spill[s].type == VT_SCALAR &&
 			    !range_within(&of->spill[s], &cf->spill[s]))
-				vf_mark_unknown(&cf->spill[s]), did = true;
+				scalar_widen(&of->spill[s], &cf->spill[s]), did = true;
 	}
 	if (did)
 		c->widened = true;
 	return did;
 }
 
-static bool is_ancestor(const struct vf_node *n, const struct vf_node *of)
+/* Is stored state n on the current path's parent chain? In a depth-first walk with a LIFO
+ * stack of pending paths, every pending path was pushed from a node on the chain of the path
+ * that was current then, and all nodes made below it after the push have ended before it is
+ * popped: the nodes with live branches are exactly the current node's ancestors. So the test
+ * is the count, not a walk up a chain that a 1024-iteration loop makes thousands long. */
+static bool is_ancestor(const struct vf_node *n)
 {
-	for (; of; of = of->parent)
-		if (of == n)
-			return true;
-	return false;
+	return n->branches != 0;
 }
 
 /* An open-coded iterator or a loop callback is active: the kernel's states differ there by
@@ -372,22 +451,42 @@ static bool in_loop_construct(const struct vf_state *st)
 	return false;
 }
 
-#define VF_MAX_STATES_PER_INSN 64
+#define VF_MAX_STATES_PER_INSN 4096
 
-/* At a pruning point: 1 pruned, 0 go on (a new stored state), <0 error. */
+/* Forget a finished stored state that keeps failing to prune (the kernel's miss_cnt >
+ * hit_cnt * 3 + 3 eviction): loops store one state per iteration, and comparing against
+ * all of them is what makes a 1024-iteration loop slow. A state with branches == 0 is on no
+ * live path's parent chain, so nothing points at it but the visited list. */
+static void node_evict(struct vf_env *e, struct vf_node **link)
+{
+	struct vf_node *n = *link;
+
+	*link = n->next;
+	free(n->st);
+	free(n);
+	e->evicted++;
+}
+
+/* At a pruning point: 1 pruned, 0 go on (a new stored state or not), <0 error. */
 static int prune_check(struct vf_env *e)
 {
-	bool iter = e->prune[e->pc] == 2;
-	struct vf_node *n;
+	bool iter = e->prune[e->pc] == 2, looping = false;
+	struct vf_node *n, **link;
 	u32 nr = 0;
 
-	for (n = e->visited[e->pc]; n; n = n->next) {
-		bool anc = n->branches && is_ancestor(n, e->node);
+	for (link = &e->visited[e->pc]; (n = *link);) {
+		bool anc = is_ancestor(n);
 
+		looping = looping || anc;
 		if (!n->branches || (iter && anc)) {
 			if (state_covers(e, n->st, e->cur, false)) {
+				n->hit++;
 				e->pruned++;
 				return 1;
+			}
+			if (!n->branches && ++n->miss > n->hit * 3 + 3) {
+				node_evict(e, link);
+				continue;
 			}
 		} else if (anc && state_covers(e, n->st, e->cur, true)) {
 			/* the same state again below itself: an infinite loop, unless an iterator
@@ -401,15 +500,24 @@ static int prune_check(struct vf_env *e)
 			}
 		}
 		nr++;
+		link = &n->next;
 	}
 	if (nr >= VF_MAX_STATES_PER_INSN) /* keep walking without storing more here */
 		return 0;
+	/* inside a loop (this point is already on the path), store a state only every 20
+	 * jumps or 100 instructions, as the kernel: iterations differ and rarely prune */
+	if (looping && !iter && e->jmps - e->jmps_at_add < 20 && e->processed - e->insns_at_add < 100)
+		return 0;
 	if (iter)
 		for (n = e->visited[e->pc]; n; n = n->next)
-			if (n->branches && is_ancestor(n, e->node) && state_widen(n->st, e->cur))
+			if (is_ancestor(n) && state_widen(n->st, e->cur))
 				break;
 	n = calloc(1, sizeof(*n));
-	if (!n || !(n->st = vf_state_dup(e->cur))) {
+	if (n) /* stored states are only read: the frames in use are enough */
+		n->st = malloc(vf_state_size(e->cur->nframes));
+	if (n && n->st)
+		memcpy(n->st, e->cur, vf_state_size(e->cur->nframes));
+	if (!n || !n->st) {
 		free(n);
 		return -ENOMEM;
 	}
@@ -419,6 +527,8 @@ static int prune_check(struct vf_env *e)
 	e->visited[e->pc] = n;
 	e->node = n;
 	e->states++;
+	e->jmps_at_add = e->jmps;
+	e->insns_at_add = e->processed;
 	return 0;
 }
 
@@ -466,6 +576,24 @@ static int env_maps(struct vf_env *e)
 	return 0;
 }
 
+/* Arguments the kernel's cfi stubs for sched_ext_ops name `__nullable` (kernel/sched/ext.c:
+ * `sched_ext_ops__dispatch(s32 prev_cpu, struct task_struct *prev__nullable)`,
+ * `sched_ext_ops__yield(struct task_struct *from, struct task_struct *to__nullable)`): the
+ * kernel types them PTR_TO_BTF_ID | PTR_TRUSTED | PTR_MAYBE_NULL, so they must be
+ * null-checked before use. scxsim's kernel BTF has no stubs: the table stands for them. */
+static const struct { int op; u32 args; } nullable_args[] = {
+	{ RT_OP_DISPATCH, 1u << 1 },
+	{ RT_OP_YIELD, 1u << 1 },
+};
+
+static u32 op_nullable_args(int op)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nullable_args); i++)
+		if (nullable_args[i].op == op)
+			return nullable_args[i].args;
+	return 0;
+}
+
 /* The sched_ext_ops member this program is bound to: its prototype types ctx. */
 static void env_ctx(struct vf_env *e)
 {
@@ -488,6 +616,7 @@ static void env_ctx(struct vf_env *e)
 		if (t && btf_kind(t) == BTF_KIND_FUNC_PROTO) {
 			e->ctx_proto = id;
 			e->ret_void = t->type == 0;
+			e->ctx_nullable = op_nullable_args(o);
 		}
 		return;
 	}
@@ -689,7 +818,7 @@ static int walk(struct vf_env *e)
 	e->pc = 0;
 	for (;;) {
 		err = walk_path(e);
-		free(e->cur);
+		vf_state_put(e, e->cur);
 		e->cur = NULL;
 		if (err || !e->nr_stack)
 			return err;
@@ -712,6 +841,9 @@ static void env_free(struct vf_env *e)
 		}
 	for (u32 i = 0; i < e->nr_stack; i++)
 		free(e->stack[i].st);
+	for (u32 i = 0; i < e->nfree; i++)
+		free(e->free_states[i]);
+	free(e->free_states);
 	free(e->stack);
 	free(e->visited);
 	free(e->prune);

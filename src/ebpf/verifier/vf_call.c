@@ -95,18 +95,10 @@ static int mem_arg(struct vf_env *e, int regno, u64 size, bool write, bool nulla
 		return vf_error(e, "R%d unbounded memory access, make sure to bounds check any such access",
 				regno + 1);
 	if (r.type == VT_STACK) {
-		s64 lo = r.off;
-
-		if (r.umax || r.smin)
-			return vf_error(e, "R%d variable stack access prohibited (var_off)", regno);
-		if (lo < -VF_STACK || lo + (s64)size > 0)
-			return vf_error(e, "invalid indirect access to stack R%d off=%lld size=%llu", regno,
-					(long long)lo, (unsigned long long)size);
-		if (write) {
+		err = vf_stack_check(e, regno, &r, 0, (u32)size, write, !write, true);
+		if (!err && write)
 			vf_stack_mark_written(e, &r, 0, (u32)size);
-			return 0;
-		}
-		return vf_check_mem(e, regno, &r, 0, (u32)size, false, true);
+		return err;
 	}
 	return vf_check_mem(e, regno, &r, 0, (u32)size, write, !write);
 }
@@ -168,7 +160,7 @@ static int enter_frame(struct vf_env *e, u32 target, u8 kind, s32 cb_call, const
  * times) and into the callback, whose exit returns to the call (called once more). */
 static int sync_callback(struct vf_env *e, u32 target, const struct vf_reg *args)
 {
-	struct vf_state *after = vf_state_dup(e->cur);
+	struct vf_state *after = vf_state_dup(e, e->cur);
 	int err;
 
 	if (!after)
@@ -180,8 +172,7 @@ static int sync_callback(struct vf_env *e, u32 target, const struct vf_reg *args
 			f->regs[i].type = VT_NOT_INIT;
 		vf_mark_unknown(&f->regs[0]);
 	}
-	err = vf_push(e, after, e->pc + 1);
-	free(after);
+	err = vf_push_own(e, after, e->pc + 1);
 	return err ?: enter_frame(e, target, 1, (s32)e->pc, args);
 }
 
@@ -233,7 +224,7 @@ static int async_callback(struct vf_env *e, u32 target, struct vf_map *m)
 enum h_arg {
 	HA_NONE, HA_ANY, HA_SCALAR, HA_MAP, HA_KEY, HA_VALUE, HA_VALUE_W, HA_VALUE_NULL, HA_MEM,
 	HA_MEM_NULL, HA_MEM_W, HA_SIZE, HA_FUNC, HA_TASK, HA_CGROUP, HA_RB_REL, HA_TIMER, HA_LOCK,
-	HA_PTR, HA_KPTR_REL,
+	HA_PTR, HA_KPTR_REL, HA_MEM_W_NULL,
 };
 enum h_ret { HR_SCALAR, HR_MAP_VALUE_NULL, HR_RINGBUF, HR_TASK, HR_KPTR, HR_VOID, HR_U32 };
 
@@ -244,19 +235,24 @@ struct helper {
 	u8 ret;
 };
 
+/* The kernel's bpf_func_proto of each helper (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c,
+ * kernel/bpf/{ringbuf,bpf_task_storage,bpf_cgrp_storage}.c): an argument the proto does not
+ * declare is not checked (bpf_trace_printk declares only fmt and its size: the three
+ * varargs may be unset); ARG_ANYTHING is HA_ANY (any initialised register: pointers too,
+ * as a privileged loader's allow_ptr_leaks permits). */
 static const struct helper helpers[] = {
 	{ 1, "bpf_map_lookup_elem", { HA_MAP, HA_KEY }, HR_MAP_VALUE_NULL },
-	{ 2, "bpf_map_update_elem", { HA_MAP, HA_KEY, HA_VALUE, HA_SCALAR }, HR_SCALAR },
+	{ 2, "bpf_map_update_elem", { HA_MAP, HA_KEY, HA_VALUE, HA_ANY }, HR_SCALAR },
 	{ 3, "bpf_map_delete_elem", { HA_MAP, HA_KEY }, HR_SCALAR },
 	{ 5, "bpf_ktime_get_ns", { 0 }, HR_SCALAR },
-	{ 6, "bpf_trace_printk", { HA_MEM, HA_SIZE, HA_ANY, HA_ANY, HA_ANY }, HR_SCALAR },
+	{ 6, "bpf_trace_printk", { HA_MEM, HA_SIZE }, HR_SCALAR },
 	{ 7, "bpf_get_prandom_u32", { 0 }, HR_U32 },
 	{ 8, "bpf_get_smp_processor_id", { 0 }, HR_U32 },
 	{ 14, "bpf_get_current_pid_tgid", { 0 }, HR_SCALAR },
 	{ 16, "bpf_get_current_comm", { HA_MEM_W, HA_SIZE }, HR_SCALAR },
 	{ 35, "bpf_get_current_task", { 0 }, HR_SCALAR },
 	{ 42, "bpf_get_numa_node_id", { 0 }, HR_U32 },
-	{ 87, "bpf_map_push_elem", { HA_MAP, HA_VALUE, HA_SCALAR }, HR_SCALAR },
+	{ 87, "bpf_map_push_elem", { HA_MAP, HA_VALUE, HA_ANY }, HR_SCALAR },
 	{ 88, "bpf_map_pop_elem", { HA_MAP, HA_VALUE_W }, HR_SCALAR },
 	{ 89, "bpf_map_peek_elem", { HA_MAP, HA_VALUE_W }, HR_SCALAR },
 	{ 93, "bpf_spin_lock", { HA_LOCK }, HR_VOID },
@@ -265,26 +261,26 @@ static const struct helper helpers[] = {
 	{ 115, "bpf_probe_read_kernel_str", { HA_MEM_W, HA_SIZE, HA_ANY }, HR_SCALAR },
 	{ 118, "bpf_jiffies64", { 0 }, HR_SCALAR },
 	{ 125, "bpf_ktime_get_boot_ns", { 0 }, HR_SCALAR },
-	{ 130, "bpf_ringbuf_output", { HA_MAP, HA_MEM, HA_SIZE, HA_SCALAR }, HR_SCALAR },
-	{ 131, "bpf_ringbuf_reserve", { HA_MAP, HA_SCALAR, HA_SCALAR }, HR_RINGBUF },
-	{ 132, "bpf_ringbuf_submit", { HA_RB_REL, HA_SCALAR }, HR_VOID },
-	{ 133, "bpf_ringbuf_discard", { HA_RB_REL, HA_SCALAR }, HR_VOID },
-	{ 134, "bpf_ringbuf_query", { HA_MAP, HA_SCALAR }, HR_SCALAR },
-	{ 156, "bpf_task_storage_get", { HA_MAP, HA_TASK, HA_VALUE_NULL, HA_SCALAR }, HR_MAP_VALUE_NULL },
+	{ 130, "bpf_ringbuf_output", { HA_MAP, HA_MEM, HA_SIZE, HA_ANY }, HR_SCALAR },
+	{ 131, "bpf_ringbuf_reserve", { HA_MAP, HA_SCALAR, HA_ANY }, HR_RINGBUF },
+	{ 132, "bpf_ringbuf_submit", { HA_RB_REL, HA_ANY }, HR_VOID },
+	{ 133, "bpf_ringbuf_discard", { HA_RB_REL, HA_ANY }, HR_VOID },
+	{ 134, "bpf_ringbuf_query", { HA_MAP, HA_ANY }, HR_SCALAR },
+	{ 156, "bpf_task_storage_get", { HA_MAP, HA_TASK, HA_VALUE_NULL, HA_ANY }, HR_MAP_VALUE_NULL },
 	{ 157, "bpf_task_storage_delete", { HA_MAP, HA_TASK }, HR_SCALAR },
 	{ 158, "bpf_get_current_task_btf", { 0 }, HR_TASK },
-	{ 164, "bpf_for_each_map_elem", { HA_MAP, HA_FUNC, HA_ANY, HA_SCALAR }, HR_SCALAR },
-	{ 165, "bpf_snprintf", { HA_MEM_W, HA_SIZE, HA_PTR, HA_MEM_NULL, HA_SIZE }, HR_SCALAR },
-	{ 169, "bpf_timer_init", { HA_TIMER, HA_MAP, HA_SCALAR }, HR_SCALAR },
+	{ 164, "bpf_for_each_map_elem", { HA_MAP, HA_FUNC, HA_ANY, HA_ANY }, HR_SCALAR },
+	{ 165, "bpf_snprintf", { HA_MEM_W_NULL, HA_SIZE, HA_PTR, HA_MEM_NULL, HA_SIZE }, HR_SCALAR },
+	{ 169, "bpf_timer_init", { HA_TIMER, HA_MAP, HA_ANY }, HR_SCALAR },
 	{ 170, "bpf_timer_set_callback", { HA_TIMER, HA_FUNC }, HR_SCALAR },
-	{ 171, "bpf_timer_start", { HA_TIMER, HA_SCALAR, HA_SCALAR }, HR_SCALAR },
+	{ 171, "bpf_timer_start", { HA_TIMER, HA_ANY, HA_ANY }, HR_SCALAR },
 	{ 172, "bpf_timer_cancel", { HA_TIMER }, HR_SCALAR },
 	{ 177, "bpf_trace_vprintk", { HA_MEM, HA_SIZE, HA_MEM_NULL, HA_SIZE }, HR_SCALAR },
-	{ 181, "bpf_loop", { HA_SCALAR, HA_FUNC, HA_ANY, HA_SCALAR }, HR_SCALAR },
+	{ 181, "bpf_loop", { HA_ANY, HA_FUNC, HA_ANY, HA_ANY }, HR_SCALAR },
 	{ 182, "bpf_strncmp", { HA_MEM, HA_SIZE, HA_PTR }, HR_SCALAR },
 	{ 194, "bpf_kptr_xchg", { HA_PTR, HA_KPTR_REL }, HR_KPTR },
-	{ 195, "bpf_map_lookup_percpu_elem", { HA_MAP, HA_KEY, HA_SCALAR }, HR_MAP_VALUE_NULL },
-	{ 210, "bpf_cgrp_storage_get", { HA_MAP, HA_CGROUP, HA_VALUE_NULL, HA_SCALAR }, HR_MAP_VALUE_NULL },
+	{ 195, "bpf_map_lookup_percpu_elem", { HA_MAP, HA_KEY, HA_ANY }, HR_MAP_VALUE_NULL },
+	{ 210, "bpf_cgrp_storage_get", { HA_MAP, HA_CGROUP, HA_VALUE_NULL, HA_ANY }, HR_MAP_VALUE_NULL },
 	{ 211, "bpf_cgrp_storage_delete", { HA_MAP, HA_CGROUP }, HR_SCALAR },
 };
 
@@ -333,6 +329,7 @@ static int helper_args(struct vf_env *e, const struct helper *h, struct vf_map *
 		case HA_MEM: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, false, false); break;
 		case HA_MEM_NULL: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, false, true); break;
 		case HA_MEM_W: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, true, false); break;
+		case HA_MEM_W_NULL: err = scalar_arg(e, regno + 1) ?: mem_arg(e, regno, sz, true, true); break;
 		case HA_PTR: err = vf_read_reg(e, regno) ?: want_ptr(e, regno, false); break;
 		case HA_FUNC: err = func_arg(e, regno, cb); break;
 		case HA_TASK: err = btf_arg(e, regno, e->task_id, true, h->name); break;
@@ -490,6 +487,7 @@ static const struct { const char *name; u32 flags; } kflags[] = {
 	{ "bpf_iter_num_new", KF_ITNEW },
 	{ "bpf_iter_num_next", KF_ITNEXT | KF_RNULL },
 	{ "bpf_iter_num_destroy", KF_ITDEL },
+	{ "scx_bpf_dsq_peek", KF_RNULL }, /* KF_RET_NULL upstream: an empty DSQ gives NULL */
 	{ "bpf_iter_scx_dsq_new", KF_ITNEW },
 	{ "bpf_iter_scx_dsq_next", KF_ITNEXT | KF_RNULL },
 	{ "bpf_iter_scx_dsq_destroy", KF_ITDEL },
@@ -568,11 +566,55 @@ static const struct btf_type *param_pointee(struct vf_env *e, u32 type, u32 *id)
 	return btf_skip_mods_typedefs(e->kbtf, t->type, id);
 }
 
+/* `const T *`: the kfunc only reads the buffer; otherwise it may fill it (scx_bpf_events()),
+ * so the bytes count as written after the call */
+static bool param_const(struct vf_env *e, u32 type)
+{
+	u32 id;
+	const struct btf_type *t = btf_skip_mods_typedefs(e->kbtf, type, &id);
+
+	for (t = t ? btf_type_by_id(e->kbtf, t->type) : NULL; t; t = btf_type_by_id(e->kbtf, t->type)) {
+		if (btf_kind(t) == BTF_KIND_CONST)
+			return true;
+		if (btf_kind(t) != BTF_KIND_VOLATILE && btf_kind(t) != BTF_KIND_TYPEDEF &&
+		    btf_kind(t) != BTF_KIND_TYPE_TAG && btf_kind(t) != BTF_KIND_RESTRICT)
+			return false;
+	}
+	return false;
+}
+
+/* Parameter names the kernel reads annotations from (`x__sz`, `x__nullable`, `x__ign`, `x__k`).
+ * scxsim's kernel BTF comes from extern declarations, whose FUNC_PROTOs clang leaves unnamed:
+ * the kernel's names of the kfuncs whose parameters carry an annotation are listed here. */
+static const struct { const char *fn; const char *names[5]; } kparam_names[] = {
+	{ "scx_bpf_events", { "events", "events__sz" } },
+	{ "scx_bpf_error_bstr", { "fmt", "data", "data__sz" } },
+	{ "scx_bpf_exit_bstr", { "exit_code", "fmt", "data", "data__sz" } },
+	{ "scx_bpf_dump_bstr", { "fmt", "data", "data__sz" } },
+	{ "bpf_obj_new_impl", { "local_type_id__k", "meta__ign" } },
+	{ "bpf_obj_drop_impl", { "p__alloc", "meta__ign" } },
+	{ "bpf_list_push_front_impl", { "head", "node", "meta__ign", "off" } },
+	{ "bpf_list_push_back_impl", { "head", "node", "meta__ign", "off" } },
+	{ "bpf_rbtree_add_impl", { "root", "node", "less", "meta__ign", "off" } },
+};
+
+static const char *kparam_name(struct vf_env *e, const char *fn, const struct btf_type *proto, u32 a)
+{
+	const char *n = btf_str(e->kbtf, btf_params(proto)[a].name_off);
+
+	if (n && *n)
+		return n;
+	for (size_t i = 0; i < ARRAY_SIZE(kparam_names); i++)
+		if (!strcmp(kparam_names[i].fn, fn))
+			return a < 5 ? kparam_names[i].names[a] : NULL;
+	return NULL;
+}
+
 static int kfunc_arg(struct vf_env *e, const char *fn, u32 flags, const struct btf_type *proto,
 		     u32 a, u32 *cb)
 {
 	const struct btf_param *p = &btf_params(proto)[a];
-	const char *pname = btf_str(e->kbtf, p->name_off);
+	const char *pname = kparam_name(e, fn, proto, a);
 	int regno = (int)a + 1;
 	u32 id;
 	const struct btf_type *pt = param_pointee(e, p->type, &id);
@@ -588,11 +630,11 @@ static int kfunc_arg(struct vf_env *e, const char *fn, u32 flags, const struct b
 				     (s32)id == e->cpumask_id || (s32)id == e->bpf_cpumask_id))
 		return btf_arg(e, regno, (s32)id, nullable, fn);
 	if (a + 1 < btf_vlen(proto)) { /* a memory buffer with its size next (`x, x__sz`) */
-		const char *nn = btf_str(e->kbtf, btf_params(proto)[a + 1].name_off);
+		const char *nn = kparam_name(e, fn, proto, a + 1);
 		struct vf_reg *sz = vf_reg(e, regno + 1);
 
 		if (nn && strstr(nn, "__sz") && sz->type == VT_SCALAR)
-			return mem_arg(e, regno, sz->umax, false, nullable);
+			return mem_arg(e, regno, sz->umax, !param_const(e, p->type), nullable);
 	}
 	if (btf_kind(pt) == BTF_KIND_UNKN || (pname && strstr(pname, "__ign")))
 		return vf_read_reg(e, regno); /* void *: anything (bpf_obj_new's meta) */

@@ -45,12 +45,18 @@ bool vf_is_ptr(const struct vf_reg *r)
 	return r->type != VT_SCALAR && r->type != VT_NOT_INIT;
 }
 
-static void sync_bounds(struct vf_reg *r)
+/* One pass of the kernel's reg_bounds_sync(): each view of the value narrows the others. */
+static void sync_once(struct vf_reg *r)
 {
-	if (r->umax <= (u64)INT64_MAX) { /* all non-negative */
-		r->smin = MAX(r->smin, (s64)r->umin);
-		r->smax = MIN(r->smax, (s64)r->umax);
-	} else if (r->umin > (u64)INT64_MAX) { /* all negative */
+	if ((r->umin >> 32) == (r->umax >> 32)) { /* same upper half: the low halves order */
+		u64 hi = r->umin & ~U32_MAXV;
+
+		r->u32min = (u32)MAX((u64)r->u32min, r->umin & U32_MAXV);
+		r->u32max = (u32)MIN((u64)r->u32max, r->umax & U32_MAXV);
+		r->umin = MAX(r->umin, hi | r->u32min);
+		r->umax = MIN(r->umax, hi | r->u32max);
+	}
+	if (r->umax <= (u64)INT64_MAX || r->umin > (u64)INT64_MAX) { /* one sign */
 		r->smin = MAX(r->smin, (s64)r->umin);
 		r->smax = MIN(r->smax, (s64)r->umax);
 	}
@@ -58,12 +64,12 @@ static void sync_bounds(struct vf_reg *r)
 		r->umin = MAX(r->umin, (u64)r->smin);
 		r->umax = MIN(r->umax, (u64)r->smax);
 	}
-	if (r->umax <= U32_MAXV) { /* the low 32 bits are the value */
-		r->u32min = (u32)MAX((u64)r->u32min, r->umin);
-		r->u32max = (u32)MIN((u64)r->u32max, r->umax);
-		r->umin = MAX(r->umin, (u64)r->u32min);
-		r->umax = MIN(r->umax, (u64)r->u32max);
-	}
+}
+
+void vf_sync_bounds(struct vf_reg *r)
+{
+	sync_once(r);
+	sync_once(r);
 	if (r->umin > r->umax || r->smin > r->smax || r->u32min > r->u32max)
 		vf_mark_unknown(r); /* contradiction: a dead path, keep sound */
 }
@@ -82,14 +88,14 @@ void vf_mark_sized(struct vf_reg *r, u32 size, bool sign)
 		r->umax = (1ULL << (size * 8)) - 1;
 		r->smin = 0, r->smax = (s64)r->umax;
 	}
-	sync_bounds(r);
+	vf_sync_bounds(r);
 }
 
 static void set_urange(struct vf_reg *r, u64 lo, u64 hi)
 {
 	vf_mark_unknown(r);
 	r->umin = lo, r->umax = hi;
-	sync_bounds(r);
+	vf_sync_bounds(r);
 }
 
 static u64 pow2_mask(u64 v)
@@ -157,6 +163,8 @@ static void scalar_alu(struct vf_reg *d, const struct vf_reg *s, u8 op)
 			*d = a;
 		else if (a.umax < s->umin)
 			*d = a;
+		else if (vf_is_const(s)) /* the kernel's scalar_min_max_umod (constant divisor) */
+			d->umax = y - 1;
 		else
 			d->umax = MAX(a.umax, s->umax); /* x % y <= x, and y == 0 leaves x */
 		break;
@@ -187,7 +195,7 @@ static void scalar_alu(struct vf_reg *d, const struct vf_reg *s, u8 op)
 			d->smin = a.smin >> (y & 63), d->smax = a.smax >> (y & 63);
 		break;
 	}
-	sync_bounds(d);
+	vf_sync_bounds(d);
 }
 
 /* the 32-bit view of a scalar as a 64-bit range in [0, U32_MAX] */
@@ -218,7 +226,7 @@ static void set32(struct vf_reg *r, const struct vf_reg *v)
 		return;
 	r->u32min = (u32)MAX((u64)r->u32min, v->umin);
 	r->u32max = (u32)MIN((u64)r->u32max, v->umax);
-	sync_bounds(r);
+	vf_sync_bounds(r);
 }
 
 /* ---- ALU ------------------------------------------------------------------------------------ */
@@ -417,30 +425,49 @@ static int region_check(struct vf_env *e, int regno, const struct vf_reg *r, s64
 	return 0;
 }
 
-static int stack_check(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u32 size,
-		       bool write, bool need_init, bool indirect)
+static bool var_off(const struct vf_reg *r)
 {
-	s64 lo = off + r->off;
-	const struct vf_frame *f = stack_frame(e, r);
+	return r->umin != r->umax || r->smin;
+}
 
-	if (r->umin != r->umax || r->smin)
-		return vf_error(e, "R%d variable stack access prohibited (var_off)", regno);
-	if (lo < -VF_STACK || lo + size > 0 || !size)
-		return vf_error(e, "invalid%s stack R%d off=%lld size=%u",
-				indirect ? " indirect access to" : write ? " write to" : " read from",
-				regno, (long long)lo, size);
+/* [*lo, *hi): the frame offsets (from r10) an access of `size` at `off` from r may touch;
+ * with a variable offset every position the bounds allow (the kernel lets a privileged
+ * program access the stack at a variable offset: check_stack_access_within_bounds) */
+static void stack_span(const struct vf_reg *r, s64 off, u32 size, s64 *lo, s64 *hi)
+{
+	*lo = off + r->off + (var_off(r) ? r->smin : 0);
+	*hi = off + r->off + (var_off(r) ? r->smax : 0) + size;
+}
+
+int vf_stack_check(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u32 size,
+		   bool write, bool need_init, bool indirect)
+{
+	const struct vf_frame *f = stack_frame(e, r);
+	const char *how = indirect ? " indirect access to" : write ? " write to" : " read from";
+	s64 lo, hi;
+
+	if (var_off(r) && !var_bounded(r))
+		return vf_error(e, "invalid unbounded variable-offset%s stack R%d", how, regno);
+	stack_span(r, off, size, &lo, &hi);
+	if (var_off(r) && (lo < -VF_STACK || hi > 0 || !size))
+		return vf_error(e, "invalid variable-offset%s stack R%d var_off=(smin=%lld,smax=%lld) off=%lld size=%u",
+				how, regno, (long long)r->smin, (long long)r->smax,
+				(long long)(off + r->off), size);
+	if (lo < -VF_STACK || hi > 0 || !size)
+		return vf_error(e, "invalid%s stack R%d off=%lld size=%u", how, regno, (long long)lo,
+				size);
 	if (write || !need_init)
 		return 0;
-	for (u32 i = 0; i < size; i++)
-		if (f->stype[VF_STACK + lo + i] == VS_INVALID) {
+	for (s64 i = lo; i < hi; i++)
+		if (f->stype[VF_STACK + i] == VS_INVALID) {
 			/* the kernel lets privileged programs (sched_ext needs CAP_SYS_ADMIN:
 			 * allow_uninit_stack) read it: a warning, the value is unknown */
-			vf_warn(e, indirect ? "invalid indirect read from stack R%d off %lld+%u size %u (uninitialized)"
-					    : "invalid read from stack R%d off %lld+%u size %u (uninitialized)",
-				regno, (long long)lo, i, size);
+			vf_warn(e, indirect ? "invalid indirect read from stack R%d off %lld+%lld size %u (uninitialized)"
+					    : "invalid read from stack R%d off %lld+%lld size %u (uninitialized)",
+				regno, (long long)lo, (long long)(i - lo), size);
 			return 0;
 		}
-		else if (f->stype[VF_STACK + lo + i] == VS_ITER)
+		else if (f->stype[VF_STACK + i] == VS_ITER)
 			return vf_error(e, "R%d reads iterator state on the stack (off %lld)", regno,
 					(long long)lo);
 	return 0;
@@ -490,7 +517,7 @@ int vf_check_mem(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u
 		return vf_error(e, "R%d invalid mem access '%s'", regno, vf_type_str(r, t, sizeof(t)));
 	switch (r->type) {
 	case VT_STACK:
-		return stack_check(e, regno, r, off, size, write, need_init, false);
+		return vf_stack_check(e, regno, r, off, size, write, need_init, false);
 	case VT_MAP_VALUE:
 		if (write && r->map->readonly)
 			return vf_error(e, "write into map forbidden, value_size=%u off=%lld size=%u",
@@ -521,10 +548,11 @@ int vf_check_mem(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u
 void vf_stack_mark_written(struct vf_env *e, const struct vf_reg *r, s64 off, u32 size)
 {
 	struct vf_frame *f = stack_frame(e, r);
-	s64 lo = off + r->off;
+	s64 lo, hi;
 
-	for (u32 i = 0; i < size; i++) {
-		s64 b = VF_STACK + lo + i;
+	stack_span(r, off, size, &lo, &hi);
+	for (s64 i = lo; i < hi; i++) {
+		s64 b = VF_STACK + i;
 
 		if (f->stype[b] == VS_SPILL || f->stype[b] == VS_ITER) { /* break the spill */
 			s64 s0 = b & ~7LL;
@@ -611,6 +639,10 @@ static void load_result(struct vf_env *e, const struct vf_reg *p, s64 off, u32 s
 			t = btf_skip_mods_typedefs(e->kbtf, t->type, &id);
 			*out = (struct vf_reg){ .type = t && btf_is_composite(t) ? VT_BTF_ID : VT_ANY,
 						.flags = VF_TRUSTED, .btf_id = id };
+			if (arg < 32 && (e->ctx_nullable >> arg) & 1) { /* a `__nullable` op arg */
+				out->flags |= VF_NULL;
+				out->id = ++e->next_id;
+			}
 		}
 	} else if (p->type == VT_BTF_ID && size == 8) {
 		struct btf_member_info mi;
@@ -633,12 +665,22 @@ static int stack_load(struct vf_env *e, int regno, const struct vf_reg *p, s64 o
 		      bool sx, struct vf_reg *out)
 {
 	struct vf_frame *f = stack_frame(e, p);
-	s64 lo = off + p->off;
-	int err = stack_check(e, regno, p, off, size, false, true, false);
+	s64 lo = off + p->off, hi;
+	int err = vf_stack_check(e, regno, p, off, size, false, true, false);
 	bool zero = true;
 
 	if (err)
 		return err;
+	if (var_off(p)) { /* any of the positions: zero only if all are */
+		stack_span(p, off, size, &lo, &hi);
+		for (s64 i = lo; i < hi; i++)
+			zero = zero && f->stype[VF_STACK + i] == VS_ZERO;
+		if (zero)
+			vf_mark_const(out, 0);
+		else
+			vf_mark_sized(out, size, sx);
+		return 0;
+	}
 	if (size == 8 && !(lo & 7) && f->stype[VF_STACK + lo] == VS_SPILL) {
 		*out = f->spill[(VF_STACK + lo) / 8];
 		return 0;
@@ -696,6 +738,8 @@ static void stack_store(struct vf_env *e, const struct vf_reg *p, s64 off, u32 s
 	s64 lo = off + p->off;
 
 	vf_stack_mark_written(e, p, off, size);
+	if (var_off(p)) /* which bytes were written is unknown: all of the span are misc */
+		return;
 	if (size == 8 && !(lo & 7) && val) {
 		memset(&f->stype[VF_STACK + lo], VS_SPILL, 8);
 		f->spill[(VF_STACK + lo) / 8] = *val;
@@ -744,7 +788,7 @@ static int do_store(struct vf_env *e, const struct bpf_insn *x)
 		return 0;
 	}
 	if (p.type == VT_STACK && !(p.flags & VF_NULL)) {
-		err = stack_check(e, x->dst_reg, &p, x->off, size, true, false, false);
+		err = vf_stack_check(e, x->dst_reg, &p, x->off, size, true, false, false);
 		if (!err)
 			stack_store(e, &p, x->off, size, size == 8 || vf_is_const(&val) ||
 				    val.type == VT_SCALAR ? &val : NULL);
@@ -867,8 +911,8 @@ static void refine(struct vf_reg *a, struct vf_reg *b, u8 op)
 	case BPF_JSLT: refine(b, a, BPF_JSGT); return;
 	case BPF_JSLE: refine(b, a, BPF_JSGE); return;
 	}
-	sync_bounds(a);
-	sync_bounds(b);
+	vf_sync_bounds(a);
+	vf_sync_bounds(b);
 }
 
 /* after `ptr == NULL` (is_null) or `ptr != NULL`: every register/spill with its id */
@@ -915,6 +959,7 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 	struct vf_reg *d = vf_reg(e, x->dst_reg), k, *s = &k, a, b;
 	int err = vf_read_reg(e, x->dst_reg), t;
 
+	e->jmps++;
 	if (!err && BPF_SRC(x->code) == BPF_X)
 		err = vf_read_reg(e, x->src_reg);
 	if (err)
@@ -939,13 +984,12 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 			e->pc = next;
 			return err;
 		}
-		other = vf_state_dup(e->cur);
+		other = vf_state_dup(e, e->cur);
 		if (!other)
 			return -ENOMEM;
 		mark_null(other, id, ref, null_on_taken, e->pc);
 		mark_null(e->cur, id, ref, !null_on_taken, e->pc);
-		err = vf_push(e, other, target);
-		free(other);
+		err = vf_push_own(e, other, target);
 		e->pc = next;
 		return err;
 	}
@@ -970,7 +1014,7 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 		return 0;
 	}
 	{
-		struct vf_state *other = vf_state_dup(e->cur);
+		struct vf_state *other = vf_state_dup(e, e->cur);
 		bool sgn = op >= BPF_JSGT && op != BPF_JLT && op != BPF_JLE;
 		u64 lim = sgn ? 0x7fffffff : U32_MAXV;
 		bool exact = is64 || (d->umax <= lim && (BPF_SRC(x->code) == BPF_K ? (sgn ? (x->imm >= 0) : true)
@@ -999,8 +1043,7 @@ static int do_jcond(struct vf_env *e, const struct bpf_insn *x)
 			if (negate_op(op))
 				refine(d, s, negate_op(op));
 		}
-		err = vf_push(e, other, target);
-		free(other);
+		err = vf_push_own(e, other, target);
 		e->pc = next;
 		return err;
 	}

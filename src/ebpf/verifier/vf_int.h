@@ -89,6 +89,7 @@ struct vf_state {
 struct vf_node {                /* a stored state (pruning point) */
 	struct vf_node *parent, *next;
 	u32 branches;           /* live paths below it */
+	u32 hit, miss;          /* prunings it made, comparisons it failed (eviction) */
 	struct vf_state *st;
 };
 
@@ -102,6 +103,7 @@ struct vf_env {
 	unsigned flags;
 	const struct btf *kbtf, *pbtf;
 	u32 ctx_proto;          /* FUNC_PROTO of the ops member in kbtf, 0 unknown */
+	u32 ctx_nullable;       /* bit i: ctx[i] may be NULL (the kernel's `__nullable` stub args) */
 	bool ret_void;
 	struct vf_map *maps;    /* runtime maps then inner templates */
 	int nr_maps;
@@ -109,9 +111,12 @@ struct vf_env {
 	u16 *live;              /* per pc: registers live on entry (bit i = r_i), static */
 	struct vf_node **visited; /* per pc */
 	struct vf_path *stack;  /* pending paths */
+	struct vf_state **free_states; /* recycled working states */
+	u32 nfree, cap_free;
 	u32 nr_stack, cap_stack;
 	u64 processed;
-	u32 states, pruned, next_id;
+	u32 states, pruned, evicted, next_id;
+	u64 jmps, jmps_at_add, insns_at_add; /* conditional jumps walked; counts at the last stored state */
 	struct vf_state *cur;   /* the state being walked */
 	u32 pc;                 /* its instruction */
 	struct vf_node *node;   /* its last pruning point */
@@ -136,13 +141,17 @@ void vf_log(struct vf_env *e, const char *fmt, ...) __attribute__((format(printf
 /* a finding that the kernel accepts from a privileged loader: reported once per pc */
 void vf_warn(struct vf_env *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vf_push(struct vf_env *e, const struct vf_state *st, u32 pc);
-struct vf_state *vf_state_dup(const struct vf_state *st);
+int vf_push_own(struct vf_env *e, struct vf_state *st, u32 pc);
+struct vf_state *vf_state_dup(struct vf_env *e, const struct vf_state *st);
+void vf_state_put(struct vf_env *e, struct vf_state *st);
 size_t vf_state_size(u32 nframes);
 const char *vf_type_str(const struct vf_reg *r, char *buf, size_t len);
 void vf_reg_str(const struct vf_reg *r, char *buf, size_t len);
 
 /* vf_insn.c */
 void vf_mark_unknown(struct vf_reg *r);
+/* tighten the 64-bit unsigned, signed and 32-bit bounds against each other */
+void vf_sync_bounds(struct vf_reg *r);
 void vf_mark_const(struct vf_reg *r, u64 v);
 void vf_mark_sized(struct vf_reg *r, u32 size, bool sign);
 bool vf_is_const(const struct vf_reg *r);
@@ -153,6 +162,10 @@ int vf_step(struct vf_env *e);
  * read, must stack bytes be initialised. `what` prefixes messages ("" or "indirect "). */
 int vf_check_mem(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u32 size,
 		 bool write, bool need_init);
+/* a stack access at a fixed or bounded variable offset: bounds, and initialised bytes for
+ * a read (need_init); indirect: by a helper or kfunc */
+int vf_stack_check(struct vf_env *e, int regno, const struct vf_reg *r, s64 off, u32 size,
+		   bool write, bool need_init, bool indirect);
 void vf_stack_mark_written(struct vf_env *e, const struct vf_reg *r, s64 off, u32 size);
 
 /* vf_call.c */
