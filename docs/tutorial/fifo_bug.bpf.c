@@ -1,7 +1,7 @@
 /*
  * fifo_bug.bpf.c — the tutorial's buggy variant of fifo.bpf.c: it dereferences a task pointer
- * that bpf_task_from_pid() may return as NULL (the kernel's verifier would refuse to load it;
- * scxsim catches it when it happens and ejects the scheduler).
+ * that bpf_task_from_pid() may return as NULL: scxsim's verifier refuses to load it, as the
+ * kernel's would; with `run --no-verify` the run-time checks eject it when it happens.
  */
 #include <scx/common.bpf.h>
 

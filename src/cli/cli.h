@@ -5,6 +5,8 @@
 #ifndef SCXSIM_CLI_H
 #define SCXSIM_CLI_H
 
+#include <stdbool.h>
+
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
@@ -18,5 +20,8 @@ int cli_sched_attach(struct machine *m, const char *spec, char *err, size_t errl
 /* The same, returning the run command's exit status: 0, 1 (could not be loaded) or 2 (bad
  * input: spec, missing file, knob). */
 int cli_sched_attach_status(struct machine *m, const char *spec, char *err, size_t errlen);
+/* Whether cli_sched_attach runs the static verifier before attaching (default: yes; a
+ * rejected program fails the load as the kernel's verifier would). */
+void cli_set_verify(bool on);
 
 #endif

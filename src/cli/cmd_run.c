@@ -48,7 +48,7 @@ static void run_usage(FILE *f)
 		"                  [--topo N|SsCcTt[:llc=K][:nodes=N]|host] [--duration 5s]\n"
 		"                  [--seed N] [--hz 1000] [--json OUT.json] [--trace OUT.json]\n"
 		"                  [--sysrq-at T] [--sysrq-d-at T ...] [--model k=v,...] [--quiet]\n"
-		"                  [--globals]\n"
+		"                  [--globals] [--no-verify]\n"
 		"generators: cpuhog[:n=N,nice=K,work=MS]  pipe[:loops=L]\n"
 		"            hackbench[:groups=G,fds=F,loops=L]  schbench[:mthreads=M,workers=W]\n"
 		"durations take a unit: ns, us, ms, s (a bare number is seconds)\n"
@@ -57,7 +57,9 @@ static void run_usage(FILE *f)
 		"                 idle_deep_ns, fair_server_runtime_ns, fair_server_period_ns,\n"
 		"                 ext_server_runtime_ns, ext_server_period_ns (0 runtime = off; docs/model.md)\n"
 		"--globals        after the run, print \"global NAME = VALUE\" on stdout for each integer\n"
-		"                 global of the BPF scheduler's .data/.bss (what a user half reads)\n");
+		"                 global of the BPF scheduler's .data/.bss (what a user half reads)\n"
+		"--no-verify      load a BPF scheduler even if the static verifier rejects it (its\n"
+		"                 memory accesses are still checked at run time)\n");
 }
 
 /* "5s", "100ms", "250us", "1000ns", "2" (seconds). */
@@ -176,6 +178,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "compare", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "globals", no_argument, NULL, 'g' },
+		{ "no-verify", no_argument, NULL, 'V' },
 		{ "sysrq-at", required_argument, NULL, 'y' },
 		{ "sysrq-d-at", required_argument, NULL, 'D' },
 		{ "model", required_argument, NULL, 'M' },
@@ -199,6 +202,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		case 'C': o->compare = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'g': o->globals = true; break;
+		case 'V': cli_set_verify(false); break;
 		case 'd':
 			if (parse_duration(optarg, &o->duration_ns)) {
 				fprintf(stderr, "scxsim run: --duration '%s': expected a positive time like 5s, 100ms, 250us\n", optarg);

@@ -19,7 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "ebpf/runtime/rt_int.h"
 #include "scxsim/bpf_sched.h"
+#include "scxsim/bpf_verifier.h"
 #include "scxsim/machine.h"
 
 /* Directory of the running binary, or -errno. */
@@ -118,6 +120,42 @@ static int spec_path(const char *spec, char *path, size_t len, char *ops, size_t
 	return 0;
 }
 
+static bool verify_at_load = true;
+
+void cli_set_verify(bool on)
+{
+	verify_at_load = on;
+}
+
+/*
+ * The kernel verifies a program before it can be attached: run scxsim's verifier on every
+ * program of the loaded object; the first rejection fails the load with where and why.
+ * "Cannot prove" findings and warnings do not (see docs/verifier.md).
+ */
+static int verify_loaded(struct bpf_sched *s, const char *path, char *err, size_t errlen)
+{
+	for (int i = 0; i < s->nr_progs; i++) {
+		struct bpf_verify_report r;
+		int e = bpf_verify_prog(s, i, 0, &r);
+
+		if (e) {
+			snprintf(err, errlen, "%s: the verifier could not run (%s)", path, strerror(-e));
+			return e;
+		}
+		if (r.verdict == BPF_VERIFY_REJECTED) {
+			snprintf(err, errlen,
+				 "%s: prog '%s' rejected by the verifier at pc %d `%s`: %s%s%s\n"
+				 "(`scxsim verify %s` shows the whole log; `run --no-verify` runs it anyway)",
+				 path, bpf_prog_name(s->progs[i].prog), r.pc, r.insn, r.msg,
+				 r.line[0] ? "\n    " : "", r.line, path);
+			bpf_verify_report_fini(&r);
+			return -EACCES;
+		}
+		bpf_verify_report_fini(&r);
+	}
+	return 0;
+}
+
 /* machine_own's free function */
 static void free_sched(void *s)
 {
@@ -159,6 +197,13 @@ static int attach(struct machine *m, const char *spec, char *err, size_t errlen,
 			*status = 2;
 	}
 	e = e ?: bpf_sched_load(s, m);
+	if (!e && verify_at_load) {
+		e = verify_loaded(s, path, err, errlen);
+		if (e) {
+			bpf_sched_free(s);
+			return e;
+		}
+	}
 	e = e ?: bpf_sched_attach(s);
 	if (e) {
 		snprintf(err, errlen, "%s", bpf_sched_errmsg(s));

@@ -144,6 +144,11 @@ expect_exit 2 sched_unknown_knob $SCXSIM run --sched simple:nope=1 --workload cp
 check sched_unknown_knob_lists has "fifo_sched (const volatile bool)" "$TMP/stderr"
 expect_exit 2 sched_bad_knob_value $SCXSIM run --sched simple:slice_ns=soon --workload cpuhog
 check sched_bad_knob_value_msg has "slice_ns" "$TMP/stderr"
+# run verifies a BPF object before attaching it, as the kernel does; --no-verify skips that
+expect_exit 1 run_verifier_rejects $SCXSIM run --sched "$BUILD/tests/bpf/verifier_null.bpf.o" --workload cpuhog:n=2,work=5 --topo 2
+check run_verifier_rejects_msg has "rejected by the verifier at pc" "$TMP/stderr"
+check run_verifier_rejects_hint has "run --no-verify" "$TMP/stderr"
+expect_exit 0 run_no_verify $SCXSIM run --sched "$BUILD/tests/bpf/verifier_null.bpf.o" --workload cpuhog:n=2,work=5 --topo 2 --no-verify --quiet
 # struct_ops data members set like a user half does: ops.FIELD=VALUE
 expect_exit 0 ops_knob_timeout $SCXSIM run --sched qmap:stall_user_nth=3,ops.timeout_ms=200 --workload hackbench:groups=1,loops=30 --topo 2 --json "$TMP/ok.json" --quiet
 check ops_knob_timeout_stall has '"kind": "error_stall"' "$TMP/ok.json"

@@ -31,7 +31,12 @@ check tut_compare_header has 'fifo:slice_ns=1000000' "$TMP/stdout"
 check tut_compare_p99 has 'wakeup lat p99 (us)                     3801.1               19922.9                1900.5' "$TMP/stdout"
 
 expect_exit 0 tut_bug_compile $CC -c docs/tutorial/fifo_bug.bpf.c -o "$TMP/fifo_bug.bpf.o"
-expect_exit 0 tut_bug_run $SCXSIM run --sched "$TMP/fifo_bug.bpf.o" --workload hackbench:groups=2 --topo 4
+expect_exit 1 tut_bug_rejected $SCXSIM run --sched "$TMP/fifo_bug.bpf.o" --workload hackbench:groups=2 --topo 4
+check tut_bug_rejected_msg has "prog 'fifo_enqueue' rejected by the verifier at pc 12 \`*(u64 *)(r0 + 0x1a0) = r2\`: R0 invalid mem access 'trusted_ptr_or_null_'" "$TMP/stderr"
+check tut_bug_rejected_line has 'fifo_bug.bpf.c:17: parent->scx.dsq_vtime = nr_enqueued++;' "$TMP/stderr"
+expect_exit 1 tut_bug_verify $SCXSIM verify "$TMP/fifo_bug.bpf.o"
+check tut_bug_verify_msg has "R0 invalid mem access 'trusted_ptr_or_null_'" "$TMP/stdout"
+expect_exit 0 tut_bug_run $SCXSIM run --sched "$TMP/fifo_bug.bpf.o" --workload hackbench:groups=2 --topo 4 --no-verify
 check tut_bug_ejected has "was ejected (runtime error): ops.enqueue(): fifo_enqueue pc 12 \`*(u64 *)(r0 + 0x1a0) = r2\`: invalid write of 8 bytes at 0x1a0 (null + 0x1a0)" "$TMP/stderr"
 check tut_bug_line has 'fifo_bug.bpf.c:17: parent->scx.dsq_vtime = nr_enqueued++;' "$TMP/stderr"
 check tut_bug_all_finished has 'work done 201.600 ms; finite tasks finished 80 of 80' "$TMP/stdout"
