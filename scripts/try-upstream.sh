@@ -7,7 +7,7 @@
 #
 #   NAME  compile=ok  exit=KIND  code=N  msg="..."        it loaded and ran (KIND as in the result
 #                                                          JSON; code when the scheduler exited)
-#   NAME  compile=ok  load=FAIL  msg="..."                 scxsim refused it (loader, verifier, ops.init)
+#   NAME  compile=ok  load=FAIL  msg="..."                 scxsim refused it (loader or verifier)
 #   NAME  compile=FAIL  msg="first clang error"
 #
 # Per-file extras, optional, next to the source: NAME.sched holds what to append to the

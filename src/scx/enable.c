@@ -196,6 +196,21 @@ static void load_failed(struct scx_sched *sch, s32 ret, const char *why)
 	sch->ops_off = true;
 }
 
+/*
+ * What upstream (6.12+) does when ops.init(), the checks after it or a cgroup_init fail:
+ * scx_enable() records the error, disables at once and still reports success, so the error
+ * reaches user space through the exit info (UEI), not as an attach failure. The scheduler
+ * stays attached, disabled: every task runs on fair, the result shows the exit.
+ */
+static int attached_then_ejected(struct scx_sched *sch)
+{
+	sim_cancel(&sch->m->sim, &sch->watchdog_ev);
+	sch->exit_at_ns = sch->m->sim.now;
+	sch->disabled = true;
+	sch->ops_off = true;
+	return 0;
+}
+
 int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char *err, size_t errlen)
 {
 	struct scx_sched *sch;
@@ -247,8 +262,7 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 		ret = scx_cgroups_init(sch, err, errlen);
 	if (ret == -ECANCELED) {
 		load_failed(sch, ret, err);
-		scx_sched_free(m);
-		return -EINVAL;
+		return attached_then_ejected(sch);
 	}
 	if (ret < 0 || sch->exiting) {
 		if (sch->exiting)
@@ -256,8 +270,7 @@ int machine_attach_scx(struct machine *m, const struct sched_ext_ops *ops, char 
 		else
 			snprintf(err, errlen, "%s: ops.init() failed (%d)", ops->name, ret);
 		load_failed(sch, ret, err);
-		scx_sched_free(m);
-		return ret < 0 ? ret : -EINVAL;
+		return attached_then_ejected(sch);
 	}
 	sch->loaded = true;
 	return 0;

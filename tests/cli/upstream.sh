@@ -22,7 +22,7 @@ check five_lines test "$(grep -c '  compile=' "$TMP/out")" -eq 5
 check a_runs has '^a_runs  compile=ok  exit=none  msg=""$' "$TMP/out"
 check a_runs_globals has '^  global nr_dfl_enqueue = ' "$TMP/out"
 check b_peek_error has '^b_peek  compile=ok  exit=error  code=0  msg="ops.dispatch(): st_dispatch pc .*peek disallowed on builtin DSQ 0x8000000000000001' "$TMP/out"
-check c_enqlast_load_fail has '^c_enqlast  compile=ok  load=FAIL  msg=".*st_enqlast: invalid ops: SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented"$' "$TMP/out"
+check c_enqlast_ejected_at_attach has '^c_enqlast  compile=ok  exit=error  code=0  msg="SCX_OPS_ENQ_LAST requires ops.enqueue() to be implemented"$' "$TMP/out"
 check d_hotplug_exit has '^d_hotplug  compile=ok  exit=unreg_bpf  code=281479271677953  msg="cpu 1 offline"$' "$TMP/out"
 check e_broken_compile_fail has "^e_broken  compile=FAIL  msg=\"use of undeclared identifier 'undeclared_thing'\"$" "$TMP/out"
 check no_tmp_paths sh -c "! grep -q '/tmp' '$TMP/out'"

@@ -345,7 +345,8 @@ TEST(scx_dump_failed_load_dumps_without_dump_ops)
 	ops.exit = fail_init_exit;
 	dv_reset(0);
 	fail_init_exit_saw_dump = -1;
-	CHECK(srun_start(&r, "4", dump_wl, &ops) == -4);
+	CHECK_EQ(srun_start(&r, "4", dump_wl, &ops), 0); /* attached, ejected at once */
+	CHECK_EQ(exit_kind(r.m), SCX_EXIT_ERROR_BPF);
 	CHECK_EQ(fail_init_exit_saw_dump, 1);
 	CHECK_EQ(dv.nr_dump + dv.nr_dump_cpu + dv.nr_dump_task, 0); /* not loaded: ops not called */
 	srun_free(&r);
