@@ -48,7 +48,11 @@
  * Limits (as upstream): a thundering herd of cgroups under a low-weight parent can take more
  * than its share for a while (each is charged only when picked); hweights are refreshed
  * lazily; tasks with a restricted affinity are served first-come first-served before every
- * cgroup; at most 16384 cgroups.
+ * cgroup; at most 16384 cgroups. A cgroup is only on the tree while it has a task queued, and
+ * a task whose slice ended is not queued yet when its CPU dispatches (the kernel re-enqueues
+ * prev after ops.dispatch): so a cgroup earns its share only while it has a task waiting.
+ * With one CPU hog per cgroup and more cgroups than CPUs, the cgroups simply take turns
+ * (tests/unit/test_sched_flatcg.c: flatcg_one_hog_per_cgroup_takes_turns).
  */
 #include <scx/common.bpf.h>
 

@@ -306,6 +306,27 @@ TEST(flatcg_move_deactivates_the_emptied_cgroup)
 	srun_free(&r);
 }
 
+/* The limit the design comment states: one hog per cgroup, three cgroups, two CPUs. At the
+ * end of a slice the CPU's own task is not queued, so the only cgroup on the tree is the one
+ * waiting: it always wins, and the cgroups take turns whatever their weights. */
+TEST(flatcg_one_hog_per_cgroup_takes_turns)
+{
+	struct srun r;
+	struct snaps s;
+
+	CHECK_EQ(run_snapped(&r, &s, "flatcg",
+			     "{\"cgroups\":{\"/a\":{},\"/a/x\":{},\"/a/y\":{\"weight\":300},\"/b\":{}},"
+			     "\"tasks\":{\"x\":{\"taskgroup\":\"/a/x\",\"run\":100000000},"
+			     "\"y\":{\"taskgroup\":\"/a/y\",\"run\":100000000},"
+			     "\"b\":{\"taskgroup\":\"/b\",\"run\":100000000}}}", 10 * NSEC_PER_SEC), 0);
+	double x = share(&s, AT(1000), AT(10000), "x"), y = share(&s, AT(1000), AT(10000), "y");
+	double b = share(&s, AT(1000), AT(10000), "b");
+	if (!within(x, 33.3, 1) || !within(y, 33.3, 1) || !within(b, 33.3, 1))
+		FAIL_("/a/x %.2f%% /a/y %.2f%% /b %.2f%%, want a third each", x, y, b);
+	CHECK(nothing_lost(r.m, false));
+	srun_free(&r);
+}
+
 /* ---- knobs ------------------------------------------------------------------------------------ */
 
 /* two nice-0 and two nice-5 hogs in one cgroup on 1 CPU: weighted vtime vs FIFO (two of
