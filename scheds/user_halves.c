@@ -3,7 +3,11 @@
  *   simple   every second: dispatches to an idle CPU's local DSQ vs queued in the shared DSQ
  *            (the per-CPU `stats` map summed over CPUs), like upstream's scx_simple;
  *   qmap     every second: enqueued / dispatched / dequeued / re-enqueued / direct counts;
- *   central  every second: total / queued / dispatched / preemptions / mismatches / timer runs.
+ *   central  every second: total / queued / dispatched / preemptions / mismatches / timer runs;
+ *   flatcg   every second: hweight_gen and the per-CPU `stats` map summed over CPUs (cgroup
+ *            activations, bypasses, hweight refreshes, what dispatch did with the CPU's
+ *            cgroup and with the tree), like upstream's scx_flatcg, but cumulative (upstream
+ *            prints the deltas of each interval).
  * Each prints its final counts and, when the scheduler exited, the exit info it recorded.
  */
 #include <stdlib.h>
@@ -92,10 +96,39 @@ static void central_fini(struct user_half_ctx *c)
 	report_exit(c, "central");
 }
 
+/* flatcg's per-CPU stats, in the order of enum fcg_stat in scheds/flatcg.bpf.c */
+enum { FCG_ACT, FCG_DEACT, FCG_LOCAL, FCG_GLOBAL, FCG_HWT_UPDATES, FCG_HWT_CACHE, FCG_HWT_SKIP,
+       FCG_ENQ_SKIP, FCG_CNS_KEEP, FCG_CNS_EXPIRE, FCG_CNS_EMPTY, FCG_CNS_GONE, FCG_PNC_NEXT,
+       FCG_PNC_EMPTY, FCG_PNC_NO_CGRP, FCG_PNC_GONE, FCG_PNC_FAIL, FCG_NR_STATS };
+
+static void flatcg_tick(struct user_half_ctx *c, u64 now)
+{
+	unsigned long long st[FCG_NR_STATS];
+
+	for (u32 i = 0; i < FCG_NR_STATS; i++)
+		st[i] = percpu_sum(c, "stats", i);
+	fprintf(c->out, "flatcg: t=%.3fs hweight_gen=%llu act=%llu deact=%llu global=%llu local=%llu"
+		" | HWT cache=%llu update=%llu skip=%llu | ENQ skip=%llu"
+		" | CNS keep=%llu expire=%llu empty=%llu gone=%llu"
+		" | PNC next=%llu empty=%llu nocgrp=%llu gone=%llu fail=%llu\n",
+		now / 1e9, (unsigned long long)global_u64(c, "hweight_gen"), st[FCG_ACT], st[FCG_DEACT],
+		st[FCG_GLOBAL], st[FCG_LOCAL], st[FCG_HWT_CACHE], st[FCG_HWT_UPDATES], st[FCG_HWT_SKIP],
+		st[FCG_ENQ_SKIP], st[FCG_CNS_KEEP], st[FCG_CNS_EXPIRE], st[FCG_CNS_EMPTY],
+		st[FCG_CNS_GONE], st[FCG_PNC_NEXT], st[FCG_PNC_EMPTY], st[FCG_PNC_NO_CGRP],
+		st[FCG_PNC_GONE], st[FCG_PNC_FAIL]);
+}
+
+static void flatcg_fini(struct user_half_ctx *c)
+{
+	flatcg_tick(c, machine_now(c->m));
+	report_exit(c, "flatcg");
+}
+
 static const struct user_half halves[] = {
 	{ "simple", NSEC_PER_SEC, simple_tick, simple_fini },
 	{ "qmap", NSEC_PER_SEC, qmap_tick, qmap_fini },
 	{ "central", NSEC_PER_SEC, central_tick, central_fini },
+	{ "flatcg", NSEC_PER_SEC, flatcg_tick, flatcg_fini },
 };
 
 const struct user_half *user_half_find(const char *name)

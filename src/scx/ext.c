@@ -482,6 +482,7 @@ void update_curr_scx(struct rq *rq)
 	}
 	delta = now - rq->scx.exec_start;
 	rq->scx.exec_start = now;
+	p->se.sum_exec_runtime += delta; /* update_curr_common: what flatcg's bypass charge reads */
 	if (p->scx.slice != SCX_SLICE_INF)
 		p->scx.slice -= MIN(p->scx.slice, delta);
 }

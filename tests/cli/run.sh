@@ -212,4 +212,28 @@ expect_exit 0 observed $SCXSIM run --sched simple --workload cpuhog:n=3,work=150
 expect_exit 0 unobserved $SCXSIM run --sched simple --workload cpuhog:n=3,work=1500 --topo 2 --json "$TMP/o2.json" --quiet
 grep -v wall_ns "$TMP/o1.json" > "$TMP/o1"; grep -v wall_ns "$TMP/o2.json" > "$TMP/o2"
 check observers_change_nothing cmp -s "$TMP/o1" "$TMP/o2"
+# flatcg: nested cgroup weights compound (/a 100 {x 100, y 300}, /b 100, two hogs each on 2 CPUs)
+printf '{"cgroups":{"/a":{"weight":100},"/a/x":{"weight":100},"/a/y":{"weight":300},"/b":{"weight":100}},"tasks":{"x":{"instance":2,"taskgroup":"/a/x","run":100000000},"y":{"instance":2,"taskgroup":"/a/y","run":100000000},"b":{"instance":2,"taskgroup":"/b","run":100000000}}}' > "$TMP/fcg.json"
+# share_in PREFIX LO HI: the summary table's runtime of tasks named PREFIX* over all, in [LO, HI] %
+share_in() { awk -v p="$1" -v lo="$2" -v hi="$3" '$3 == "ext" { t += $4; if (index($2, p) == 1) m += $4 }
+	END { s = 100 * m / t; if (s < lo || s > hi) { print p ": " s "%" > "/dev/stderr"; exit 1 } }' "$TMP/stdout"; }
+expect_exit 0 flatcg_verify $SCXSIM verify "$BUILD/scheds/flatcg.bpf.o"
+check flatcg_verify_all has "14 programs accepted, 0 warnings (scheduler 'flatcg')" "$TMP/stdout"
+expect_exit 0 flatcg_nested $SCXSIM run --sched flatcg --workload "$TMP/fcg.json" --topo 2 --duration 10s
+check flatcg_nested_x share_in x- 11.5 13.5
+check flatcg_nested_y share_in y- 36.5 38.5
+check flatcg_nested_b share_in b- 49 51
+check flatcg_nested_no_violations has "invariants: .* checked, 0 violations" "$TMP/stdout"
+check flatcg_user_half has "flatcg: t=1.000s hweight_gen=4 act=3 deact=0" "$TMP/stderr"
+check flatcg_user_half_picks has "PNC next=" "$TMP/stderr"
+# a cpu.weight write at 5 s (/a 100 -> 300) moves the split for the whole run towards 3/16, 9/16, 1/4
+sed 's/}}}$/}},"cgroup_events":[{"at_ms":5000,"cgroup":"\/a","weight":300}]}/' "$TMP/fcg.json" > "$TMP/fcgw.json"
+expect_exit 0 flatcg_weight_write $SCXSIM run --sched flatcg --workload "$TMP/fcgw.json" --topo 2 --duration 10s
+check flatcg_weight_write_y share_in y- 45.9 47.9
+check flatcg_weight_write_b share_in b- 36.5 38.5
+expect_exit 0 flatcg_fifo_knob $SCXSIM run --sched flatcg:fifo_sched=1,cgrp_slice_ns=5000000 --workload "$TMP/cg.json" --topo 2 --json "$TMP/fcgf.json" --quiet
+check flatcg_fifo_knob_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/fcgf.json'"
+check flatcg_fifo_knob_moves has '"moves": 1' "$TMP/fcgf.json"
+expect_exit 2 flatcg_unknown_knob $SCXSIM run --sched flatcg:slice_ns=1 --workload cpuhog
+check flatcg_unknown_knob_lists has "cgrp_slice_ns (const volatile u64)" "$TMP/stderr"
 summary
