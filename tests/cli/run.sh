@@ -212,4 +212,22 @@ expect_exit 0 observed $SCXSIM run --sched simple --workload cpuhog:n=3,work=150
 expect_exit 0 unobserved $SCXSIM run --sched simple --workload cpuhog:n=3,work=1500 --topo 2 --json "$TMP/o2.json" --quiet
 grep -v wall_ns "$TMP/o1.json" > "$TMP/o1"; grep -v wall_ns "$TMP/o2.json" > "$TMP/o2"
 check observers_change_nothing cmp -s "$TMP/o1" "$TMP/o2"
+# pair: CPUs in pairs, both on one cgroup at a time (tests/unit/test_sched_pair.c checks the trace)
+cat > "$TMP/pair.json" <<'EOF2'
+{"tasks":{"a":{"instance":3,"taskgroup":"/a","loop":20,"run":3000,"sleep":300},
+          "b":{"instance":3,"taskgroup":"/b","loop":20,"run":2000,"sleep":500}}}
+EOF2
+expect_exit 0 sched_pair $SCXSIM run --sched pair --workload "$TMP/pair.json" --topo 1s1c2t --json "$TMP/pair.out.json" --trace "$TMP/pair.trace.json"
+check sched_pair_user_half has 'pair: pairs \[0,1\]' "$TMP/stderr"
+check sched_pair_stats has 'cgnext=' "$TMP/stderr"
+check sched_pair_loaded has '"kind": "none"' "$TMP/pair.out.json"
+check sched_pair_no_violations has '"violations": \[\]' "$TMP/pair.out.json"
+check sched_pair_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/pair.out.json'"
+check sched_pair_trace_written has '"traceEvents"' "$TMP/pair.trace.json"
+expect_exit 0 sched_pair_stride $SCXSIM run --sched pair:stride=1 --workload "$TMP/pair.json" --topo 4
+check sched_pair_stride_pairs has 'pair: pairs \[0,1\] \[2,3\]' "$TMP/stderr"
+expect_exit 1 sched_pair_bad_stride $SCXSIM run --sched pair:stride=4 --workload "$TMP/pair.json" --topo 4
+check sched_pair_bad_stride_msg has "invalid stride 4: CPU 0 would pair with itself" "$TMP/stderr"
+expect_exit 0 verify_pair $SCXSIM verify "$BUILD/scheds/pair.bpf.o"
+check verify_pair_msg has "9 programs accepted, 0 warnings" "$TMP/stdout"
 summary
