@@ -486,6 +486,51 @@ TEST(sched_pair_rt_on_one_cpu_stops_its_partner)
 	pfree(&r);
 }
 
+/*
+ * What pair's cpu_release relies on: as the kernel's switch_class() at the end of
+ * put_prev_task_scx(), ops.cpu_release runs after the preempted ext task (slice left) went back
+ * to the local DSQ, so scx_bpf_reenqueue_local() takes it back. One ext task, one rt task.
+ */
+static u32 cr_releases, cr_reenq;
+static void cr_enqueue(struct task_struct *p, u64 enq_flags)
+{
+	scx_bpf_dsq_insert(p, SCX_DSQ_GLOBAL, SCX_SLICE_DFL, enq_flags);
+}
+static void cr_release(s32 cpu, struct scx_cpu_release_args *args)
+{
+	cr_releases++;
+	cr_reenq += scx_bpf_reenqueue_local();
+}
+
+TEST(sched_pair_cpu_release_sees_the_preempted_task_on_the_local_dsq)
+{
+	static const struct sched_ext_ops ops = {
+		.enqueue = cr_enqueue, .cpu_release = cr_release, .name = "release_order",
+	};
+	static const char wl[] = "{\"tasks\":{\"e\":{\"loop\":1,\"run\":100000},"
+		"\"rt\":{\"policy\":\"SCHED_FIFO\",\"priority\":20,\"loop\":10,\"sleep\":4000,\"run\":1000}}}";
+	struct topo *t = NULL;
+	struct workload *w = NULL;
+	struct machine_params p;
+	char err[256];
+
+	cr_releases = cr_reenq = 0;
+	CHECK_EQ(topo_parse("1", &t, err, sizeof(err)), 0);
+	CHECK_EQ(workload_load_buf("t.json", wl, strlen(wl), &w, err, sizeof(err)), 0);
+	machine_params_default(&p);
+	struct machine *m = machine_create(t, w, &p, 1, err, sizeof(err));
+	CHECK(m && machine_attach_scx(m, &ops, err, sizeof(err)) == 0);
+	CHECK_EQ(machine_run(m, 10 * NSEC_PER_SEC), 0);
+	CHECK(nothing_lost(m));
+	/* the rt task takes the CPU 10 times; from the second on, e runs then with slice left
+	 * (20 ms slices, 5 ms rt period) and each release re-enqueues exactly e */
+	CHECK(cr_releases >= 10 && cr_releases <= 11);
+	CHECK(cr_reenq >= 9 && cr_reenq <= cr_releases);
+	machine_destroy(m);
+	workload_free(w);
+	topo_free(t);
+}
+
 /* ---- user half --------------------------------------------------------------------------------- */
 
 TEST(sched_pair_user_half_reports_its_counters)
