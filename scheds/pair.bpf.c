@@ -29,7 +29,12 @@
  *     scx_pair has that hole), it only picks an idle CPU to wake;
  *   - SCX_OPS_ENQ_LAST: a CPU that decides to wait must not keep running its previous task
  *     (the core would keep it otherwise); it is enqueued (SCX_ENQ_LAST) into its cgroup and
- *     the CPU kicks itself so that someone looks at that task again.
+ *     the CPU kicks itself so that someone looks at that task again. When the batch goes on
+ *     and the previous task is the only one of cgid left for the CPU, ops.dispatch leaves the
+ *     CPU active and ops.enqueue puts the task back on the local DSQ for the rest of the
+ *     batch (keep_slice), so a cgroup with as many tasks as the pair has CPUs keeps its batch;
+ *   - ops.cpu_release takes the preempted task back from the local DSQ (the core puts it
+ *     there before calling cpu_release, as the kernel's switch_class()).
  *
  * Differences from upstream's scx_pair (tools/sched_ext/scx_pair.bpf.c): per-cgroup DSQs
  * instead of BPF queue maps in an ARRAY_OF_MAPS filled by the user half (the DSQ follows the

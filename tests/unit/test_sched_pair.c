@@ -181,8 +181,10 @@ static u64 ts_ns(const struct json_value *v)
 	return v && v->type == JSON_NUMBER ? (u64)(v->num.d * 1000.0 + 0.5) : 0;
 }
 
-/* Every ext task slice of the trace, per CPU (the trace lists them in end order per CPU). */
-static struct cpu_slices *trace_slices(struct prun *r, char *err, size_t errlen)
+/* Every slice of a task of class cls ("ext", "rt") in the trace, per CPU (the trace lists
+ * them in end order per CPU). */
+static struct cpu_slices *trace_class_slices(struct prun *r, const char *cls_name, char *err,
+					     size_t errlen)
 {
 	struct json_value *root = json_parse(r->trace, r->trace_len, JSON_STRICT, err, errlen);
 	const struct json_value *evs = root ? json_get(root, "traceEvents") : NULL;
@@ -196,7 +198,7 @@ static struct cpu_slices *trace_slices(struct prun *r, char *err, size_t errlen)
 			continue;
 		cls = json_get(args, "class");
 		pid = json_get(args, "pid");
-		if (!cls || strcmp(cls->str.s, "ext") || !pid || !tid || tid->num.i < 0 ||
+		if (!cls || strcmp(cls->str.s, cls_name) || !pid || !tid || tid->num.i < 0 ||
 		    tid->num.i >= r->m->nr_cpus)
 			continue;
 		struct cpu_slices *c = &cs[tid->num.i];
@@ -210,6 +212,11 @@ static struct cpu_slices *trace_slices(struct prun *r, char *err, size_t errlen)
 	}
 	json_free(root);
 	return cs;
+}
+
+static struct cpu_slices *trace_slices(struct prun *r, char *err, size_t errlen)
+{
+	return trace_class_slices(r, "ext", err, errlen);
 }
 
 static void slices_free(struct cpu_slices *cs, int nr)
@@ -453,6 +460,8 @@ TEST(sched_pair_batch_knob_sets_how_long_a_pair_stays)
 	if (switches[0] < 300 || switches[0] > 400 || switches[1] < 35 || switches[1] > 42)
 		FAIL_("cgroup switches in 2 s: %llu with 5 ms batches, %llu with 50 ms",
 		      (unsigned long long)switches[0], (unsigned long long)switches[1]);
+	fprintf(stderr, "  pair batches: %llu cgroup switches in 2 s with 5 ms, %llu with 50 ms\n",
+		(unsigned long long)switches[0], (unsigned long long)switches[1]);
 	/* either way both cgroups get about half of the 4 CPU-seconds */
 	for (int i = 0; i < 2; i++)
 		for (int g = 0; g < 2; g++)
@@ -479,10 +488,25 @@ TEST(sched_pair_rt_on_one_cpu_stops_its_partner)
 	u64 *pre = bpf_sched_global(bpf_sched_of(r.m), "nr_preemptions", &sz);
 	CHECK(pre && *pre >= 20);
 	struct cpu_slices *cs = trace_slices(&r, err, sizeof(err));
-	struct mix mx = { 0 };
+	struct cpu_slices *rt = trace_class_slices(&r, "rt", err, sizeof(err));
+	struct mix mx = { 0 }, during_rt = { 0 };
+	CHECK(cs && rt && rt[0].n >= 40);
 	overlap(&cs[0], &cs[1], &mx);
 	CHECK_EQ(mx.nr_mixed, 0);
+	/* while rt holds CPU 0, CPU 1 runs no ext task: it stops within the kick's IPI latency
+	 * (p->tg of the rt task is the root cgroup, so any ext slice counts as mixed) */
+	overlap(&rt[0], &cs[1], &during_rt);
+	u64 rt_ns = 0;
+	for (int i = 0; i < rt[0].n; i++)
+		rt_ns += rt[0].v[i].end - rt[0].v[i].start;
+	if (during_rt.mixed_ns + during_rt.same_ns > (u64)rt[0].n * 2000)
+		FAIL_("CPU 1 ran ext tasks for %llu ns of the %llu ns rt held CPU 0 (%d rt runs)",
+		      (unsigned long long)(during_rt.mixed_ns + during_rt.same_ns),
+		      (unsigned long long)rt_ns, rt[0].n);
+	fprintf(stderr, "  pair + rt: CPU 1 ran ext for %.1f us of the %.1f ms rt held CPU 0\n",
+		(during_rt.mixed_ns + during_rt.same_ns) / 1e3, rt_ns / 1e6);
 	slices_free(cs, r.m->nr_cpus);
+	slices_free(rt, r.m->nr_cpus);
 	pfree(&r);
 }
 
