@@ -8,6 +8,9 @@
  *            activations, bypasses, hweight refreshes, what dispatch did with the CPU's
  *            cgroup and with the tree), like upstream's scx_flatcg, but cumulative (upstream
  *            prints the deltas of each interval).
+ *   pair     every second: total / dispatched / kicks / preemptions, batch expiries (exp, waits,
+ *            found nothing), cgroup switches (next, collisions, ran dry), as upstream's
+ *            scx_pair; the pairs (computed by its ops.init) in the final report.
  * Each prints its final counts and, when the scheduler exited, the exit info it recorded.
  */
 #include <stdlib.h>
@@ -124,11 +127,52 @@ static void flatcg_fini(struct user_half_ctx *c)
 	report_exit(c, "flatcg");
 }
 
+static void pair_tick(struct user_half_ctx *c, u64 now)
+{
+	fprintf(c->out, "pair: t=%.3fs total=%llu dispatched=%llu kicks=%llu preemptions=%llu "
+		"exp=%llu exp_wait=%llu exp_empty=%llu cgnext=%llu cgcoll=%llu cgempty=%llu\n",
+		now / 1e9, (unsigned long long)global_u64(c, "nr_total"),
+		(unsigned long long)global_u64(c, "nr_dispatched"),
+		(unsigned long long)global_u64(c, "nr_kicks"),
+		(unsigned long long)global_u64(c, "nr_preemptions"),
+		(unsigned long long)global_u64(c, "nr_exps"),
+		(unsigned long long)global_u64(c, "nr_exp_waits"),
+		(unsigned long long)global_u64(c, "nr_exp_empty"),
+		(unsigned long long)global_u64(c, "nr_cgrp_next"),
+		(unsigned long long)global_u64(c, "nr_cgrp_coll"),
+		(unsigned long long)global_u64(c, "nr_cgrp_empty"));
+}
+
+/* "pair: pairs [0,2] [1,3] [4]" from the cpu_pairs array ({pair_cpu, pair_id, idx} per CPU) */
+static void pair_print_pairs(struct user_half_ctx *c)
+{
+	size_t size = 0;
+	const s32 *v = bpf_sched_global(c->s, "cpu_pairs", &size);
+
+	fputs("pair: pairs", c->out);
+	for (int i = 0; v && i < c->nr_cpus && (size_t)(i + 1) * 3 * sizeof(s32) <= size; i++) {
+		s32 other = v[i * 3];
+		if (other < 0)
+			fprintf(c->out, " [%d]", i);
+		else if (other > i)
+			fprintf(c->out, " [%d,%d]", i, other);
+	}
+	fputc('\n', c->out);
+}
+
+static void pair_fini(struct user_half_ctx *c)
+{
+	pair_print_pairs(c);
+	pair_tick(c, machine_now(c->m));
+	report_exit(c, "pair");
+}
+
 static const struct user_half halves[] = {
 	{ "simple", NSEC_PER_SEC, simple_tick, simple_fini },
 	{ "qmap", NSEC_PER_SEC, qmap_tick, qmap_fini },
 	{ "central", NSEC_PER_SEC, central_tick, central_fini },
 	{ "flatcg", NSEC_PER_SEC, flatcg_tick, flatcg_fini },
+	{ "pair", NSEC_PER_SEC, pair_tick, pair_fini },
 };
 
 const struct user_half *user_half_find(const char *name)

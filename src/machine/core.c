@@ -317,16 +317,19 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
 	rq->pick_prev = NULL;
 	if (rq->m->core_sched)
 		next = core_pick(rq, next);
-	if (next && rq->m->scx && next->sched_class != &ext_sched_class)
-		scx_next_task_picked(rq, next);
 	if (next != prev) {
 		rq->put_next = next;
 		if (prev)
 			prev->sched_class->put_prev(rq, prev);
 		rq->put_next = NULL;
-		if (next)
-			next->sched_class->set_next(rq, next);
 	}
+	/* after put_prev, as the kernel's switch_class() at the end of put_prev_task_scx(): an ext
+	 * task preempted with slice left is already on the local DSQ, where ops.cpu_release can
+	 * take it back with scx_bpf_reenqueue_local() */
+	if (next && rq->m->scx && next->sched_class != &ext_sched_class)
+		scx_next_task_picked(rq, next);
+	if (next != prev && next)
+		next->sched_class->set_next(rq, next);
 	return next;
 }
 

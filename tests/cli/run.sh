@@ -236,4 +236,22 @@ check flatcg_fifo_knob_all_finished sh -c "! grep -q '\"finished\": false' '$TMP
 check flatcg_fifo_knob_moves has '"moves": 1' "$TMP/fcgf.json"
 expect_exit 2 flatcg_unknown_knob $SCXSIM run --sched flatcg:slice_ns=1 --workload cpuhog
 check flatcg_unknown_knob_lists has "cgrp_slice_ns (const volatile u64)" "$TMP/stderr"
+# pair: CPUs in pairs, both on one cgroup at a time (tests/unit/test_sched_pair.c checks the trace)
+cat > "$TMP/pair.json" <<'EOF2'
+{"tasks":{"a":{"instance":3,"taskgroup":"/a","loop":20,"run":3000,"sleep":300},
+          "b":{"instance":3,"taskgroup":"/b","loop":20,"run":2000,"sleep":500}}}
+EOF2
+expect_exit 0 sched_pair $SCXSIM run --sched pair --workload "$TMP/pair.json" --topo 1s1c2t --json "$TMP/pair.out.json" --trace "$TMP/pair.trace.json"
+check sched_pair_user_half has 'pair: pairs \[0,1\]' "$TMP/stderr"
+check sched_pair_stats has 'cgnext=' "$TMP/stderr"
+check sched_pair_loaded has '"kind": "none"' "$TMP/pair.out.json"
+check sched_pair_no_violations has '"violations": \[\]' "$TMP/pair.out.json"
+check sched_pair_all_finished sh -c "! grep -q '\"finished\": false' '$TMP/pair.out.json'"
+check sched_pair_trace_written has '"traceEvents"' "$TMP/pair.trace.json"
+expect_exit 0 sched_pair_stride $SCXSIM run --sched pair:stride=1 --workload "$TMP/pair.json" --topo 4
+check sched_pair_stride_pairs has 'pair: pairs \[0,1\] \[2,3\]' "$TMP/stderr"
+expect_exit 0 sched_pair_bad_stride $SCXSIM run --sched pair:stride=4 --workload "$TMP/pair.json" --topo 4
+check sched_pair_bad_stride_msg has "invalid stride 4: CPU 0 would pair with itself" "$TMP/stdout"
+expect_exit 0 verify_pair $SCXSIM verify "$BUILD/scheds/pair.bpf.o"
+check verify_pair_msg has "9 programs accepted, 0 warnings" "$TMP/stdout"
 summary
