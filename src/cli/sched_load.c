@@ -12,6 +12,7 @@
  * Errors: -errno, with one line in err naming the spec, the file and the stage's reason (the
  * loader's and the runtime's messages name section, program, knob or kfunc).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -58,6 +59,40 @@ static bool name_ok(const char *name, size_t len)
 
 /* Split spec into the object path, the ops variable (ops[0] == 0 if none) and the knob list
  * (NULL if none). */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "fair, central, qmap, simple": the NAMEs `--sched` resolves in DIR/scheds, sorted. */
+static void built_names(const char *dir, char *out, size_t len)
+{
+	char path[PATH_MAX], *names[64];
+	int n = 0;
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(out, len, "fair");
+	snprintf(path, sizeof(path), "%s/scheds", dir);
+	d = opendir(path);
+	while (d && n < 64 && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l > 6 && !strcmp(de->d_name + l - 6, ".bpf.o"))
+			names[n++] = strndup(de->d_name, l - 6);
+	}
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (int i = 0; i < n; i++) {
+		size_t used = strlen(out);
+
+		if (names[i])
+			snprintf(out + used, len - used, ", %s", names[i]);
+		free(names[i]);
+	}
+}
+
 static int spec_path(const char *spec, char *path, size_t len, char *ops, size_t opslen,
 		     const char **knobs, char *err, size_t errlen)
 {
@@ -113,8 +148,12 @@ static int spec_path(const char *spec, char *path, size_t len, char *ops, size_t
 		return -ENAMETOOLONG;
 	}
 	if (access(path, R_OK)) {
+		char known[256];
+
 		e = -errno;
-		snprintf(err, errlen, "--sched '%s': no built scheduler %s (%s)", spec, path, strerror(-e));
+		built_names(dir, known, sizeof(known));
+		snprintf(err, errlen, "--sched '%s': no built scheduler %s (%s); built: %s", spec, path,
+			 strerror(-e), known[0] ? known : "none (run make)");
 		return e;
 	}
 	return 0;

@@ -140,6 +140,8 @@ expect_exit 0 sched_knob $SCXSIM run --sched simple:fifo_sched=1,slice_ns=500000
 printf 'not an elf' > "$TMP/garbage.bpf.o"
 expect_exit 1 sched_garbage $SCXSIM run --sched "$TMP/garbage.bpf.o" --workload cpuhog
 check sched_garbage_msg has "not an ELF file" "$TMP/stderr"
+expect_exit 2 sched_unknown_name env -u SCXSIM_SCHEDS_DIR $SCXSIM run --sched nosuch --workload cpuhog
+check sched_unknown_name_lists has "no built scheduler .*nosuch.bpf.o (No such file or directory); built: fair" "$TMP/stderr"
 expect_exit 2 sched_unknown_knob $SCXSIM run --sched simple:nope=1 --workload cpuhog
 check sched_unknown_knob_lists has "fifo_sched (const volatile bool)" "$TMP/stderr"
 expect_exit 2 sched_bad_knob_value $SCXSIM run --sched simple:slice_ns=soon --workload cpuhog
