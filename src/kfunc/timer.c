@@ -38,6 +38,7 @@ enum {
 	TIMER_F_ABS = 1 << 0,
 	TIMER_F_CPU_PIN = 1 << 1,
 	TIMER_SIZE = 16,
+	TIMER_REARM_MIN_NS = 1000,
 };
 
 struct rt_timer {
@@ -360,7 +361,12 @@ u64 kf_timer_start(KF_ARGS)
 	if (r3 & ~(u64)(TIMER_F_ABS | TIMER_F_CPU_PIN) || !t->cb_prog)
 		return ERR(-EINVAL);
 	m = t->s->m;
-	at = r3 & TIMER_F_ABS ? r2 : m->sim.now + r2;
+	/* relative: now + nsecs, saturating (a huge nsecs is "never", not a wrap into the past) */
+	at = r3 & TIMER_F_ABS ? r2 : r2 > UINT64_MAX - m->sim.now ? UINT64_MAX : m->sim.now + r2;
+	/* re-armed from its own callback for now or the past: the next softirq, not this instant
+	 * (simulated time would never move on) */
+	if (t->in_cb && at <= m->sim.now)
+		at = m->sim.now + TIMER_REARM_MIN_NS;
 	t->cpu = kf_cpu(t->s); /* pinned or not: see the header */
 	sim_schedule(&m->sim, &t->ev, at, SIM_PRIO_TICK);
 	return 0;

@@ -11,6 +11,10 @@
  *   3  the callback dereferences NULL (the scheduler is ejected)
  *   4  bpf_timer_init on a timer of another map (the program is stopped)
  *   5  the callback calls a dispatch-only kfunc (the scheduler is ejected)
+ *   6  the first firing (1 ms) re-arms with a relative ~2^64 ns: it must never fire again (no
+ *      wrap of now + nsecs into the past)
+ *   7  the callback re-arms itself with 0 ns, nr_rearm times: each run 1 us after the last
+ *      (simulated time must move on)
  */
 #include <scx/common.bpf.h>
 
@@ -54,7 +58,11 @@ static int periodic_cb(void *map, u32 *key, struct tval *v)
 		bad_cpu++;
 	nr_fired++;
 	scx_bpf_kick_cpu(1, SCX_KICK_PREEMPT);
-	if (nr_fired < nr_rearm)
+	if (mode == 6)
+		bpf_timer_start(&v->timer, ~0ULL - 5, 0);
+	else if (mode == 7 && nr_fired < nr_rearm)
+		bpf_timer_start(&v->timer, 0, 0);
+	else if (nr_fired < nr_rearm)
 		bpf_timer_start(&v->timer, 1000000, BPF_F_TIMER_CPU_PIN);
 	return 0;
 }
@@ -137,6 +145,9 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(timer_init)
 		return arm(v, &thash, periodic_cb, 2000000);
 	case 5:
 		return arm(v, &tarr, wrong_ctx_cb, 2000000);
+	case 6:
+	case 7:
+		return arm(v, &tarr, periodic_cb, 1000000);
 	}
 	return 0;
 }

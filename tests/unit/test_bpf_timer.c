@@ -127,6 +127,32 @@ TEST(bpf_timer_fail_timer_of_another_map)
 	brun_free(&r);
 }
 
+/* a relative expiry that would overflow simulated time saturates: the timer never fires */
+TEST(bpf_timer_huge_relative_start_never_fires)
+{
+	struct brun r;
+
+	CHECK_EQ(trun(&r, "mode=6", 50 * NSEC_PER_MSEC), 0);
+	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
+	CHECK_EQ(global_u64(r.s, "nr_fired"), 1);
+	CHECK_EQ(rt_timer_nr_pending(r.s), 1);
+	CHECK(all_finished(r.m));
+	brun_free(&r);
+}
+
+/* re-armed with 0 ns from its own callback: the next run is 1 us later, time moves on */
+TEST(bpf_timer_zero_rearm_from_callback_moves_on)
+{
+	struct brun r;
+
+	CHECK_EQ(trun(&r, "mode=7,nr_rearm=100", 50 * NSEC_PER_MSEC), 0);
+	CHECK_EQ(global_u64(r.s, "nr_fired"), 100);
+	CHECK_EQ(global_u64(r.s, "first_ns"), NSEC_PER_MSEC);
+	CHECK_EQ(global_u64(r.s, "last_ns"), NSEC_PER_MSEC + 99 * 1000);
+	CHECK(all_finished(r.m));
+	brun_free(&r);
+}
+
 TEST(bpf_timer_stops_with_the_scheduler)
 {
 	struct brun r;
