@@ -8,6 +8,7 @@
 #define SCXSIM_SCX_HARNESS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "machine/machine_int.h"
 #include "scxsim/scx.h"
@@ -64,21 +65,47 @@ static inline struct task_struct *by_comm(struct machine *m, const char *comm)
 	return NULL;
 }
 
-/* every finite task finished all its work, and no invariant broke */
-static inline bool all_finished(struct machine *m)
+/*
+ * No invariant broke and no finite task is short of its work: one that finished did exactly
+ * its work; with need_finished every finite task finished (else a run cut off by its duration
+ * may leave tasks unfinished, but never finished short).
+ */
+static inline bool nothing_lost(struct machine *m, bool need_finished)
 {
+	for (int i = 0; i < m->nr_violations; i++)
+		fprintf(stderr, "  violation: %s\n", m->violations[i]);
+	if (m->nr_violations)
+		return false;
 	for (int i = 0; i < m->nr_tasks; i++) {
 		struct task_struct *p = m->tasks[i];
-		if (p->st.work_total_ns >= 0 &&
-		    (!p->st.finished || (s64)p->st.work_done_ns != p->st.work_total_ns)) {
-			fprintf(stderr, "  %s[%d] not finished: %llu/%lld ns\n", p->comm, p->pid,
-				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns);
+
+		if (p->st.work_total_ns < 0)
+			continue;
+		if (p->st.finished ? (s64)p->st.work_done_ns != p->st.work_total_ns : need_finished) {
+			fprintf(stderr, "  %s[%d]: %llu of %lld ns, finished %d\n", p->comm, p->pid,
+				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns,
+				p->st.finished);
 			return false;
 		}
 	}
-	for (int i = 0; i < m->nr_violations; i++)
-		fprintf(stderr, "  violation: %s\n", m->violations[i]);
-	return m->nr_violations == 0;
+	return true;
+}
+
+/* every finite task finished all its work, and no invariant broke */
+static inline bool all_finished(struct machine *m)
+{
+	return nothing_lost(m, true);
+}
+
+/* An example scheduler "NAME[:knobs]" as cli_sched_attach takes it: DIR/NAME.bpf.o[:knobs]
+ * with DIR $SCXSIM_SCHEDS_DIR or build/scheds. */
+static inline const char *sched_spec(char *buf, size_t len, const char *sched)
+{
+	const char *dir = getenv("SCXSIM_SCHEDS_DIR"), *colon = strchr(sched, ':');
+
+	snprintf(buf, len, "%s/%.*s.bpf.o%s", dir && *dir ? dir : "build/scheds",
+		 colon ? (int)(colon - sched) : (int)strlen(sched), sched, colon ? colon : "");
+	return buf;
 }
 
 static inline enum scx_exit_kind exit_kind(struct machine *m)

@@ -24,8 +24,6 @@
 /* wl: a generator, inline JSON or a file; sched: "fair" or "flatcg[:knobs]" (-> DIR/flatcg.bpf.o[:knobs]) */
 static int fstart(struct srun *r, const char *sched, const char *topo, const char *wl)
 {
-	const char *dir = getenv("SCXSIM_SCHEDS_DIR");
-	const char *colon = strchr(sched, ':');
 	struct machine_params p;
 	char spec[512];
 
@@ -46,29 +44,7 @@ static int fstart(struct srun *r, const char *sched, const char *topo, const cha
 	}
 	if (!strcmp(sched, "fair"))
 		return 0;
-	snprintf(spec, sizeof(spec), "%s/%.*s.bpf.o%s", dir && *dir ? dir : "build/scheds",
-		 colon ? (int)(colon - sched) : (int)strlen(sched), sched, colon ? colon : "");
-	return cli_sched_attach(r->m, spec, r->err, sizeof(r->err)) ? -4 : 0;
-}
-
-static bool nothing_lost(struct machine *m, bool need_finished)
-{
-	for (int i = 0; i < m->nr_violations; i++)
-		fprintf(stderr, "  violation: %s\n", m->violations[i]);
-	if (m->nr_violations)
-		return false;
-	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task_struct *p = m->tasks[i];
-		if (p->st.work_total_ns < 0)
-			continue;
-		if (p->st.finished ? (s64)p->st.work_done_ns != p->st.work_total_ns : need_finished) {
-			fprintf(stderr, "  %s[%d]: %llu of %lld ns, finished %d\n", p->comm, p->pid,
-				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns,
-				p->st.finished);
-			return false;
-		}
-	}
-	return true;
+	return cli_sched_attach(r->m, sched_spec(spec, sizeof(spec), sched), r->err, sizeof(r->err)) ? -4 : 0;
 }
 
 static u64 stat_sum(struct machine *m, u32 key)

@@ -14,6 +14,7 @@
 #include "scxsim/json.h"
 #include "scxsim/user_half.h"
 #include "test.h"
+#include "scx_harness.h"
 
 struct prun {
 	struct topo *t;
@@ -28,9 +29,6 @@ static int prun(struct prun *r, const char *sched, const char *topo, const char 
 		bool trace)
 {
 	struct machine_params p;
-	const char *dir = getenv("SCXSIM_SCHEDS_DIR");
-	const char *colon = strchr(sched, ':');
-	int nlen = colon ? (int)(colon - sched) : (int)strlen(sched);
 	FILE *tf = NULL;
 	char spec[512];
 	int e;
@@ -50,9 +48,7 @@ static int prun(struct prun *r, const char *sched, const char *topo, const char 
 	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
 	if (!r->m)
 		return -3;
-	snprintf(spec, sizeof(spec), "%s/%.*s.bpf.o%s", dir && *dir ? dir : "build/scheds", nlen, sched,
-		 colon ? colon : "");
-	if (cli_sched_attach(r->m, spec, r->err, sizeof(r->err)))
+	if (cli_sched_attach(r->m, sched_spec(spec, sizeof(spec), sched), r->err, sizeof(r->err)))
 		return -4;
 	if (trace && (!(tf = open_memstream(&r->trace, &r->trace_len)) || machine_trace_open(r->m, tf)))
 		return -5;
@@ -68,25 +64,6 @@ static void pfree(struct prun *r)
 	workload_free(r->w);
 	topo_free(r->t);
 	free(r->trace);
-}
-
-static bool nothing_lost(struct machine *m)
-{
-	for (int i = 0; i < m->nr_violations; i++)
-		fprintf(stderr, "  violation: %s\n", m->violations[i]);
-	if (m->nr_violations)
-		return false;
-	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task_struct *p = m->tasks[i];
-		if (p->st.work_total_ns >= 0 &&
-		    (!p->st.finished || (s64)p->st.work_done_ns != p->st.work_total_ns)) {
-			fprintf(stderr, "  %s[%d]: %llu of %lld ns, finished %d\n", p->comm, p->pid,
-				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns,
-				p->st.finished);
-			return false;
-		}
-	}
-	return true;
 }
 
 /* ---- the standard scenarios ------------------------------------------------------------------ */
@@ -116,7 +93,7 @@ TEST(sched_pair_standard_scenarios_lose_nothing)
 			int e = prun(&r, "pair", topos[t], finite_scenarios[w], 60 * NSEC_PER_SEC, false);
 			const struct scx_exit_info *ei = e ? NULL : machine_scx_exit_info(r.m);
 
-			if (e || ei->kind != SCX_EXIT_NONE || !nothing_lost(r.m)) {
+			if (e || ei->kind != SCX_EXIT_NONE || !all_finished(r.m)) {
 				fprintf(stderr, "  pair on %s, scenario %zu: stage %d %s, exit %s %s\n", topos[t],
 					w, e, r.err, ei ? scx_exit_kind_name(ei->kind) : "-", ei ? ei->msg : "");
 				pfree(&r);
@@ -301,7 +278,7 @@ TEST(sched_pair_two_cpus_never_run_two_cgroups_at_once)
 	if (mx.same_ns < 200 * NSEC_PER_MSEC)
 		FAIL_("pair: CPUs 0 and 1 co-ran only %llu ns", (unsigned long long)mx.same_ns);
 	/* both cgroups progressed and finished: 360 ms and 240 ms of work, all done */
-	CHECK(nothing_lost(r.m));
+	CHECK(all_finished(r.m));
 	CHECK_EQ(a, 360 * NSEC_PER_MSEC);
 	CHECK_EQ(b, 240 * NSEC_PER_MSEC);
 	/* neither waited for the other to finish: /b was half done before /a finished */
@@ -353,7 +330,7 @@ TEST(sched_pair_every_pair_of_a_big_machine_stays_in_one_cgroup)
 
 	CHECK_EQ(prun(&r, "pair", "2s4c2t", three_groups, 30 * NSEC_PER_SEC, true), 0);
 	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
-	CHECK(nothing_lost(r.m));
+	CHECK(all_finished(r.m));
 	struct cpu_slices *cs = trace_slices(&r, err, sizeof(err));
 	CHECK(cs != NULL);
 	struct mix pairs = { 0 }, others = { 0 };
@@ -402,7 +379,7 @@ TEST(sched_pair_stride_knob_picks_the_pairs)
 	CHECK_EQ(partner(r.m, 3), 2);
 	CHECK_EQ(s1.nr_mixed, 0);
 	CHECK(s1.same_ns > 50 * NSEC_PER_MSEC);
-	CHECK(nothing_lost(r.m));
+	CHECK(all_finished(r.m));
 	pfree(&r);
 	struct mix s1_02 = pair_mix("pair:stride=1", "4", two_groups, 0, 2, &r);
 	CHECK(s1_02.mixed_ns > 0);
@@ -412,7 +389,7 @@ TEST(sched_pair_stride_knob_picks_the_pairs)
 	CHECK_EQ(prun(&r, "pair", "3", two_groups, 30 * NSEC_PER_SEC, false), 0);
 	CHECK_EQ(partner(r.m, 0), 1);
 	CHECK_EQ(partner(r.m, 2), -1);
-	CHECK(nothing_lost(r.m));
+	CHECK(all_finished(r.m));
 	pfree(&r);
 }
 
@@ -487,7 +464,7 @@ TEST(sched_pair_rt_on_one_cpu_stops_its_partner)
 
 	CHECK_EQ(prun(&r, "pair", "1s1c2t", wl, 30 * NSEC_PER_SEC, true), 0);
 	CHECK_EQ(machine_scx_exit_info(r.m)->kind, SCX_EXIT_NONE);
-	CHECK(nothing_lost(r.m));
+	CHECK(all_finished(r.m));
 	size_t sz;
 	u64 *pre = bpf_sched_global(bpf_sched_of(r.m), "nr_preemptions", &sz);
 	CHECK(pre && *pre >= 20);
@@ -549,7 +526,7 @@ TEST(sched_pair_cpu_release_sees_the_preempted_task_on_the_local_dsq)
 	struct machine *m = machine_create(t, w, &p, 1, err, sizeof(err));
 	CHECK(m && machine_attach_scx(m, &ops, err, sizeof(err)) == 0);
 	CHECK_EQ(machine_run(m, 10 * NSEC_PER_SEC), 0);
-	CHECK(nothing_lost(m));
+	CHECK(all_finished(m));
 	/* the rt task takes the CPU 10 times; from the second on, e runs then with slice left
 	 * (20 ms slices, 5 ms rt period) and each release re-enqueues exactly e */
 	CHECK(cr_releases >= 10 && cr_releases <= 11);

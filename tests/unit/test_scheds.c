@@ -10,6 +10,7 @@
 #include "machine/machine_int.h"
 #include "scxsim/bpf_sched.h"
 #include "test.h"
+#include "scx_harness.h"
 
 struct xrun {
 	struct topo *t;
@@ -22,7 +23,6 @@ static int xrun(struct xrun *r, const char *sched, const char *topo, const char 
 {
 	struct machine_params p;
 	char spec[512];
-	const char *dir = getenv("SCXSIM_SCHEDS_DIR");
 	int e;
 
 	memset(r, 0, sizeof(*r));
@@ -40,12 +40,7 @@ static int xrun(struct xrun *r, const char *sched, const char *topo, const char 
 	r->m = machine_create(r->t, r->w, &p, 1, r->err, sizeof(r->err));
 	if (!r->m)
 		return -3;
-	/* NAME[:knobs] -> DIR/NAME.bpf.o[:knobs] */
-	const char *colon = strchr(sched, ':');
-	int nlen = colon ? (int)(colon - sched) : (int)strlen(sched);
-	snprintf(spec, sizeof(spec), "%s/%.*s.bpf.o%s", dir && *dir ? dir : "build/scheds", nlen, sched,
-		 colon ? colon : "");
-	if (cli_sched_attach(r->m, spec, r->err, sizeof(r->err)))
+	if (cli_sched_attach(r->m, sched_spec(spec, sizeof(spec), sched), r->err, sizeof(r->err)))
 		return -4;
 	return machine_run(r->m, dur);
 }
@@ -55,34 +50,6 @@ static void xfree(struct xrun *r)
 	machine_destroy(r->m);
 	workload_free(r->w);
 	topo_free(r->t);
-}
-
-static bool nothing_lost(struct machine *m, bool need_finished)
-{
-	for (int i = 0; i < m->nr_violations; i++)
-		fprintf(stderr, "  violation: %s\n", m->violations[i]);
-	if (m->nr_violations)
-		return false;
-	for (int i = 0; i < m->nr_tasks; i++) {
-		struct task_struct *p = m->tasks[i];
-		if (p->st.work_total_ns < 0)
-			continue;
-		if (p->st.finished ? (s64)p->st.work_done_ns != p->st.work_total_ns : need_finished) {
-			fprintf(stderr, "  %s[%d]: %llu of %lld ns, finished %d\n", p->comm, p->pid,
-				(unsigned long long)p->st.work_done_ns, (long long)p->st.work_total_ns,
-				p->st.finished);
-			return false;
-		}
-	}
-	return true;
-}
-
-static struct task_struct *by_comm(struct machine *m, const char *comm)
-{
-	for (int i = 0; i < m->nr_tasks; i++)
-		if (!strcmp(m->tasks[i]->comm, comm))
-			return m->tasks[i];
-	return NULL;
 }
 
 static const char *const scheds[] = { "simple", "simple:fifo_sched=1", "qmap", "central" };

@@ -42,7 +42,7 @@ static void set_idle(struct scx_sched *sch, const int *cpus)
 	}
 }
 
-static s32 select(struct srun *r, int prev, bool *found)
+static s32 dfl_select(struct srun *r, int prev, bool *found)
 {
 	return scx_select_cpu_dfl(scx_sch(r->m), r->m->tasks[0], prev, 0, found);
 }
@@ -65,15 +65,15 @@ TEST(scx_idle_select_prefers_prev_llc)
 	CHECK_EQ(t->cpus[5].llc, t->cpus[6].llc);
 	CHECK(t->cpus[1].llc != t->cpus[5].llc);
 	set_idle(sch, idle);
-	cpu = select(&r, 5, &found);
+	cpu = dfl_select(&r, 5, &found);
 	CHECK(found);
 	CHECK_EQ(cpu, 6);
 	/* prev's LLC has nothing idle now: anywhere */
-	cpu = select(&r, 5, &found);
+	cpu = dfl_select(&r, 5, &found);
 	CHECK(found);
 	CHECK_EQ(cpu, 1);
 	/* nothing idle: prev, not found */
-	cpu = select(&r, 5, &found);
+	cpu = dfl_select(&r, 5, &found);
 	CHECK(!found);
 	CHECK_EQ(cpu, 5);
 	srun_free(&r);
@@ -98,7 +98,7 @@ TEST(scx_idle_select_then_prev_node)
 	CHECK(t->cpus[5].llc != t->cpus[6].llc);
 	CHECK_EQ(t->cpus[5].node, t->cpus[6].node);
 	set_idle(sch, idle);
-	cpu = select(&r, 6, &found); /* LLC {6,7} idle-free: node {4..7} has 5 */
+	cpu = dfl_select(&r, 6, &found); /* LLC {6,7} idle-free: node {4..7} has 5 */
 	CHECK(found);
 	CHECK_EQ(cpu, 5);
 	srun_free(&r);
@@ -131,11 +131,11 @@ TEST(scx_idle_select_whole_core_before_prev)
 		if (c != other && cpumask_test(&t->smt[other], c))
 			idle[2] = c, idle[3] = -1;
 	set_idle(sch, idle); /* CPU 0 idle, its sibling busy; other's whole core idle */
-	cpu = select(&r, 0, &found);
+	cpu = dfl_select(&r, 0, &found);
 	CHECK(found);
 	CHECK(cpumask_test(&t->smt[other], cpu));
 	/* with no whole idle core left, prev itself */
-	cpu = select(&r, 0, &found);
+	cpu = dfl_select(&r, 0, &found);
 	CHECK(found);
 	CHECK_EQ(cpu, 0);
 	srun_free(&r);
@@ -163,7 +163,7 @@ TEST(scx_idle_select_per_node_starts_in_prev_node)
 		p->cpus_mask = allowed;
 		p->nr_cpus_allowed = 4;
 		set_idle(scx_sch(r.m), idle);
-		cpu = select(&r, 5, &found);
+		cpu = dfl_select(&r, 5, &found);
 		CHECK(found);
 		/* per node: node 1 ({4..7}) first -> 6; global: the rotation from CPU 0 -> 1 */
 		CHECK_EQ(cpu, k ? 6 : 1);
